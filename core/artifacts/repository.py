@@ -1,0 +1,151 @@
+"""Artifact storage on any fsspec filesystem.
+
+::
+
+    repo = ArtifactRepository("s3://bucket/exp/1/run/artifacts")   # or a local path
+    repo.log_file("plot.png", "figures")
+    [f.path for f in repo.list("figures")]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import IO, Any
+
+from trialbook.artifacts.paths import clean_artifact_path
+from trialbook.entities import FileInfo
+from trialbook.errors import ArtifactNotFoundError, InvalidArtifactPathError
+
+
+class ArtifactRepository:
+    """The artifacts under one root URL (a run's artifact URI)."""
+
+    def __init__(self, root_uri: str) -> None:
+        import fsspec.core
+
+        self.root_uri = root_uri
+        fs, root = fsspec.core.url_to_fs(root_uri)
+        self.fs: Any = fs
+        self.root: str = root.rstrip("/")
+        self._local = "file" in _protocols(fs)
+
+    def _full(self, path: str | None) -> str:
+        rel = clean_artifact_path(path)
+        full = f"{self.root}/{rel}" if rel else self.root
+        if self._local:
+            root_real = os.path.realpath(self.root)
+            real = os.path.realpath(full)
+            if real != root_real and not real.startswith(root_real + os.sep):
+                raise InvalidArtifactPathError(
+                    path or "", "it resolves outside the artifacts (symlink)"
+                )
+        return full
+
+    def log_file(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
+        """Copy a local file into ``artifact_path`` (a folder); return its artifact path."""
+        source = Path(local_path)
+        if not source.is_file():
+            raise FileNotFoundError(f"No file at {str(source)!r} to log as an artifact.")
+        rel = "/".join(p for p in (clean_artifact_path(artifact_path), source.name) if p)
+        target = self._full(rel)
+        self.fs.makedirs(self.fs._parent(target), exist_ok=True)
+        self.fs.put_file(str(source), target)
+        return rel
+
+    def log_dir(
+        self, local_dir: str | os.PathLike[str], artifact_path: str | None = None
+    ) -> list[str]:
+        """Copy a local folder's files into ``artifact_path``; return their artifact paths."""
+        source = Path(local_dir)
+        if not source.is_dir():
+            raise NotADirectoryError(f"No folder at {str(source)!r} to log as artifacts.")
+        base = clean_artifact_path(artifact_path)
+        logged = []
+        for file in sorted(p for p in source.rglob("*") if p.is_file()):
+            parent = file.parent.relative_to(source).as_posix()
+            folder = "/".join(p for p in (base, "" if parent == "." else parent) if p)
+            logged.append(self.log_file(file, folder or None))
+        return logged
+
+    def write_bytes(self, artifact_file: str, data: bytes) -> str:
+        """Write ``data`` to the artifact file ``artifact_file``."""
+        rel = clean_artifact_path(artifact_file)
+        if not rel:
+            raise InvalidArtifactPathError(artifact_file, "a file name is needed")
+        target = self._full(rel)
+        self.fs.makedirs(self.fs._parent(target), exist_ok=True)
+        with self.fs.open(target, "wb") as handle:
+            handle.write(data)
+        return rel
+
+    def list(self, path: str | None = None) -> list[FileInfo]:
+        """The files and folders directly under ``path``, sorted by path."""
+        rel = clean_artifact_path(path)
+        full = self._full(rel)
+        if not self.fs.exists(full):
+            return []
+        if not self.fs.isdir(full):
+            return [FileInfo(path=rel, is_dir=False, size=self.fs.size(full))]
+        found = []
+        for entry in self.fs.ls(full, detail=True):
+            name = entry["name"].rstrip("/").rsplit("/", 1)[-1]
+            child = f"{rel}/{name}" if rel else name
+            is_dir = entry["type"] == "directory"
+            found.append(
+                FileInfo(path=child, is_dir=is_dir, size=None if is_dir else entry.get("size"))
+            )
+        return sorted(found, key=lambda f: f.path)
+
+    def exists(self, path: str) -> bool:
+        """Whether a file or folder exists at ``path``."""
+        return bool(self.fs.exists(self._full(path)))
+
+    def open(self, path: str) -> IO[bytes]:
+        """Open an artifact file for reading (streamed; large files are not loaded whole)."""
+        full = self._full(path)
+        if not self.fs.isfile(full):
+            raise ArtifactNotFoundError(path)
+        return self.fs.open(full, "rb")  # type: ignore[no-any-return]
+
+    def size(self, path: str) -> int:
+        """Size in bytes of an artifact file."""
+        full = self._full(path)
+        if not self.fs.isfile(full):
+            raise ArtifactNotFoundError(path)
+        return int(self.fs.size(full))
+
+    def download(self, path: str | None, dst: str | os.PathLike[str]) -> str:
+        """Copy an artifact file or folder into the local folder ``dst``; return the local path."""
+        rel = clean_artifact_path(path)
+        full = self._full(rel)
+        if not self.fs.exists(full):
+            raise ArtifactNotFoundError(rel)
+        dst_dir = Path(dst)
+        dst_dir.mkdir(parents=True, exist_ok=True)
+        name = rel.rsplit("/", 1)[-1] if rel else "artifacts"
+        target = dst_dir / name
+        if self.fs.isdir(full):
+            target.mkdir(parents=True, exist_ok=True)
+            for info in self.list(rel):
+                child = info.path.rsplit("/", 1)[-1]
+                if info.is_dir:
+                    self.download(info.path, target)
+                else:
+                    self.fs.get_file(self._full(info.path), str(target / child))
+        else:
+            self.fs.get_file(full, str(target))
+        return str(target)
+
+    def delete_all(self) -> None:
+        """Remove every artifact under the root (used when purging runs)."""
+        if self._local:
+            shutil.rmtree(self.root, ignore_errors=True)
+        elif self.fs.exists(self.root):
+            self.fs.rm(self.root, recursive=True)
+
+
+def _protocols(fs: Any) -> tuple[str, ...]:
+    protocol = fs.protocol
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)

@@ -1,0 +1,1 @@
+"""Autologging: patching frameworks safely, and the integration base class."""

@@ -1,0 +1,1 @@
+"""The trialbook command line."""

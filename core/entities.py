@@ -1,0 +1,151 @@
+"""The tracked entities: experiments, runs, params, metrics, tags and artifact listings.
+
+They keep MLflow's shape where users touch them::
+
+    run = trialbook.start_run()
+    run.info.run_id, run.info.status, run.data.params, run.data.metrics
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class RunStatus(str, enum.Enum):
+    """Where a run is in its life."""
+
+    RUNNING = "RUNNING"
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+    KILLED = "KILLED"
+
+    @property
+    def is_terminated(self) -> bool:
+        """True for every status but RUNNING."""
+        return self is not RunStatus.RUNNING
+
+
+class LifecycleStage(str, enum.Enum):
+    """Whether an experiment or run is active or (soft-)deleted."""
+
+    ACTIVE = "active"
+    DELETED = "deleted"
+
+
+class ViewType(str, enum.Enum):
+    """Which runs or experiments a search returns."""
+
+    ACTIVE = "active"
+    DELETED = "deleted"
+    ALL = "all"
+
+    @classmethod
+    def parse(cls, value: ViewType | str) -> ViewType:
+        """Accept a ViewType or its name in any case (``"active_only"`` too)."""
+        if isinstance(value, ViewType):
+            return value
+        text = value.strip().lower().removesuffix("_only")
+        return cls(text)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One point of a metric's history."""
+
+    key: str
+    value: float
+    step: int
+    timestamp: int
+    """Milliseconds since the epoch."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """A run parameter; values are strings."""
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RunTag:
+    """A run tag."""
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named group of runs."""
+
+    experiment_id: str
+    name: str
+    artifact_location: str
+    lifecycle_stage: LifecycleStage
+    creation_time: int
+    last_update_time: int
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Everything about a run except its logged data."""
+
+    run_id: str
+    experiment_id: str
+    run_name: str
+    status: RunStatus
+    start_time: int
+    end_time: int | None
+    lifecycle_stage: LifecycleStage
+    artifact_uri: str
+    user_id: str = ""
+    parent_run_id: str | None = None
+    description: str = ""
+
+    @property
+    def run_uuid(self) -> str:
+        """MLflow's old name for :attr:`run_id`."""
+        return self.run_id
+
+
+@dataclass(frozen=True)
+class RunData:
+    """A run's params, latest metric values and tags."""
+
+    params: Mapping[str, str] = field(default_factory=dict)
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run: its :class:`RunInfo` and its :class:`RunData`."""
+
+    info: RunInfo
+    data: RunData
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """An entry of :meth:`TrackingClient.list_artifacts`."""
+
+    path: str
+    is_dir: bool
+    size: int | None
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """Latest, minimum and maximum of one metric of one run (used by search and the UI)."""
+
+    key: str
+    latest: float
+    step: int
+    timestamp: int
+    min: float
+    max: float
+    count: int

@@ -1,0 +1,165 @@
+"""Errors raised by trialbook.
+
+Every error derives from :class:`TrialbookError`; each subclass carries the offending
+key or value and its message says what to do about it::
+
+    try:
+        trialbook.log_param("lr", 0.2)
+    except trialbook.ParamConflictError as err:
+        print(err.key, err.old_value, err.new_value)
+"""
+
+from __future__ import annotations
+
+
+class TrialbookError(Exception):
+    """Base class of every error trialbook raises on purpose."""
+
+
+class InvalidKeyError(TrialbookError, ValueError):
+    """A param, metric or tag key is empty, too long or contains forbidden characters."""
+
+    def __init__(self, key: object, reason: str) -> None:
+        self.key = key
+        self.reason = reason
+        super().__init__(
+            f"Invalid key {key!r}: {reason}. Keys are 1-250 characters of letters, digits, "
+            "'_', '-', '.', ' ', ':' and '/', without '..' or a leading '/'."
+        )
+
+
+class InvalidValueError(TrialbookError, ValueError):
+    """A value cannot be logged (a metric that is not a number, a value that is too long)."""
+
+    def __init__(self, key: str, value: object, reason: str) -> None:
+        self.key = key
+        self.value = value
+        self.reason = reason
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        super().__init__(f"Invalid value {shown} for {key!r}: {reason}")
+
+
+class ParamConflictError(TrialbookError, ValueError):
+    """A param was logged again with a different value; params are immutable once logged."""
+
+    def __init__(self, run_id: str, key: str, old_value: str, new_value: str) -> None:
+        self.run_id = run_id
+        self.key = key
+        self.old_value = old_value
+        self.new_value = new_value
+        super().__init__(
+            f"Param {key!r} of run {run_id} is already {old_value!r}; cannot change it to "
+            f"{new_value!r}. Params are immutable: log the new value under another key, "
+            "or start a new run."
+        )
+
+
+class RunNotFoundError(TrialbookError, LookupError):
+    """No run has the given id."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(
+            f"No run with id {run_id!r}. Check the id (trialbook runs list) and the tracking URI."
+        )
+
+
+class ExperimentNotFoundError(TrialbookError, LookupError):
+    """No experiment has the given id or name."""
+
+    def __init__(self, ident: str) -> None:
+        self.ident = ident
+        super().__init__(
+            f"No experiment {ident!r}. List experiments with `trialbook experiments list`."
+        )
+
+
+class DeletedRunError(TrialbookError):
+    """Logging to a deleted run; restore it first."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(
+            f"Run {run_id} is deleted; restore it with TrackingClient().restore_run({run_id!r}) "
+            "before logging to it."
+        )
+
+
+class DeletedExperimentError(TrialbookError):
+    """Using a deleted experiment; restore it first."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"Experiment {name!r} is deleted; restore it (trialbook experiments restore) or "
+            "choose another name."
+        )
+
+
+class InvalidArtifactPathError(TrialbookError, ValueError):
+    """An artifact path would leave the run's artifact root, or is malformed."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"Invalid artifact path {path!r}: {reason}. Use a relative path with '/' "
+            "separators that stays inside the run's artifacts."
+        )
+
+
+class ArtifactNotFoundError(TrialbookError, FileNotFoundError):
+    """No artifact exists at the given path."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"No artifact at {path!r}; list them with TrackingClient().list_artifacts."
+        )
+
+
+class ActiveRunError(TrialbookError):
+    """A run is already active (or none is) where the opposite was required."""
+
+
+class InvalidUriError(TrialbookError, ValueError):
+    """A tracking, artifact or model URI cannot be understood."""
+
+    def __init__(self, uri: str, reason: str) -> None:
+        self.uri = uri
+        self.reason = reason
+        super().__init__(f"Invalid URI {uri!r}: {reason}")
+
+
+class ModelIntegrityError(TrialbookError):
+    """A stored model's bytes do not match the sha256 recorded when it was logged."""
+
+    def __init__(self, path: str, expected: str, actual: str) -> None:
+        self.path = path
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"Model file {path!r} has sha256 {actual}, but {expected} was recorded when it was "
+            "logged. It was modified or corrupted; refusing to load it."
+        )
+
+
+class SearchSyntaxError(TrialbookError, ValueError):
+    """A search filter or order-by string could not be parsed."""
+
+    def __init__(self, text: str, column: int, message: str) -> None:
+        self.text = text
+        self.column = column
+        self.message = message
+        pointer = " " * (column - 1) + "^"
+        super().__init__(f"{message} at column {column}:\n  {text}\n  {pointer}")
+
+
+class StoreError(TrialbookError):
+    """The tracking store failed (database unreachable, migration failed, ...)."""
+
+
+class PluginError(TrialbookError):
+    """A plugin is malformed or failed to load."""

@@ -1,0 +1,8 @@
+"""Logging and loading models, with pluggable framework-native flavors."""
+
+from __future__ import annotations
+
+from trialbook.models.flavor import ModelFlavor, PickleFlavor
+from trialbook.models.store import ModelInfo, load_model, log_model
+
+__all__ = ["ModelFlavor", "ModelInfo", "PickleFlavor", "load_model", "log_model"]

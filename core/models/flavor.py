@@ -1,0 +1,86 @@
+"""Model flavors: how a kind of model is saved to files and loaded back.
+
+The built-in ``pickle`` flavor handles any picklable object. Integrations register
+framework-native flavors (XGBoost's JSON format, Lightning checkpoints) through the
+``trialbook_register_model_flavors`` hook; ``log_model`` picks the first that handles the
+object, ``load_model`` the one named in the model's metadata.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from trialbook.plugins.hookspecs import hookimpl
+
+
+class ModelFlavor(Protocol):
+    """A way to save and load one kind of model."""
+
+    name: str
+
+    def handles(self, model: Any) -> bool:
+        """Whether this flavor can save ``model``."""
+        ...
+
+    def save(self, model: Any, path: Path) -> None:
+        """Write ``model`` into the existing empty folder ``path``."""
+        ...
+
+    def load(self, path: Path, metadata: dict[str, Any]) -> Any:
+        """Load the model saved in folder ``path`` (``metadata`` is what was recorded)."""
+        ...
+
+    def versions(self, model: Any) -> dict[str, str]:
+        """Versions of the packages the saved model depends on, by distribution name."""
+        ...
+
+
+class PickleFlavor:
+    """Any picklable object, saved with :mod:`pickle` (load only models you trust)."""
+
+    name = "pickle"
+    filename = "model.pkl"
+
+    def handles(self, model: Any) -> bool:
+        """Every object; pickling failures surface when saving."""
+        return True
+
+    def save(self, model: Any, path: Path) -> None:
+        """Pickle the model to ``model.pkl``."""
+        with open(path / self.filename, "wb") as handle:
+            pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def load(self, path: Path, metadata: dict[str, Any]) -> Any:
+        """Unpickle ``model.pkl``: this runs code from the file; trusted sources only."""
+        with open(path / self.filename, "rb") as handle:
+            return pickle.load(handle)
+
+    def versions(self, model: Any) -> dict[str, str]:
+        """The version of the package the model's class comes from, when installed."""
+        return package_versions(type(model).__module__)
+
+
+def package_versions(module_name: str) -> dict[str, str]:
+    """``{distribution: version}`` for the distribution providing top-level ``module_name``."""
+    from importlib.metadata import packages_distributions, version
+
+    top = module_name.split(".", 1)[0]
+    if top in sys.stdlib_module_names or top == "builtins":
+        return {}
+    found: dict[str, str] = {}
+    for dist in packages_distributions().get(top, []):
+        try:
+            found[dist] = version(dist)
+        except (ValueError, LookupError):
+            continue
+    return found
+
+
+@hookimpl
+def trialbook_register_model_flavors(register: Callable[[ModelFlavor], None]) -> None:
+    """Register the pickle flavor (it must stay the fallback: registered first)."""
+    register(PickleFlavor())

@@ -1,0 +1,205 @@
+"""``log_model`` and ``load_model``: a model folder with its files and a metadata record.
+
+::
+
+    info = trialbook.log_model(clf, "model")
+    same = trialbook.load_model(info.model_uri)        # "runs:/<run_id>/model"
+
+The metadata (``trialbook-model.json``) records the flavor, the class, the Python and
+framework versions, and each file's size and sha256. ``load_model`` refuses files whose hash
+changed and warns when versions differ. Loading unpickles or imports code from the model:
+load only models from sources you trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trialbook.artifacts import clean_artifact_path
+from trialbook.errors import InvalidUriError, ModelIntegrityError, TrialbookError
+
+METADATA_FILE = "trialbook-model.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What :func:`log_model` stored."""
+
+    model_uri: str
+    run_id: str
+    artifact_path: str
+    flavor: str
+    metadata: dict[str, Any]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _flavor_for(model: Any, flavor: str | None) -> Any:
+    from trialbook.plugins.manager import model_flavors
+
+    flavors = model_flavors()
+    if flavor is not None:
+        for candidate in flavors:
+            if candidate.name == flavor:
+                return candidate
+        known = ", ".join(f.name for f in flavors)
+        raise TrialbookError(f"Unknown model flavor {flavor!r}; registered flavors: {known}.")
+    for candidate in flavors:
+        if candidate.handles(model):
+            return candidate
+    raise TrialbookError(f"No model flavor can save a {type(model).__name__}.")  # pragma: no cover
+
+
+def save_model_folder(
+    model: Any, folder: Path, flavor: str | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Save ``model`` into ``folder`` with its metadata; return the metadata."""
+    chosen = _flavor_for(model, flavor)
+    folder.mkdir(parents=True, exist_ok=True)
+    chosen.save(model, folder)
+    files = {
+        p.relative_to(folder).as_posix(): {"sha256": _sha256(p), "size": p.stat().st_size}
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+    cls = type(model)
+    metadata: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "flavor": chosen.name,
+        "class": f"{cls.__module__}.{cls.__qualname__}",
+        "python_version": platform.python_version(),
+        "versions": chosen.versions(model),
+        "files": files,
+        "size": sum(f["size"] for f in files.values()),
+        "created": int(time.time() * 1000),
+        **(extra or {}),
+    }
+    (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True))
+    return metadata
+
+
+def log_model(
+    model: Any,
+    name: str,
+    *,
+    flavor: str | None = None,
+    run_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> ModelInfo:
+    """Save ``model`` under the artifact folder ``name`` of the active run (or ``run_id``)."""
+    from trialbook.tracking import fluent
+    from trialbook.tracking.client import TrackingClient
+
+    artifact_path = clean_artifact_path(name)
+    if not artifact_path:
+        raise InvalidUriError(name, "log_model needs a non-empty name")
+    run_id = run_id or fluent._run_id()
+    client = TrackingClient()
+    with tempfile.TemporaryDirectory(prefix="trialbook-model-") as tmp:
+        folder = Path(tmp) / "model"
+        recorded = save_model_folder(
+            model,
+            folder,
+            flavor,
+            {"run_id": run_id, "artifact_path": artifact_path, **(metadata or {})},
+        )
+        client.log_artifacts(run_id, folder, artifact_path)
+    return ModelInfo(
+        model_uri=f"runs:/{run_id}/{artifact_path}",
+        run_id=run_id,
+        artifact_path=artifact_path,
+        flavor=recorded["flavor"],
+        metadata=recorded,
+    )
+
+
+def parse_runs_uri(uri: str) -> tuple[str, str]:
+    """``runs:/<run_id>/<path>`` to (run_id, path)."""
+    if not uri.startswith("runs:/"):
+        raise InvalidUriError(uri, "expected runs:/<run_id>/<path>")
+    run_id, _, path = uri[len("runs:/") :].lstrip("/").partition("/")
+    if not run_id or not path:
+        raise InvalidUriError(uri, "expected runs:/<run_id>/<path>")
+    return run_id, clean_artifact_path(path)
+
+
+def load_model(model_uri: str, dst_path: str | None = None) -> Any:
+    """Load a model logged with :func:`log_model` (``runs:/<run_id>/<name>`` or a local folder).
+
+    Trusted sources only: loading unpickles or imports code stored with the model.
+    """
+    if model_uri.startswith("runs:/"):
+        from trialbook.tracking.client import TrackingClient
+
+        run_id, path = parse_runs_uri(model_uri)
+        dst = dst_path or tempfile.mkdtemp(prefix="trialbook-model-")
+        folder = Path(TrackingClient().download_artifacts(run_id, path, dst))
+    elif "://" not in model_uri and Path(model_uri).is_dir():
+        folder = Path(model_uri)
+    else:
+        raise InvalidUriError(model_uri, "expected runs:/<run_id>/<name> or a local model folder")
+    return load_model_folder(folder)
+
+
+def load_model_folder(folder: Path) -> Any:
+    """Load the model saved in ``folder`` after checking its files' hashes."""
+    meta_path = folder / METADATA_FILE
+    if not meta_path.is_file():
+        raise TrialbookError(
+            f"{str(folder)!r} is not a trialbook model folder (no {METADATA_FILE})."
+        )
+    metadata = json.loads(meta_path.read_text())
+    for rel, recorded in metadata["files"].items():
+        actual = _sha256(folder / clean_artifact_path(rel))
+        if actual != recorded["sha256"]:
+            raise ModelIntegrityError(rel, recorded["sha256"], actual)
+    _warn_on_version_mismatch(metadata)
+    from trialbook.plugins.manager import model_flavors
+
+    for flavor in model_flavors():
+        if flavor.name == metadata["flavor"]:
+            return flavor.load(folder, metadata)
+    raise TrialbookError(
+        f"The model was saved by flavor {metadata['flavor']!r}, which no installed plugin "
+        "provides; install the plugin (or trialbook extra) that registers it."
+    )
+
+
+def _warn_on_version_mismatch(metadata: dict[str, Any]) -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    saved_python = ".".join(str(metadata.get("python_version", "")).split(".")[:2])
+    running_python = ".".join(platform.python_version().split(".")[:2])
+    if saved_python and saved_python != running_python:
+        warnings.warn(
+            f"This model was saved with Python {saved_python}; loading it with {running_python}.",
+            UserWarning,
+            stacklevel=3,
+        )
+    for dist, saved in metadata.get("versions", {}).items():
+        try:
+            installed = version(dist)
+        except PackageNotFoundError:
+            installed = "not installed"
+        if installed != saved:
+            warnings.warn(
+                f"This model was saved with {dist} {saved}; {installed} is installed here. "
+                "It may load or predict differently.",
+                UserWarning,
+                stacklevel=3,
+            )

@@ -1,0 +1,7 @@
+"""Tracking stores: the interface, URI resolution and the SQL implementation."""
+
+from __future__ import annotations
+
+from trialbook.store.base import Batch, MetricPoint, RunPage, TrackingStore
+
+__all__ = ["Batch", "MetricPoint", "RunPage", "TrackingStore"]

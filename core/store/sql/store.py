@@ -1,0 +1,610 @@
+"""SQL implementation of :class:`~trialbook.store.base.TrackingStore` (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from trialbook.entities import (
+    Experiment,
+    LifecycleStage,
+    Metric,
+    MetricSummary,
+    Run,
+    RunStatus,
+    ViewType,
+)
+from trialbook.errors import (
+    DeletedExperimentError,
+    ExperimentNotFoundError,
+    RunNotFoundError,
+    StoreError,
+    TrialbookError,
+)
+from trialbook.store.base import Batch, RunPage
+from trialbook.store.sql import batch as batch_writer
+from trialbook.store.sql import rows, schema
+from trialbook.store.sql.engine import create_engine, retry_locked, write_connection
+
+_REAP_EVERY_S = 10.0
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
+
+
+def heartbeat_timeout_ms() -> int:
+    """How long a RUNNING run may go without a heartbeat before it counts as dead."""
+    return int(float(os.environ.get("TRIALBOOK_HEARTBEAT_TIMEOUT", "60")) * 1000)
+
+
+def _join(root: str, *parts: str) -> str:
+    return "/".join([root.rstrip("/"), *parts])
+
+
+class SqlStore:
+    """A tracking store in an SQL database reached through SQLAlchemy Core."""
+
+    def __init__(self, db_uri: str, artifact_root: str) -> None:
+        self.db_uri = db_uri
+        self.artifact_root = artifact_root
+        self.engine = create_engine(db_uri)
+        self._last_reap = 0.0
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+    def _write(self, func: Any) -> Any:
+        def attempt() -> Any:
+            with write_connection(self.engine) as conn:
+                return func(conn)
+
+        return retry_locked(attempt)
+
+    def _read(self, func: Any) -> Any:
+        def attempt() -> Any:
+            with self.engine.connect() as conn:
+                return func(conn)
+
+        return retry_locked(attempt)
+
+    # Experiments ---------------------------------------------------------------------------
+
+    def create_experiment(
+        self, name: str, artifact_location: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> str:
+        """Create an experiment; raise TrialbookError when the name is taken."""
+        _check_name(name)
+
+        def create(conn: sa.engine.Connection) -> str:
+            taken = conn.execute(
+                sa.select(schema.experiments.c.experiment_id).where(
+                    schema.experiments.c.name == name
+                )
+            ).first()
+            if taken is not None:
+                raise TrialbookError(
+                    f"An experiment named {name!r} exists already (id {taken[0]}); choose "
+                    "another name or use set_experiment to log into it."
+                )
+            return self._insert_experiment(conn, name, artifact_location, tags or {})
+
+        return str(self._write(create))
+
+    def _insert_experiment(
+        self,
+        conn: sa.engine.Connection,
+        name: str,
+        artifact_location: str | None,
+        tags: Mapping[str, str],
+    ) -> str:
+        now = _now()
+        result = conn.execute(
+            sa.insert(schema.experiments).values(
+                name=name,
+                artifact_location=artifact_location or "",
+                lifecycle_stage=LifecycleStage.ACTIVE.value,
+                creation_time=now,
+                last_update_time=now,
+            )
+        )
+        experiment_id = str(result.inserted_primary_key[0])
+        if not artifact_location:
+            conn.execute(
+                sa.update(schema.experiments)
+                .where(schema.experiments.c.experiment_id == int(experiment_id))
+                .values(artifact_location=_join(self.artifact_root, experiment_id))
+            )
+        if tags:
+            conn.execute(
+                sa.insert(schema.experiment_tags),
+                [
+                    {"experiment_id": int(experiment_id), "key": k, "value": v}
+                    for k, v in tags.items()
+                ],
+            )
+        return experiment_id
+
+    def get_or_create_experiment(self, name: str) -> Experiment:
+        """The active experiment named ``name``, created if missing; one under races."""
+        _check_name(name)
+        found = self.get_experiment_by_name(name)
+        if found is None:
+
+            def create(conn: sa.engine.Connection) -> None:
+                exists = conn.execute(
+                    sa.select(schema.experiments.c.experiment_id).where(
+                        schema.experiments.c.name == name
+                    )
+                ).first()
+                if exists is None:
+                    self._insert_experiment(conn, name, None, {})
+
+            try:
+                self._write(create)
+            except sa.exc.IntegrityError:
+                pass  # Another process created it between our check and our insert.
+            found = self.get_experiment_by_name(name)
+        if found is None:  # pragma: no cover - only if it was deleted for good meanwhile
+            raise ExperimentNotFoundError(name)
+        if found.lifecycle_stage is LifecycleStage.DELETED:
+            raise DeletedExperimentError(name)
+        return found
+
+    def _experiments(
+        self, conn: sa.engine.Connection, where: Any, limit: int | None = None
+    ) -> list[Experiment]:
+        table = schema.experiments
+        query = sa.select(table).where(where).order_by(table.c.name)
+        if limit is not None:
+            query = query.limit(limit)
+        found = list(conn.execute(query))
+        ids = [r.experiment_id for r in found]
+        tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+        if ids:
+            tag_rows = conn.execute(
+                sa.select(schema.experiment_tags).where(
+                    schema.experiment_tags.c.experiment_id.in_(ids)
+                )
+            )
+            for t in tag_rows:
+                tags[t.experiment_id][t.key] = t.value
+        return [rows.experiment(r, tags[r.experiment_id]) for r in found]
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        """The experiment with this id."""
+        try:
+            ident = int(experiment_id)
+        except ValueError:
+            raise ExperimentNotFoundError(experiment_id) from None
+        found = self._read(
+            lambda conn: self._experiments(conn, schema.experiments.c.experiment_id == ident)
+        )
+        if not found:
+            raise ExperimentNotFoundError(experiment_id)
+        return found[0]  # type: ignore[no-any-return]
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        """The experiment with this name, active or deleted, or None."""
+        found = self._read(lambda conn: self._experiments(conn, schema.experiments.c.name == name))
+        return found[0] if found else None
+
+    def search_experiments(
+        self,
+        view_type: ViewType = ViewType.ACTIVE,
+        name_like: str | None = None,
+        max_results: int | None = None,
+    ) -> list[Experiment]:
+        """Experiments by name."""
+        table = schema.experiments
+        where = _lifecycle_clause(table.c.lifecycle_stage, ViewType.parse(view_type))
+        if name_like:
+            where = sa.and_(where, table.c.name.like(name_like))
+        return self._read(lambda conn: self._experiments(conn, where, max_results))  # type: ignore[no-any-return]
+
+    def _update_experiment(self, experiment_id: str, **values: Any) -> None:
+        experiment = self.get_experiment(experiment_id)
+
+        def update(conn: sa.engine.Connection) -> None:
+            conn.execute(
+                sa.update(schema.experiments)
+                .where(schema.experiments.c.experiment_id == int(experiment.experiment_id))
+                .values(last_update_time=_now(), **values)
+            )
+
+        self._write(update)
+
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+        """Rename an experiment."""
+        _check_name(new_name)
+        existing = self.get_experiment_by_name(new_name)
+        if existing is not None and existing.experiment_id != str(experiment_id):
+            raise TrialbookError(f"An experiment named {new_name!r} exists already.")
+        self._update_experiment(experiment_id, name=new_name)
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        """Soft-delete an experiment; its runs are hidden with it."""
+        self._update_experiment(experiment_id, lifecycle_stage=LifecycleStage.DELETED.value)
+
+    def restore_experiment(self, experiment_id: str) -> None:
+        """Restore a deleted experiment."""
+        self._update_experiment(experiment_id, lifecycle_stage=LifecycleStage.ACTIVE.value)
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
+        """Set an experiment tag."""
+        experiment = self.get_experiment(experiment_id)
+
+        def write(conn: sa.engine.Connection) -> None:
+            stmt = batch_writer.upsert(conn, schema.experiment_tags)
+            conn.execute(
+                stmt.values(
+                    experiment_id=int(experiment.experiment_id), key=key, value=value
+                ).on_conflict_do_update(
+                    index_elements=["experiment_id", "key"], set_={"value": stmt.excluded.value}
+                )
+            )
+
+        self._write(write)
+
+    def experiment_stats(self) -> dict[str, tuple[int, int | None]]:
+        """Experiment id to (active runs, last activity in ms)."""
+        runs = schema.runs
+        last = sa.func.max(
+            sa.func.coalesce(runs.c.end_time, runs.c.heartbeat_time, runs.c.start_time)
+        )
+        query = (
+            sa.select(runs.c.experiment_id, sa.func.count(), last)
+            .where(runs.c.lifecycle_stage == LifecycleStage.ACTIVE.value)
+            .group_by(runs.c.experiment_id)
+        )
+        result = self._read(lambda conn: list(conn.execute(query)))
+        return {str(e): (int(n), None if t is None else int(t)) for e, n, t in result}
+
+    # Runs ----------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        experiment_id: str,
+        run_name: str,
+        start_time: int,
+        tags: Mapping[str, str] | None = None,
+        parent_run_id: str | None = None,
+        user_id: str = "",
+        run_id: str | None = None,
+        description: str = "",
+    ) -> Run:
+        """Create a RUNNING run in the experiment."""
+        experiment = self.get_experiment(experiment_id)
+        if experiment.lifecycle_stage is LifecycleStage.DELETED:
+            raise DeletedExperimentError(experiment.name)
+        run_id = run_id or uuid.uuid4().hex
+        values = {
+            "run_id": run_id,
+            "experiment_id": int(experiment.experiment_id),
+            "name": run_name,
+            "status": RunStatus.RUNNING.value,
+            "start_time": start_time,
+            "heartbeat_time": start_time,
+            "lifecycle_stage": LifecycleStage.ACTIVE.value,
+            "artifact_uri": _join(experiment.artifact_location, run_id, "artifacts"),
+            "user_id": user_id,
+            "parent_run_id": parent_run_id,
+            "description": description,
+        }
+
+        def create(conn: sa.engine.Connection) -> None:
+            conn.execute(sa.insert(schema.runs).values(**values))
+            if tags:
+                conn.execute(
+                    sa.insert(schema.tags),
+                    [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
+                )
+
+        self._write(create)
+        return self.get_run(run_id)
+
+    def get_run(self, run_id: str) -> Run:
+        """The run with this id."""
+        self._reap_dead_runs()
+        found = self._read(lambda conn: self._load_runs(conn, [run_id]))
+        if not found:
+            raise RunNotFoundError(run_id)
+        return found[0]  # type: ignore[no-any-return]
+
+    def _load_runs(self, conn: sa.engine.Connection, run_ids: Sequence[str]) -> list[Run]:
+        if not run_ids:
+            return []
+        ids = list(run_ids)
+        found = {
+            r.run_id: r
+            for r in conn.execute(sa.select(schema.runs).where(schema.runs.c.run_id.in_(ids)))
+        }
+        params: dict[str, dict[str, str]] = {i: {} for i in found}
+        tags: dict[str, dict[str, str]] = {i: {} for i in found}
+        for table, target in ((schema.params, params), (schema.tags, tags)):
+            for r in conn.execute(sa.select(table).where(table.c.run_id.in_(ids))):
+                target[r.run_id][r.key] = r.value
+        summaries = self._summaries(conn, ids)
+        return [
+            rows.run(found[i], params[i], tags[i], summaries.get(i, [])) for i in ids if i in found
+        ]
+
+    def _summaries(
+        self, conn: sa.engine.Connection, run_ids: Sequence[str]
+    ) -> dict[str, list[MetricSummary]]:
+        table = schema.latest_metrics
+        result: dict[str, list[MetricSummary]] = {}
+        for r in conn.execute(
+            sa.select(table).where(table.c.run_id.in_(list(run_ids))).order_by(table.c.key)
+        ):
+            result.setdefault(r.run_id, []).append(rows.summary(r))
+        return result
+
+    def update_run(
+        self,
+        run_id: str,
+        status: RunStatus | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Change a run's status, end time, name or description."""
+        values: dict[str, Any] = {}
+        if status is not None:
+            values["status"] = RunStatus(status).value
+        if end_time is not None:
+            values["end_time"] = end_time
+        if run_name is not None:
+            values["name"] = run_name
+        if description is not None:
+            values["description"] = description
+        if not values:
+            return
+        self._update_run(run_id, values)
+
+    def _update_run(self, run_id: str, values: Mapping[str, Any]) -> None:
+        def update(conn: sa.engine.Connection) -> int:
+            result = conn.execute(
+                sa.update(schema.runs).where(schema.runs.c.run_id == run_id).values(**values)
+            )
+            return result.rowcount
+
+        if self._write(update) == 0:
+            raise RunNotFoundError(run_id)
+
+    def heartbeat(self, run_ids: Sequence[str], now: int) -> None:
+        """Mark the given RUNNING runs alive at ``now``."""
+        if not run_ids:
+            return
+        runs = schema.runs
+
+        def beat(conn: sa.engine.Connection) -> None:
+            conn.execute(
+                sa.update(runs)
+                .where(runs.c.run_id.in_(list(run_ids)), runs.c.status == RunStatus.RUNNING.value)
+                .values(heartbeat_time=now)
+            )
+
+        self._write(beat)
+
+    def _reap_dead_runs(self) -> None:
+        """Mark RUNNING runs whose owner stopped beating as KILLED (at most every 10 s)."""
+        if time.monotonic() - self._last_reap < _REAP_EVERY_S:
+            return
+        self._last_reap = time.monotonic()
+        runs = schema.runs
+        cutoff = _now() - heartbeat_timeout_ms()
+        stale = sa.and_(runs.c.status == RunStatus.RUNNING.value, runs.c.heartbeat_time < cutoff)
+        if not self._read(
+            lambda conn: conn.execute(sa.select(runs.c.run_id).where(stale).limit(1)).first()
+        ):
+            return
+
+        def reap(conn: sa.engine.Connection) -> None:
+            conn.execute(
+                sa.update(runs)
+                .where(stale)
+                .values(status=RunStatus.KILLED.value, end_time=runs.c.heartbeat_time)
+            )
+
+        self._write(reap)
+
+    def reap_dead_runs_now(self) -> None:
+        """Run the dead-run check immediately (tests and ``trialbook gc``)."""
+        self._last_reap = 0.0
+        self._reap_dead_runs()
+
+    def delete_run(self, run_id: str) -> None:
+        """Soft-delete a run."""
+        self._update_run(
+            run_id, {"lifecycle_stage": LifecycleStage.DELETED.value, "deleted_time": _now()}
+        )
+
+    def restore_run(self, run_id: str) -> None:
+        """Restore a soft-deleted run."""
+        self._update_run(
+            run_id, {"lifecycle_stage": LifecycleStage.ACTIVE.value, "deleted_time": None}
+        )
+
+    def deleted_runs(self, older_than: int | None = None) -> list[Run]:
+        """Soft-deleted runs, and the runs of deleted experiments."""
+        runs, experiments = schema.runs, schema.experiments
+        deleted_experiments = sa.select(experiments.c.experiment_id).where(
+            experiments.c.lifecycle_stage == LifecycleStage.DELETED.value
+        )
+        where = sa.or_(
+            runs.c.lifecycle_stage == LifecycleStage.DELETED.value,
+            runs.c.experiment_id.in_(deleted_experiments),
+        )
+        if older_than is not None:
+            where = sa.and_(where, sa.func.coalesce(runs.c.deleted_time, 0) < older_than)
+
+        def load(conn: sa.engine.Connection) -> list[Run]:
+            ids = [r[0] for r in conn.execute(sa.select(runs.c.run_id).where(where))]
+            return self._load_runs(conn, ids)
+
+        return self._read(load)  # type: ignore[no-any-return]
+
+    def purge_runs(self, run_ids: Sequence[str]) -> None:
+        """Delete runs and all their data for good."""
+        ids = list(run_ids)
+        if not ids:
+            return
+
+        def purge(conn: sa.engine.Connection) -> None:
+            for table in (schema.metrics, schema.latest_metrics, schema.params, schema.tags):
+                conn.execute(sa.delete(table).where(table.c.run_id.in_(ids)))
+            conn.execute(sa.delete(schema.runs).where(schema.runs.c.run_id.in_(ids)))
+
+        self._write(purge)
+
+    # Data ----------------------------------------------------------------------------------
+
+    def write_batch(self, batch: Batch) -> None:
+        """Write a batch in one transaction, all or nothing."""
+        if not batch and batch.batch_id is None:
+            return
+        self._write(lambda conn: batch_writer.write(conn, batch, _now()))
+
+    def get_metric_history(
+        self, run_id: str, key: str, max_results: int | None = None, page_token: str | None = None
+    ) -> tuple[list[Metric], str | None]:
+        """Points of one metric by step, then timestamp, then insertion order."""
+        table = schema.metrics
+        offset = _decode_token(page_token)
+        query = (
+            sa.select(table.c.key, table.c.value, table.c.is_nan, table.c.step, table.c.timestamp)
+            .where(table.c.run_id == run_id, table.c.key == key)
+            .order_by(table.c.step, table.c.timestamp, table.c.id)
+            .offset(offset)
+        )
+        if max_results is not None:
+            query = query.limit(max_results + 1)
+
+        def load(conn: sa.engine.Connection) -> list[Metric]:
+            found = [rows.metric(r) for r in conn.execute(query)]
+            if (
+                not found
+                and conn.execute(
+                    sa.select(schema.runs.c.run_id).where(schema.runs.c.run_id == run_id)
+                ).first()
+                is None
+            ):
+                raise RunNotFoundError(run_id)
+            return found
+
+        points: list[Metric] = self._read(load)
+        if max_results is not None and len(points) > max_results:
+            return points[:max_results], _encode_token(offset + max_results)
+        return points, None
+
+    def get_metric_summaries(self, run_ids: Sequence[str]) -> dict[str, list[MetricSummary]]:
+        """Latest, min and max of every metric of the given runs."""
+        return self._read(lambda conn: self._summaries(conn, run_ids))  # type: ignore[no-any-return]
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str = "",
+        order_by: Sequence[str] = (),
+        max_results: int = 1000,
+        view_type: ViewType = ViewType.ACTIVE,
+        page_token: str | None = None,
+    ) -> RunPage:
+        """Runs matching a filter, ordered, one page at a time."""
+        from trialbook.search import parse_filter, parse_order_by
+        from trialbook.search.sql import filter_clause, order_clauses
+
+        if max_results < 1:
+            raise TrialbookError(f"max_results must be at least 1, got {max_results}.")
+        self._reap_dead_runs()
+        runs = schema.runs
+        offset = _decode_token(page_token)
+        where = sa.and_(
+            runs.c.experiment_id.in_([int(e) for e in experiment_ids]),
+            _lifecycle_clause(runs.c.lifecycle_stage, ViewType.parse(view_type)),
+            filter_clause(parse_filter(filter_string)),
+        )
+        ordering = [
+            *order_clauses(parse_order_by(list(order_by))),
+            runs.c.start_time.desc(),
+            runs.c.run_id,
+        ]
+        query = sa.select(runs.c.run_id).where(where).order_by(*ordering)
+        query = query.offset(offset).limit(max_results + 1)
+
+        def load(conn: sa.engine.Connection) -> tuple[list[Run], dict[str, list[MetricSummary]]]:
+            ids = [r[0] for r in conn.execute(query)]
+            page = self._load_runs(conn, ids[:max_results])
+            return page, self._summaries(conn, ids[:max_results])
+
+        found, summaries = self._read(load)
+        token = (
+            _encode_token(offset + max_results)
+            if len(found) == max_results and self._has_more(where, offset + max_results)
+            else None
+        )
+        return RunPage(runs=found, next_page_token=token, summaries=summaries)
+
+    def _has_more(self, where: Any, offset: int) -> bool:
+        query = sa.select(schema.runs.c.run_id).where(where).offset(offset).limit(1)
+        return self._read(lambda conn: conn.execute(query).first() is not None)  # type: ignore[no-any-return]
+
+    def count_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str = "",
+        view_type: ViewType = ViewType.ACTIVE,
+    ) -> int:
+        """How many runs match a filter."""
+        from trialbook.search import parse_filter
+        from trialbook.search.sql import filter_clause
+
+        runs = schema.runs
+        where = sa.and_(
+            runs.c.experiment_id.in_([int(e) for e in experiment_ids]),
+            _lifecycle_clause(runs.c.lifecycle_stage, ViewType.parse(view_type)),
+            filter_clause(parse_filter(filter_string)),
+        )
+        query = sa.select(sa.func.count()).select_from(runs).where(where)
+        return int(self._read(lambda conn: conn.execute(query).scalar_one()))
+
+
+def _lifecycle_clause(column: Any, view_type: ViewType) -> Any:
+    if view_type is ViewType.ALL:
+        return sa.true()
+    stage = LifecycleStage.ACTIVE if view_type is ViewType.ACTIVE else LifecycleStage.DELETED
+    return column == stage.value
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise TrialbookError(f"Experiment names must be non-empty strings, got {name!r}.")
+    if len(name) > 256:
+        raise TrialbookError(f"Experiment name {name[:40]!r}... is longer than 256 characters.")
+
+
+def _encode_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def _decode_token(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise StoreError(
+            f"Invalid page token {token!r}: pass back the token a search returned."
+        ) from err
+    if not isinstance(offset, int) or offset < 0:
+        raise StoreError(f"Invalid page token {token!r}.")
+    return offset

@@ -1,0 +1,1 @@
+"""Tracking: the fluent API, the client, buffered writing and run lifecycle."""

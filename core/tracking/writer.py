@@ -1,0 +1,213 @@
+"""Write-behind buffering between logging calls and the store.
+
+``log_metric`` appends a tuple to a deque (thread-safe without a lock) and returns; a
+background thread writes everything pending every 0.2 s in one transaction per batch, and
+keeps the heartbeat of this process's running runs. ``flush()`` writes synchronously; it is
+called by ``end_run``, at interpreter exit, on SIGTERM and before any read through the
+client, so a process always reads its own writes.
+
+Memory stays bounded: past ``max_pending`` buffered items the logging call itself flushes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import warnings
+import weakref
+from collections import deque
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from trialbook.errors import TrialbookError
+from trialbook.store.base import Batch, PointTuple, TrackingStore
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_S = float(os.environ.get("TRIALBOOK_FLUSH_INTERVAL", "0.2"))
+MAX_PENDING = 100_000
+_CHUNK = 50_000
+
+_writers: weakref.WeakSet[BufferedWriter] = weakref.WeakSet()
+
+
+def _heartbeat_interval() -> float:
+    return float(os.environ.get("TRIALBOOK_HEARTBEAT_INTERVAL", "5"))
+
+
+class BufferedWriter:
+    """Buffers params, tags and metric points and writes them in the background."""
+
+    def __init__(self, store: TrackingStore, max_pending: int = MAX_PENDING) -> None:
+        self.store = store
+        self.max_pending = max_pending
+        self.metrics: deque[PointTuple] = deque()
+        self.params: deque[tuple[str, str, str]] = deque()
+        self.tags: deque[tuple[str, str, str]] = deque()
+        self.alive_runs: set[str] = set()
+        self._flush_lock = threading.RLock()
+        self._wake = threading.Event()
+        self._closed = False
+        self._last_heartbeat = time.monotonic()
+        self._warned: set[str] = set()
+        self._thread: threading.Thread | None = None
+        self._start_thread()
+        _writers.add(self)
+
+    def _start_thread(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="trialbook-writer", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        failures = 0
+        while not self._closed:
+            self._wake.wait(FLUSH_INTERVAL_S * min(2**failures, 50))
+            self._wake.clear()
+            if self._closed:
+                break
+            try:
+                self.flush()
+                self._beat()
+                failures = 0
+            except (sa.exc.SQLAlchemyError, OSError) as err:
+                failures += 1
+                self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
+
+    def _beat(self) -> None:
+        if self.alive_runs and time.monotonic() - self._last_heartbeat >= _heartbeat_interval():
+            self._last_heartbeat = time.monotonic()
+            self.store.heartbeat(sorted(self.alive_runs), int(time.time() * 1000))
+
+    def pending(self) -> int:
+        """How many items wait to be written."""
+        return len(self.metrics) + len(self.params) + len(self.tags)
+
+    def relieve(self) -> None:
+        """Called by logging calls when the buffer is full: write now, in the caller's thread."""
+        try:
+            self.flush()
+        except (sa.exc.SQLAlchemyError, OSError) as err:
+            self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
+            if len(self.metrics) > 10 * self.max_pending:
+                dropped = len(self.metrics) // 2
+                for _ in range(dropped):
+                    self.metrics.popleft()
+                self._warn_once("dropped", f"trialbook dropped {dropped} metric points: store down")
+
+    def flush(self) -> None:
+        """Write everything buffered so far; raises if the store cannot be reached."""
+        with self._flush_lock:
+            params = _drain(self.params)
+            tags = _drain(self.tags)
+            metrics = _drain(self.metrics)
+            if not (params or tags or metrics):
+                return
+            try:
+                self._write(params, tags, metrics)
+            except (sa.exc.SQLAlchemyError, OSError):
+                # Transient: keep everything, in order, for the next attempt.
+                self.metrics.extendleft(reversed(metrics))
+                self.tags.extendleft(reversed(tags))
+                self.params.extendleft(reversed(params))
+                raise
+
+    def _write(
+        self,
+        params: list[tuple[str, str, str]],
+        tags: list[tuple[str, str, str]],
+        metrics: list[PointTuple],
+    ) -> None:
+        first = True
+        for start in range(0, max(len(metrics), 1), _CHUNK):
+            batch = Batch(
+                metrics=metrics[start : start + _CHUNK],
+                params=params if first else (),
+                tags=tags if first else (),
+            )
+            first = False
+            try:
+                self.store.write_batch(batch)
+            except TrialbookError:
+                self._write_per_run(batch)
+
+    def _write_per_run(self, batch: Batch) -> None:
+        """A batch failed for a reason of its own: write run by run, report the failures."""
+        run_ids = sorted(
+            {p[0] for p in batch.metrics}
+            | {p[0] for p in batch.params}
+            | {t[0] for t in batch.tags}
+        )
+        for run_id in run_ids:
+            part = Batch(
+                metrics=[p for p in batch.metrics if p[0] == run_id],
+                params=[p for p in batch.params if p[0] == run_id],
+                tags=[t for t in batch.tags if t[0] == run_id],
+            )
+            try:
+                self.store.write_batch(part)
+            except TrialbookError as err:
+                warnings.warn(
+                    f"trialbook could not store data of run {run_id}: {err}",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+
+    def _warn_once(self, topic: str, message: str) -> None:
+        if topic not in self._warned:
+            self._warned.add(topic)
+            log.warning(message)
+
+    def wake(self) -> None:
+        """Ask the background thread to write now."""
+        self._wake.set()
+
+    def close(self) -> None:
+        """Write what is pending and stop the background thread."""
+        self._closed = True
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self.flush()
+
+    def _after_fork(self) -> None:
+        # The parent's buffered items are the parent's to write.
+        self.metrics.clear()
+        self.params.clear()
+        self.tags.clear()
+        self.alive_runs.clear()
+        self._flush_lock = threading.RLock()
+        self._wake = threading.Event()
+        if not self._closed:
+            self._start_thread()
+
+
+def _drain(queue: deque[tuple[str, str, str]] | deque[PointTuple]) -> list:  # type: ignore[type-arg]
+    count = len(queue)
+    return [queue.popleft() for _ in range(count)]
+
+
+def flush_all(writers: Iterable[BufferedWriter] | None = None) -> None:
+    """Flush every live writer (at exit and on SIGTERM)."""
+    for writer in list(writers if writers is not None else _writers):
+        try:
+            writer.flush()
+        except (sa.exc.SQLAlchemyError, OSError) as err:
+            log.warning("trialbook could not write pending data: %s", err)
+
+
+def _reset_after_fork() -> None:
+    from trialbook.store import uri
+
+    for store in list(uri._stores.values()):
+        engine = getattr(store, "engine", None)
+        if engine is not None:
+            engine.dispose(close=False)
+    for writer in list(_writers):
+        writer._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)

@@ -1,0 +1,101 @@
+"""Checks on keys and values before anything is written.
+
+A rejected call raises and writes nothing. Validated keys are remembered, so the check costs
+a set lookup on the hot path of ``log_metric``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from trialbook.errors import InvalidKeyError, InvalidValueError
+
+MAX_KEY_LENGTH = 250
+MAX_PARAM_VALUE_LENGTH = 1_000_000
+MAX_TAG_VALUE_LENGTH = 1_000_000
+
+_KEY = re.compile(r"^[\w\-. :/]+$")
+_known_keys: set[str] = set()
+_KNOWN_KEYS_LIMIT = 100_000
+
+
+def check_key(key: object) -> str:
+    """Return ``key`` if it is a valid param, metric or tag key, else raise InvalidKeyError."""
+    if key in _known_keys:
+        return key  # type: ignore[return-value]
+    if not isinstance(key, str):
+        raise InvalidKeyError(key, f"keys are strings, not {type(key).__name__}")
+    if not key:
+        raise InvalidKeyError(key, "keys cannot be empty")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidKeyError(key, f"it has {len(key)} characters, more than {MAX_KEY_LENGTH}")
+    if key.startswith("/"):
+        raise InvalidKeyError(key, "keys cannot start with '/'")
+    if ".." in key.split("/") or "/../" in key or key.endswith("/.."):
+        raise InvalidKeyError(key, "keys cannot contain '..' path components")
+    if not _KEY.match(key):
+        bad = next(c for c in key if not _KEY.match(c))
+        raise InvalidKeyError(key, f"character {bad!r} is not allowed")
+    if len(_known_keys) < _KNOWN_KEYS_LIMIT:
+        _known_keys.add(key)
+    return key
+
+
+def metric_value(key: str, value: object) -> float:
+    """Convert a metric value to float: ints, floats, bools, numpy scalars, 0-d arrays/tensors."""
+    if type(value) is float:
+        return value
+    if isinstance(value, (str, bytes, bytearray)):
+        raise InvalidValueError(key, value, "metric values must be numbers, not strings")
+    if getattr(value, "ndim", 0) != 0:
+        raise InvalidValueError(
+            key, value, "metric values must be scalars; log each element under its own key"
+        )
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidValueError(
+            key, value, f"metric values must be numbers, got {type(value).__name__}"
+        ) from None
+
+
+def step_value(key: str, step: object) -> int:
+    """Convert a metric step to int; integral floats and numpy integers are accepted."""
+    if type(step) is int:
+        return step
+    if isinstance(step, (bool, str, bytes)):
+        raise InvalidValueError(key, step, "steps must be integers")
+    try:
+        as_float = float(step)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidValueError(key, step, "steps must be integers") from None
+    if not math.isfinite(as_float) or as_float != int(as_float):
+        raise InvalidValueError(key, step, "steps must be integers")
+    return int(as_float)
+
+
+def param_value(key: str, value: object) -> str:
+    """The string form of a param value; over-long values raise InvalidValueError."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_PARAM_VALUE_LENGTH:
+        raise InvalidValueError(
+            key,
+            text[:60],
+            f"param values are limited to {MAX_PARAM_VALUE_LENGTH} characters "
+            f"(this one has {len(text)}); log large values as artifacts with log_text",
+        )
+    return text
+
+
+def tag_value(key: str, value: object) -> str:
+    """The string form of a tag value; over-long values raise InvalidValueError."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_TAG_VALUE_LENGTH:
+        raise InvalidValueError(
+            key,
+            text[:60],
+            f"tag values are limited to {MAX_TAG_VALUE_LENGTH} characters; "
+            "log large values as artifacts with log_text",
+        )
+    return text

@@ -1,0 +1,109 @@
+"""Developer and CI sessions: `nox` runs lint, typecheck and tests; `nox -l` lists the rest."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2024.3.2"
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+ROOT = Path(__file__).parent.resolve()
+# Pins torch to the CPU build on this machine's disk. Every session that installs lightning
+# installs torch from it first: an unpinned torch pulls a multi-GB CUDA build.
+CONSTRAINTS = ("-c", ".ci/constraints.txt")
+LINT_PATHS = ("core", "integrations", "tests", "examples", "benchmarks", "noxfile.py")
+TEST_DEPS = (
+    "pytest>=8",
+    "pytest-xdist",
+    "hypothesis",
+    "playwright",  # Python package only; tests drive Debian's /usr/bin/chromium.
+    "matplotlib",
+    "plotly",
+    "build",
+    "tomli; python_version < '3.11'",
+)
+FRAMEWORKS = ("sklearn", "xgboost", "lightning")
+# Services the tests use; nox passes the outer environment anyway, this names what matters.
+PASSTHROUGH_ENV = ("TRIALBOOK_TEST_POSTGRES_URI", "TRIALBOOK_TEST_CHROMIUM", "CI")
+
+
+def install_project(
+    session: nox.Session, extras: str, *deps: str, editable_mode: str | None = None
+) -> None:
+    """Install the package editable with `extras` and `deps`, torch first when lightning comes."""
+    if {"all", "lightning"} & set(extras.split(",")):
+        session.install(*CONSTRAINTS, "torch")
+    settings = ["--config-settings", f"editable_mode={editable_mode}"] if editable_mode else []
+    session.install(*CONSTRAINTS, *settings, "-e", f".[{extras}]", *deps)
+
+
+def service_env() -> dict[str, str]:
+    """Return the service variables of the outer environment that the tests read."""
+    return {name: os.environ[name] for name in PASSTHROUGH_ENV if name in os.environ}
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Run ruff's linter (posargs go to `ruff check`, e.g. --fix) and format check."""
+    session.install("ruff")
+    paths = [path for path in LINT_PATHS if (ROOT / path).exists()]
+    session.run("ruff", "check", *paths, *session.posargs)
+    session.run("ruff", "format", "--check", *paths)
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Run mypy (strict, config in pyproject.toml) against a strict editable install."""
+    # Strict mode installs a link tree mypy can follow; the default mode's import hook it can't.
+    install_project(session, "all", "mypy", editable_mode="strict")
+    session.run("mypy", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite on two xdist workers."""
+    install_project(session, "all", *TEST_DEPS)
+    session.run("pytest", "-n", "2", "--dist", "loadgroup", *session.posargs, env=service_env())
+
+
+@nox.session(default=False)
+@nox.parametrize("framework", FRAMEWORKS)
+def framework(session: nox.Session, framework: str) -> None:
+    """Run one framework's tests with only that framework installed."""
+    install_project(session, framework, *TEST_DEPS)
+    session.run("pytest", "-m", framework, *session.posargs, env=service_env())
+
+
+@nox.session(default=False)
+def e2e(session: nox.Session) -> None:
+    """Run the browser tests (Playwright driving Debian's chromium)."""
+    install_project(session, "all", *TEST_DEPS)
+    session.run("pytest", "-m", "e2e", *session.posargs, env=service_env())
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks against trialbook and, in a venv of its own, MLflow."""
+    install_project(session, "all")
+    mlflow_venv = Path(session.virtualenv.location) / "mlflow-venv"
+    bindir = "Scripts" if sys.platform == "win32" else "bin"
+    mlflow_python = str(mlflow_venv / bindir / "python")
+    if not mlflow_venv.exists():
+        session.run("python", "-m", "venv", str(mlflow_venv))
+    pip = (mlflow_python, "-m", "pip", "install", "--quiet", *CONSTRAINTS)
+    session.run(*pip, "torch", external=True)
+    session.run(*pip, "mlflow", "scikit-learn", "xgboost", "lightning", external=True)
+    session.run("python", "benchmarks/run.py", "--mlflow-python", mlflow_python, *session.posargs)
+
+
+@nox.session(default=False)
+def demo(session: nox.Session) -> None:
+    """Run examples/demo.py from the repo root; its runs land in ./.trialbook/."""
+    session.install(*CONSTRAINTS, "torch")
+    session.install(*CONSTRAINTS, ".[sklearn,xgboost,lightning]")
+    session.run("python", "examples/demo.py", *session.posargs)

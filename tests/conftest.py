@@ -1,0 +1,82 @@
+"""Fixtures shared by every test: an isolated working folder and the external services.
+
+A service that is not configured skips its tests locally and fails them in CI (CI=true), so
+a CI run never passes by skipping. `.ci/run` shows how to start the services.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+POSTGRES_ENV = "TRIALBOOK_TEST_POSTGRES_URI"
+CHROMIUM_ENV = "TRIALBOOK_TEST_CHROMIUM"
+DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _missing_service(message: str) -> NoReturn:
+    """Skip the requesting test, or fail it when running in CI."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: services must be configured, not skipped)")
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the default store at a per-test folder and run the test inside tmp_path."""
+    store = tmp_path / "store"
+    monkeypatch.setenv("TRIALBOOK_TRACKING_URI", str(store))
+    monkeypatch.chdir(tmp_path)
+    return store
+
+
+@pytest.fixture(scope="session")
+def postgres_uri() -> str:
+    """The SQLAlchemy URI of the test PostgreSQL server (`postgresql+psycopg://...`)."""
+    uri = os.environ.get(POSTGRES_ENV)
+    if not uri:
+        _missing_service(
+            f"{POSTGRES_ENV} is not set; start PostgreSQL (`bash .ci/start-postgres.sh` as root) "
+            f"and set {POSTGRES_ENV}="
+            "postgresql+psycopg://trialbook:trialbook@127.0.0.1:5432/trialbook_test"
+        )
+    return uri
+
+
+@pytest.fixture
+def fresh_postgres_uri(postgres_uri: str) -> Iterator[str]:
+    """The URI of a new, empty database created for this test and dropped after it."""
+    import sqlalchemy as sa  # Only PostgreSQL tests pay for the import.
+
+    base = sa.make_url(postgres_uri)
+    name = f"trialbook_test_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            # FORCE closes connections the code under test left open (PostgreSQL 13+).
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Path of the Chromium binary for browser tests (Debian's chromium package)."""
+    configured = os.environ.get(CHROMIUM_ENV)
+    if configured:
+        if not Path(configured).is_file():
+            pytest.fail(f"{CHROMIUM_ENV}={configured} does not exist")
+        return configured
+    if DEFAULT_CHROMIUM.is_file():
+        return str(DEFAULT_CHROMIUM)
+    _missing_service(
+        f"No Chromium: `apt-get install chromium` or set {CHROMIUM_ENV} to a Chromium binary"
+    )
