@@ -35,6 +35,15 @@ def isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return store
 
 
+@pytest.fixture(autouse=True)
+def reset_tracking() -> Iterator[None]:
+    """End runs a test left active and forget the process-wide tracking state after it."""
+    yield
+    from trialbook.tracking import fluent
+
+    fluent.reset()
+
+
 @pytest.fixture(scope="session")
 def postgres_uri() -> str:
     """The SQLAlchemy URI of the test PostgreSQL server (`postgresql+psycopg://...`)."""

@@ -150,6 +150,9 @@ def safe_patch(
     object's ``report(error, where)`` (see :class:`ErrorSink`).
     """
     own = vars(owner).get(name, _MISSING)
+    if own is not _MISSING and _is_other_descriptor(own):
+        patches.apply(owner, name, patched_descriptor(own, logger_factory, enabled))
+        return
     original = getattr(owner, name) if own is _MISSING else own
     kind = (
         "static"
@@ -176,6 +179,69 @@ def safe_patch(
     if inspect.isfunction(func):
         wrapper.__signature__ = inspect.signature(func)  # type: ignore[attr-defined]
     patches.apply(owner, name, replacement)
+
+
+def _is_other_descriptor(value: Any) -> bool:
+    """A descriptor other than a function, staticmethod or classmethod (``property``, ...)."""
+    if inspect.isfunction(value) or isinstance(value, (staticmethod, classmethod)):
+        return False
+    return hasattr(type(value), "__get__")
+
+
+class PatchedDescriptor:
+    """Wraps a descriptor (``property``, scikit-learn's ``available_if``) instead of replacing it.
+
+    Attribute access still goes through the original descriptor, so ``hasattr`` answers as
+    before; the callable it returns for an instance runs inside an autologging session, with
+    the instance as the first argument the logger sees.
+    """
+
+    __trialbook_patched__ = True
+
+    def __init__(
+        self, descriptor: Any, logger_factory: Callable[[], Any], enabled: Callable[[], bool]
+    ) -> None:
+        self.descriptor = descriptor
+        self.logger_factory = logger_factory
+        self.enabled = enabled
+        self.__doc__ = getattr(descriptor, "__doc__", None)
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        bound = self.descriptor.__get__(obj, owner)
+        if obj is None or not callable(bound):
+            return bound
+        logger_factory, enabled = self.logger_factory, self.enabled
+
+        def unbound(_obj: Any, *args: Any, **kwargs: Any) -> Any:
+            return bound(*args, **kwargs)
+
+        @functools.wraps(bound)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if not enabled() or in_session():
+                return bound(*args, **kwargs)
+            with _Session():
+                return _run_session(unbound, (obj, *args), kwargs, logger_factory)
+
+        return call
+
+
+class _PatchedDataDescriptor(PatchedDescriptor):
+    """A patched data descriptor (a ``property``): setting and deleting still go through it."""
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.descriptor.__set__(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        self.descriptor.__delete__(obj)
+
+
+def patched_descriptor(
+    descriptor: Any, logger_factory: Callable[[], Any], enabled: Callable[[], bool]
+) -> PatchedDescriptor:
+    """The wrapper for ``descriptor``, a data descriptor when the original is one."""
+    data = hasattr(type(descriptor), "__set__") or hasattr(type(descriptor), "__delete__")
+    kind = _PatchedDataDescriptor if data else PatchedDescriptor
+    return kind(descriptor, logger_factory, enabled)
 
 
 def _run_session(

@@ -8,6 +8,7 @@ A plugin that fails to import is a warning, never a crash. ``TRIALBOOK_DISABLE_P
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import threading
 import warnings
@@ -25,7 +26,10 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "trialbook"
 
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("pickle", "trialbook.models.flavor"),)
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("pickle", "trialbook.models.flavor"),
+    ("sklearn", "trialbook.integrations.sklearn"),
+)
 """(name, module) of the plugins that ship with trialbook; each is loaded like a third party's."""
 
 _manager: pluggy.PluginManager | None = None
@@ -56,8 +60,8 @@ def _create() -> pluggy.PluginManager:
     for name in blocked:
         pm.set_blocked(name)
     for name, module_name in BUILTIN_PLUGINS:
-        if name in blocked:
-            continue
+        if name in blocked or importlib.util.find_spec(module_name) is None:
+            continue  # blocked, or not part of this build
         try:
             module = importlib.import_module(module_name)
         except ImportError as err:

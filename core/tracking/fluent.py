@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +163,9 @@ def start_run(
                 str(experiment_id) if experiment_id is not None else _current_experiment_id(client)
             )
             all_tags = {} if context.disabled() else context.capture_fast()
+            reproduces = os.environ.get("TRIALBOOK_REPRODUCES")  # set by `runs reproduce`
+            if reproduces and parent is None:
+                all_tags["trialbook.reproduces"] = reproduces
             all_tags.update(tags or {})
             run = client.create_run(
                 exp_id,
@@ -467,5 +469,12 @@ def search_runs(
     return runs_to_frame(found)
 
 
-def _time_ms() -> int:
-    return int(time.time() * 1000)
+def reset() -> None:
+    """End every active run (KILLED) and forget the URI, experiment and caches (for tests)."""
+    global _tracking_uri, _experiment_name, _experiment_id, _last_run_id, _tracker_cache
+    _end_all(RunStatus.KILLED)
+    from trialbook.tracking.tracker import close_trackers
+
+    close_trackers()
+    _tracking_uri = _experiment_name = _experiment_id = _last_run_id = None
+    _tracker_cache = None

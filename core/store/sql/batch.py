@@ -54,12 +54,14 @@ def upsert(conn: sa.engine.Connection, table: sa.Table) -> Any:
 def write(conn: sa.engine.Connection, batch: Batch, now: int) -> bool:
     """Write ``batch``; return False when its ``batch_id`` was already applied."""
     if batch.batch_id is not None:
+        table = schema.applied_batches
         inserted = conn.execute(
-            upsert(conn, schema.applied_batches)
+            upsert(conn, table)
             .values(batch_id=batch.batch_id, applied_time=now)
             .on_conflict_do_nothing()
-        )
-        if inserted.rowcount == 0:
+            .returning(table.c.batch_id)
+        ).first()
+        if inserted is None:
             return False
     run_ids = {p[0] for p in batch.metrics}
     run_ids.update(r for r, _, _ in batch.params)
