@@ -68,6 +68,8 @@ def typecheck(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the whole test suite on two xdist workers."""
     install_project(session, "all", *TEST_DEPS)
+    # The example third-party plugin: tests prove the entry-point interface end to end.
+    session.install("-e", "examples/trialbook-scipy-plugin")
     session.run("pytest", "-n", "2", "--dist", "loadgroup", *session.posargs, env=service_env())
 
 

@@ -7,6 +7,7 @@ a set lookup on the hot path of ``log_metric``.
 from __future__ import annotations
 
 import math
+import operator
 import re
 
 from trialbook.errors import InvalidKeyError, InvalidValueError
@@ -61,18 +62,22 @@ def metric_value(key: str, value: object) -> float:
 
 
 def step_value(key: str, step: object) -> int:
-    """Convert a metric step to int; integral floats and numpy integers are accepted."""
-    if type(step) is int:
-        return step
+    """Convert a metric step (or timestamp) to a 64-bit int; integral floats are accepted."""
     if isinstance(step, (bool, str, bytes)):
         raise InvalidValueError(key, step, "steps must be integers")
     try:
-        as_float = float(step)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InvalidValueError(key, step, "steps must be integers") from None
-    if not math.isfinite(as_float) or as_float != int(as_float):
-        raise InvalidValueError(key, step, "steps must be integers")
-    return int(as_float)
+        whole = operator.index(step)  # type: ignore[call-overload]
+    except TypeError:
+        try:
+            as_float = float(step)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise InvalidValueError(key, step, "steps must be integers") from None
+        if not math.isfinite(as_float) or as_float != int(as_float):
+            raise InvalidValueError(key, step, "steps must be integers") from None
+        whole = int(as_float)
+    if not -(2**63) <= whole < 2**63:
+        raise InvalidValueError(key, step, "steps must fit in 64 bits")
+    return whole
 
 
 def param_value(key: str, value: object) -> str:

@@ -6,6 +6,7 @@ a CI run never passes by skipping. `.ci/run` shows how to start the services.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -57,9 +58,9 @@ def postgres_uri() -> str:
     return uri
 
 
-@pytest.fixture
-def fresh_postgres_uri(postgres_uri: str) -> Iterator[str]:
-    """The URI of a new, empty database created for this test and dropped after it."""
+@contextlib.contextmanager
+def _temporary_database(postgres_uri: str) -> Iterator[str]:
+    """Create a uniquely named database, yield its URI, and drop it afterwards."""
     import sqlalchemy as sa  # Only PostgreSQL tests pay for the import.
 
     base = sa.make_url(postgres_uri)
@@ -74,6 +75,20 @@ def fresh_postgres_uri(postgres_uri: str) -> Iterator[str]:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@pytest.fixture
+def fresh_postgres_uri(postgres_uri: str) -> Iterator[str]:
+    """The URI of a new, empty database created for this test and dropped after it."""
+    with _temporary_database(postgres_uri) as uri:
+        yield uri
+
+
+@pytest.fixture(scope="session")
+def session_postgres_uri(postgres_uri: str) -> Iterator[str]:
+    """A database shared by one test process; tests that use it empty its tables first."""
+    with _temporary_database(postgres_uri) as uri:
+        yield uri
 
 
 @pytest.fixture(scope="session")

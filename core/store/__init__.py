@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
-from trialbook.store.base import Batch, MetricPoint, RunPage, TrackingStore
+from trialbook.store.base import (
+    Batch,
+    MetricArrays,
+    MetricPoint,
+    MetricSeries,
+    RunPage,
+    TrackingStore,
+)
 
-__all__ = ["Batch", "MetricPoint", "RunPage", "TrackingStore"]
+__all__ = ["Batch", "MetricArrays", "MetricPoint", "MetricSeries", "RunPage", "TrackingStore"]

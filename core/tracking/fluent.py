@@ -128,6 +128,11 @@ def _current_experiment_id(client: Any) -> str:
     return _experiment_id
 
 
+def get_experiment_id() -> str:
+    """The id of the current experiment, where ``start_run`` puts new runs (created if needed)."""
+    return _current_experiment_id(_client())
+
+
 # Runs ------------------------------------------------------------------------------------
 
 
@@ -435,12 +440,16 @@ def search_runs(
     order_by: Sequence[str] | None = None,
     experiment_names: Sequence[str] | None = None,
     output_format: str = "pandas",
+    run_view: ViewType | str | None = None,
 ) -> Any:
     """Runs matching a filter, as a pandas DataFrame (``output_format="list"``: a list of runs).
 
     Columns: ``run_id``, ``run_name``, ``experiment_id``, ``status``, ``artifact_uri``,
     ``start_time``, ``end_time``, ``params.<k>``, ``metrics.<k>`` (latest value), ``tags.<k>``.
+    ``run_view`` (``"active"``, ``"deleted"`` or ``"all"``) is another name for ``run_view_type``.
     """
+    if run_view is not None:
+        run_view_type = run_view
     client = _client()
     ids = [str(i) for i in experiment_ids or ()]
     for name in experiment_names or ():

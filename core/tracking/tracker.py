@@ -15,7 +15,7 @@ from typing import Any
 from trialbook.entities import LifecycleStage, Run, RunStatus
 from trialbook.errors import DeletedRunError, ParamConflictError
 from trialbook.store.base import TrackingStore
-from trialbook.tracking.writer import BufferedWriter
+from trialbook.tracking.writer import BufferedWriter, SeriesBuffer
 from trialbook.validation import (
     _known_keys,
     check_key,
@@ -24,6 +24,9 @@ from trialbook.validation import (
     step_value,
     tag_value,
 )
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
 
 _trackers: dict[str, Tracker] = {}
 _lock = threading.Lock()
@@ -58,7 +61,6 @@ class Tracker:
         self.tracking_uri = tracking_uri
         self.store = store
         self.writer = BufferedWriter(store)
-        self._metrics = self.writer.metrics
         self._max_pending = self.writer.max_pending
         self._params: dict[str, dict[str, str]] = {}
         self._steps: dict[str, dict[str, int]] = {}
@@ -112,19 +114,29 @@ class Tracker:
         steps = self._steps.get(run_id)
         if steps is None:
             steps = self._load(run_id)
+        last = steps.get(key, 0)
         if step is None:
-            step = steps.get(key, 0)
-        elif type(step) is not int:
+            step = last
+        elif type(step) is not int or not _INT64_MIN <= step <= _INT64_MAX:
             step = step_value(key, step)
-        if step >= steps.get(key, 0):
+        if step >= last:
             steps[key] = step + 1
         if timestamp is None:
             timestamp = int(time.time() * 1000)
-        elif type(timestamp) is not int:
+        elif type(timestamp) is not int or not _INT64_MIN <= timestamp <= _INT64_MAX:
             timestamp = step_value(key, timestamp)
-        self._metrics.append((run_id, key, value, step, timestamp))
-        if len(self._metrics) > self._max_pending:
-            self.writer.relieve()
+        writer = self.writer
+        with writer.lock:
+            buffer = writer.series.get((run_id, key))
+            if buffer is None:
+                buffer = writer.series[(run_id, key)] = SeriesBuffer()
+            buffer.steps.append(step)
+            buffer.values.append(value)
+            buffer.timestamps.append(timestamp)
+            writer.points += 1
+            full = writer.points > self._max_pending
+        if full:
+            writer.relieve()
 
     def log_metrics(
         self, run_id: str, metrics: Mapping[str, Any], step: Any = None, timestamp: Any = None

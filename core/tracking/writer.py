@@ -1,8 +1,9 @@
 """Write-behind buffering between logging calls and the store.
 
-``log_metric`` appends a tuple to a deque (thread-safe without a lock) and returns; a
-background thread writes everything pending every 0.2 s in one transaction per batch, and
-keeps the heartbeat of this process's running runs. ``flush()`` writes synchronously; it is
+``log_metric`` appends its step, value and timestamp to three typed arrays for its run and key
+(no Python object per point, so no garbage-collector pressure) and returns; a background
+thread writes everything pending every 0.2 s in one transaction, and keeps the heartbeat of
+this process's running runs. ``flush()`` writes synchronously; it is
 called by ``end_run``, at interpreter exit, on SIGTERM and before any read through the
 client, so a process always reads its own writes.
 
@@ -17,19 +18,19 @@ import threading
 import time
 import warnings
 import weakref
+from array import array
 from collections import deque
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 
 from trialbook.errors import TrialbookError
-from trialbook.store.base import Batch, PointTuple, TrackingStore
+from trialbook.store.base import Batch, MetricSeries, TrackingStore
 
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_S = float(os.environ.get("TRIALBOOK_FLUSH_INTERVAL", "0.2"))
 MAX_PENDING = 100_000
-_CHUNK = 50_000
 
 _writers: weakref.WeakSet[BufferedWriter] = weakref.WeakSet()
 
@@ -38,13 +39,33 @@ def _heartbeat_interval() -> float:
     return float(os.environ.get("TRIALBOOK_HEARTBEAT_INTERVAL", "5"))
 
 
+class SeriesBuffer:
+    """Pending points of one run's metric, as three typed arrays."""
+
+    __slots__ = ("steps", "timestamps", "values")
+
+    def __init__(self) -> None:
+        self.steps = array("q")
+        self.values = array("d")
+        self.timestamps = array("q")
+
+    def extend(self, other: SeriesBuffer) -> None:
+        """Append ``other``'s points after this buffer's."""
+        self.steps.extend(other.steps)
+        self.values.extend(other.values)
+        self.timestamps.extend(other.timestamps)
+
+
 class BufferedWriter:
     """Buffers params, tags and metric points and writes them in the background."""
 
     def __init__(self, store: TrackingStore, max_pending: int = MAX_PENDING) -> None:
         self.store = store
         self.max_pending = max_pending
-        self.metrics: deque[PointTuple] = deque()
+        self.lock = threading.Lock()
+        """Guards :attr:`series` and :attr:`points`; logging calls append under it."""
+        self.series: dict[tuple[str, str], SeriesBuffer] = {}
+        self.points = 0
         self.params: deque[tuple[str, str, str]] = deque()
         self.tags: deque[tuple[str, str, str]] = deque()
         self.alive_runs: set[str] = set()
@@ -83,7 +104,7 @@ class BufferedWriter:
 
     def pending(self) -> int:
         """How many items wait to be written."""
-        return len(self.metrics) + len(self.params) + len(self.tags)
+        return self.points + len(self.params) + len(self.tags)
 
     def relieve(self) -> None:
         """Called by logging calls when the buffer is full: write now, in the caller's thread."""
@@ -91,58 +112,69 @@ class BufferedWriter:
             self.flush()
         except (sa.exc.SQLAlchemyError, OSError) as err:
             self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
-            if len(self.metrics) > 10 * self.max_pending:
-                dropped = len(self.metrics) // 2
-                for _ in range(dropped):
-                    self.metrics.popleft()
+            if self.points > 10 * self.max_pending:
+                with self.lock:
+                    dropped, self.points = self.points, 0
+                    self.series = {}
                 self._warn_once("dropped", f"trialbook dropped {dropped} metric points: store down")
 
     def flush(self) -> None:
         """Write everything buffered so far; raises if the store cannot be reached."""
         with self._flush_lock:
+            with self.lock:
+                series, self.series = self.series, {}
+                self.points = 0
             params = _drain(self.params)
             tags = _drain(self.tags)
-            metrics = _drain(self.metrics)
-            if not (params or tags or metrics):
+            if not (params or tags or series):
                 return
+            batch = Batch(
+                params=params,
+                tags=tags,
+                series=[
+                    MetricSeries(run_id, key, b.steps, b.values, b.timestamps)
+                    for (run_id, key), b in series.items()
+                ],
+            )
             try:
-                self._write(params, tags, metrics)
+                self._write(batch)
             except (sa.exc.SQLAlchemyError, OSError):
-                # Transient: keep everything, in order, for the next attempt.
-                self.metrics.extendleft(reversed(metrics))
-                self.tags.extendleft(reversed(tags))
-                self.params.extendleft(reversed(params))
+                self._put_back(series, params, tags)
                 raise
 
-    def _write(
+    def _put_back(
         self,
+        series: dict[tuple[str, str], SeriesBuffer],
         params: list[tuple[str, str, str]],
         tags: list[tuple[str, str, str]],
-        metrics: list[PointTuple],
     ) -> None:
-        first = True
-        for start in range(0, max(len(metrics), 1), _CHUNK):
-            batch = Batch(
-                metrics=metrics[start : start + _CHUNK],
-                params=params if first else (),
-                tags=tags if first else (),
-            )
-            first = False
-            try:
-                self.store.write_batch(batch)
-            except TrialbookError:
-                self._write_per_run(batch)
+        """Keep everything, in order, for the next attempt after a transient failure."""
+        with self.lock:
+            for pair, buffer in series.items():
+                newer = self.series.get(pair)
+                if newer is not None:
+                    buffer.extend(newer)
+                self.series[pair] = buffer
+            self.points = sum(len(b.values) for b in self.series.values())
+        self.tags.extendleft(reversed(tags))
+        self.params.extendleft(reversed(params))
+
+    def _write(self, batch: Batch) -> None:
+        try:
+            self.store.write_batch(batch)
+        except TrialbookError:
+            self._write_per_run(batch)
 
     def _write_per_run(self, batch: Batch) -> None:
         """A batch failed for a reason of its own: write run by run, report the failures."""
         run_ids = sorted(
-            {p[0] for p in batch.metrics}
+            {s.run_id for s in batch.series}
             | {p[0] for p in batch.params}
             | {t[0] for t in batch.tags}
         )
         for run_id in run_ids:
             part = Batch(
-                metrics=[p for p in batch.metrics if p[0] == run_id],
+                series=[s for s in batch.series if s.run_id == run_id],
                 params=[p for p in batch.params if p[0] == run_id],
                 tags=[t for t in batch.tags if t[0] == run_id],
             )
@@ -174,7 +206,9 @@ class BufferedWriter:
 
     def _after_fork(self) -> None:
         # The parent's buffered items are the parent's to write.
-        self.metrics.clear()
+        self.lock = threading.Lock()
+        self.series = {}
+        self.points = 0
         self.params.clear()
         self.tags.clear()
         self.alive_runs.clear()
@@ -184,7 +218,7 @@ class BufferedWriter:
             self._start_thread()
 
 
-def _drain(queue: deque[tuple[str, str, str]] | deque[PointTuple]) -> list:  # type: ignore[type-arg]
+def _drain(queue: deque[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     count = len(queue)
     return [queue.popleft() for _ in range(count)]
 

@@ -16,7 +16,20 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
     if request.param == "sqlite":
         uri = f"sqlite:///{tmp_path / 'contract.db'}"
     else:
-        uri = request.getfixturevalue("fresh_postgres_uri")
+        uri = request.getfixturevalue("session_postgres_uri")
     store = SqlStore(uri, str(tmp_path / "artifacts"))
+    if request.param == "postgres":
+        empty_tables(store)
     yield store
     store.close()
+
+
+def empty_tables(store: SqlStore) -> None:
+    """Remove every row, so a database shared by the tests starts each test empty."""
+    import sqlalchemy as sa
+
+    from trialbook.store.sql.schema import metadata
+
+    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -1,43 +1,24 @@
 """Writing a :class:`~trialbook.store.base.Batch` in one transaction.
 
-Metric points are appended to ``metrics``; ``latest_metrics`` keeps, per run and key, the
-latest point (largest step, then timestamp), the minimum, the maximum and the count.
+Metric points are appended to ``metric_chunks`` as packed arrays; ``latest_metrics`` keeps,
+per run and key, the latest point (largest step, then timestamp), the minimum, the maximum and
+the count.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from trialbook.entities import LifecycleStage
 from trialbook.errors import DeletedRunError, ParamConflictError, RunNotFoundError
-from trialbook.store.base import Batch, PointTuple
-from trialbook.store.sql import schema
+from trialbook.store.base import Batch, MetricSeries, PointTuple
+from trialbook.store.sql import chunks, schema
 from trialbook.store.sql.rows import loaded_value, stored_value
 
 _CHUNK = 500
-
-
-@dataclass
-class _Latest:
-    value: float
-    step: int
-    timestamp: int
-    minimum: float | None
-    maximum: float | None
-    count: int
-
-    def add(self, value: float, step: int, timestamp: int) -> None:
-        if (step, timestamp) >= (self.step, self.timestamp):
-            self.value, self.step, self.timestamp = value, step, timestamp
-        if not math.isnan(value):
-            self.minimum = value if self.minimum is None else min(self.minimum, value)
-            self.maximum = value if self.maximum is None else max(self.maximum, value)
-        self.count += 1
 
 
 def upsert(conn: sa.engine.Connection, table: sa.Table) -> Any:
@@ -63,7 +44,7 @@ def write(conn: sa.engine.Connection, batch: Batch, now: int) -> bool:
         ).first()
         if inserted is None:
             return False
-    run_ids = {p[0] for p in batch.metrics}
+    run_ids = {p[0] for p in batch.metrics} | {s.run_id for s in batch.series}
     run_ids.update(r for r, _, _ in batch.params)
     run_ids.update(r for r, _, _ in batch.tags)
     _check_runs(conn, run_ids)
@@ -78,8 +59,8 @@ def write(conn: sa.engine.Connection, batch: Batch, now: int) -> bool:
         conn.execute(
             stmt, [{"run_id": r, "key": k, "value": v} for (r, k), v in latest_tags.items()]
         )
-    if batch.metrics:
-        _write_metrics(conn, batch.metrics)
+    if batch.metrics or batch.series:
+        _write_metrics(conn, [*_group(batch.metrics), *batch.series])
     return True
 
 
@@ -122,68 +103,84 @@ def _write_params(conn: sa.engine.Connection, params: Sequence[tuple[str, str, s
         conn.execute(upsert(conn, table).on_conflict_do_nothing(), new_rows)
 
 
-def _write_metrics(conn: sa.engine.Connection, points: Sequence[PointTuple]) -> None:
-    rows = [
-        (run_id, key, 0.0, True, step, ts)
-        if value != value
-        else (run_id, key, value, False, step, ts)
-        for run_id, key, value, step, ts in points
-    ]
-    conn.exec_driver_sql(_insert_metrics_sql(conn), rows)
+def _group(points: Sequence[PointTuple]) -> list[MetricSeries]:
+    """Points one by one, regrouped as one series per run and key (in logging order)."""
+    grouped: dict[tuple[str, str], tuple[list[int], list[float], list[int]]] = {}
+    for run_id, key, value, step, timestamp in points:
+        columns = grouped.get((run_id, key))
+        if columns is None:
+            columns = grouped[(run_id, key)] = ([], [], [])
+        columns[0].append(step)
+        columns[1].append(value)
+        columns[2].append(timestamp)
+    return [MetricSeries(r, k, s, v, t) for (r, k), (s, v, t) in grouped.items()]
 
-    merged: dict[tuple[str, str], _Latest] = {}
+
+def _write_metrics(conn: sa.engine.Connection, all_series: Sequence[MetricSeries]) -> None:
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    rows: list[dict[str, Any]] = []
+    for series in all_series:
+        if not len(series):
+            continue
+        arrays = chunks.as_arrays(series)
+        rows.extend(chunks.chunk_rows(series.run_id, series.key, arrays))
+        _, value, step, timestamp, low, high = chunks.summary(arrays)
+        latest = {
+            "value": value,
+            "step": step,
+            "timestamp": timestamp,
+            "min_value": low,
+            "max_value": high,
+            "count": len(arrays),
+        }
+        pair = (series.run_id, series.key)
+        merged[pair] = _merge(merged[pair], latest) if pair in merged else latest
+    if rows:
+        conn.execute(sa.insert(schema.metric_chunks), rows)
+
     table = schema.latest_metrics
-    pairs = sorted({(p[0], p[1]) for p in points})
-    for chunk in _chunks(pairs, _CHUNK):
+    for chunk in _chunks(sorted(merged), _CHUNK):
         keys = sa.tuple_(table.c.run_id, table.c.key)
         for r in conn.execute(sa.select(table).where(keys.in_(chunk))):
-            merged[(r.run_id, r.key)] = _Latest(
-                loaded_value(r.value, r.is_nan),
-                r.step,
-                r.timestamp,
-                r.min_value,
-                r.max_value,
-                r.count,
-            )
-    for run_id, key, value, step, ts in points:
-        latest = merged.get((run_id, key))
-        if latest is None:
-            merged[(run_id, key)] = latest = _Latest(value, step, ts, None, None, 0)
-        latest.add(value, step, ts)
+            stored = {
+                "value": loaded_value(r.value, r.is_nan),
+                "step": r.step,
+                "timestamp": r.timestamp,
+                "min_value": r.min_value,
+                "max_value": r.max_value,
+                "count": r.count,
+            }
+            merged[(r.run_id, r.key)] = _merge(stored, merged[(r.run_id, r.key)])
+    if not merged:
+        return
     stmt = upsert(conn, table)
+    columns = ("value", "is_nan", "step", "timestamp", "min_value", "max_value", "count")
     stmt = stmt.on_conflict_do_update(
-        index_elements=["run_id", "key"],
-        set_={
-            c: stmt.excluded[c]
-            for c in ("value", "is_nan", "step", "timestamp", "min_value", "max_value", "count")
-        },
+        index_elements=["run_id", "key"], set_={c: stmt.excluded[c] for c in columns}
     )
     conn.execute(
         stmt, [_latest_row(run_id, key, latest) for (run_id, key), latest in merged.items()]
     )
 
 
-def _latest_row(run_id: str, key: str, latest: _Latest) -> dict[str, Any]:
-    value, is_nan = stored_value(latest.value)
+def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Combine two summaries; on equal step and timestamp the newer point wins."""
+    newer = new if (new["step"], new["timestamp"]) >= (old["step"], old["timestamp"]) else old
+    lows = [v for v in (old["min_value"], new["min_value"]) if v is not None]
+    highs = [v for v in (old["max_value"], new["max_value"]) if v is not None]
     return {
-        "run_id": run_id,
-        "key": key,
-        "value": value,
-        "is_nan": is_nan,
-        "step": latest.step,
-        "timestamp": latest.timestamp,
-        "min_value": latest.minimum,
-        "max_value": latest.maximum,
-        "count": latest.count,
+        "value": newer["value"],
+        "step": newer["step"],
+        "timestamp": newer["timestamp"],
+        "min_value": min(lows) if lows else None,
+        "max_value": max(highs) if highs else None,
+        "count": old["count"] + new["count"],
     }
 
 
-def _insert_metrics_sql(conn: sa.engine.Connection) -> str:
-    # Raw executemany: metric points are the hot path, and SQLAlchemy's per-row bind
-    # processing would double the cost. Only placeholders vary; values are bound.
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    marks = ", ".join([mark] * 6)
-    return f"INSERT INTO metrics (run_id, key, value, is_nan, step, timestamp) VALUES ({marks})"
+def _latest_row(run_id: str, key: str, latest: dict[str, Any]) -> dict[str, Any]:
+    value, is_nan = stored_value(latest["value"])
+    return {"run_id": run_id, "key": key, **latest, "value": value, "is_nan": is_nan}
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:

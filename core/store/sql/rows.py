@@ -9,7 +9,6 @@ from typing import Any
 from trialbook.entities import (
     Experiment,
     LifecycleStage,
-    Metric,
     MetricSummary,
     Run,
     RunData,
@@ -74,16 +73,6 @@ def run(
             metrics={s.key: s.latest for s in summaries},
             tags=dict(tags),
         ),
-    )
-
-
-def metric(row: Any) -> Metric:
-    """Build a Metric from a ``metrics`` row."""
-    return Metric(
-        key=row.key,
-        value=loaded_value(row.value, row.is_nan),
-        step=row.step,
-        timestamp=row.timestamp,
     )
 
 

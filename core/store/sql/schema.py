@@ -1,7 +1,8 @@
 """SQLAlchemy Core tables of the tracking store.
 
-Times are integer milliseconds since the epoch. Metric values that are NaN are stored as
-``value = 0`` with ``is_nan = true`` (SQLite turns NaN into NULL); ±inf are stored as is.
+Times are integer milliseconds since the epoch. Metric histories live in ``metric_chunks``
+(packed arrays); in ``latest_metrics`` a NaN value is stored as ``value = 0`` with
+``is_nan = true`` (SQLite turns NaN into NULL); ±inf are stored as is.
 The Alembic migrations in ``migrations/versions`` create exactly these tables; a test compares
 the two.
 """
@@ -89,19 +90,24 @@ tags = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
-metrics = sa.Table(
-    "metrics",
+# Metric histories are stored in chunks: one row holds up to CHUNK_POINTS points of one run's
+# metric as three packed little-endian arrays (int64 steps, float64 values, int64 timestamps).
+# Writing a million points is then a few rows, and NaN and ±inf keep their exact bits.
+metric_chunks = sa.Table(
+    "metric_chunks",
     metadata,
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
     sa.Column(
         "run_id", sa.String(32), sa.ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False
     ),
     sa.Column("key", sa.String(KEY_LENGTH), nullable=False),
-    sa.Column("value", sa.Float(precision=53), nullable=False),
-    sa.Column("is_nan", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("step", sa.BigInteger, nullable=False),
-    sa.Column("timestamp", sa.BigInteger, nullable=False),
-    sa.Index("ix_metrics_run_id_key_step", "run_id", "key", "step"),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("first_step", sa.BigInteger, nullable=False),
+    sa.Column("last_step", sa.BigInteger, nullable=False),
+    sa.Column("steps", sa.LargeBinary, nullable=False),
+    sa.Column("values", sa.LargeBinary, nullable=False),
+    sa.Column("timestamps", sa.LargeBinary, nullable=False),
+    sa.Index("ix_metric_chunks_run_id_key", "run_id", "key"),
 )
 
 # One row per (run, metric key): the latest point (largest step, then timestamp) and the

@@ -28,7 +28,7 @@ from trialbook.errors import (
     StoreError,
     TrialbookError,
 )
-from trialbook.store.base import Batch, RunPage
+from trialbook.store.base import Batch, MetricArrays, RunPage
 from trialbook.store.sql import batch as batch_writer
 from trialbook.store.sql import rows, schema
 from trialbook.store.sql.engine import create_engine, retry_locked, write_connection
@@ -460,7 +460,7 @@ class SqlStore:
             return
 
         def purge(conn: sa.engine.Connection) -> None:
-            for table in (schema.metrics, schema.latest_metrics, schema.params, schema.tags):
+            for table in (schema.metric_chunks, schema.latest_metrics, schema.params, schema.tags):
                 conn.execute(sa.delete(table).where(table.c.run_id.in_(ids)))
             conn.execute(sa.delete(schema.runs).where(schema.runs.c.run_id.in_(ids)))
 
@@ -477,34 +477,35 @@ class SqlStore:
     def get_metric_history(
         self, run_id: str, key: str, max_results: int | None = None, page_token: str | None = None
     ) -> tuple[list[Metric], str | None]:
-        """Points of one metric by step, then timestamp, then insertion order."""
-        table = schema.metrics
+        """Points of one metric by step, then timestamp, then logging order, one page at a time."""
+        arrays = self.get_metric_arrays(run_id, key)
         offset = _decode_token(page_token)
-        query = (
-            sa.select(table.c.key, table.c.value, table.c.is_nan, table.c.step, table.c.timestamp)
-            .where(table.c.run_id == run_id, table.c.key == key)
-            .order_by(table.c.step, table.c.timestamp, table.c.id)
-            .offset(offset)
-        )
-        if max_results is not None:
-            query = query.limit(max_results + 1)
+        stop = len(arrays) if max_results is None else min(len(arrays), offset + max_results)
+        points = [
+            Metric(key, float(v), int(s), int(t))
+            for s, v, t in zip(
+                arrays.steps[offset:stop].tolist(),
+                arrays.values[offset:stop].tolist(),
+                arrays.timestamps[offset:stop].tolist(),
+            )
+        ]
+        return points, (_encode_token(stop) if stop < len(arrays) else None)
 
-        def load(conn: sa.engine.Connection) -> list[Metric]:
-            found = [rows.metric(r) for r in conn.execute(query)]
-            if (
-                not found
-                and conn.execute(
+    def get_metric_arrays(self, run_id: str, key: str) -> MetricArrays:
+        """A metric's whole history as numpy arrays, ordered by step, then timestamp."""
+        from trialbook.store.sql import chunks
+
+        def load(conn: sa.engine.Connection) -> MetricArrays:
+            arrays = chunks.load(conn, run_id, key)
+            if not len(arrays):
+                exists = conn.execute(
                     sa.select(schema.runs.c.run_id).where(schema.runs.c.run_id == run_id)
                 ).first()
-                is None
-            ):
-                raise RunNotFoundError(run_id)
-            return found
+                if exists is None:
+                    raise RunNotFoundError(run_id)
+            return arrays
 
-        points: list[Metric] = self._read(load)
-        if max_results is not None and len(points) > max_results:
-            return points[:max_results], _encode_token(offset + max_results)
-        return points, None
+        return self._read(load)  # type: ignore[no-any-return]
 
     def get_metric_summaries(self, run_ids: Sequence[str]) -> dict[str, list[MetricSummary]]:
         """Latest, min and max of every metric of the given runs."""

@@ -1,4 +1,4 @@
-"""Initial schema: experiments, runs, params, tags, metrics, latest metrics, applied batches.
+"""Initial schema: experiments, runs, params, tags, metric chunks, latest metrics, batches.
 
 Revision ID: 0001
 Revises:
@@ -85,20 +85,22 @@ def upgrade() -> None:
             sa.PrimaryKeyConstraint("run_id", "key", name=f"pk_{table}"),
         )
     op.create_table(
-        "metrics",
+        "metric_chunks",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), nullable=False),
         sa.Column("run_id", sa.String(32), nullable=False),
         sa.Column("key", _KEY, nullable=False),
-        sa.Column("value", _VALUE, nullable=False),
-        sa.Column("is_nan", sa.Boolean, nullable=False, server_default=sa.false()),
-        sa.Column("step", sa.BigInteger, nullable=False),
-        sa.Column("timestamp", sa.BigInteger, nullable=False),
+        sa.Column("count", sa.Integer, nullable=False),
+        sa.Column("first_step", sa.BigInteger, nullable=False),
+        sa.Column("last_step", sa.BigInteger, nullable=False),
+        sa.Column("steps", sa.LargeBinary, nullable=False),
+        sa.Column("values", sa.LargeBinary, nullable=False),
+        sa.Column("timestamps", sa.LargeBinary, nullable=False),
         sa.ForeignKeyConstraint(
-            ["run_id"], ["runs.run_id"], name="fk_metrics_run_id_runs", ondelete="CASCADE"
+            ["run_id"], ["runs.run_id"], name="fk_metric_chunks_run_id_runs", ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("id", name="pk_metrics"),
+        sa.PrimaryKeyConstraint("id", name="pk_metric_chunks"),
     )
-    op.create_index("ix_metrics_run_id_key_step", "metrics", ["run_id", "key", "step"])
+    op.create_index("ix_metric_chunks_run_id_key", "metric_chunks", ["run_id", "key"])
     op.create_table(
         "latest_metrics",
         sa.Column("run_id", sa.String(32), nullable=False),
@@ -128,7 +130,7 @@ def downgrade() -> None:
     for table in (
         "applied_batches",
         "latest_metrics",
-        "metrics",
+        "metric_chunks",
         "tags",
         "params",
         "runs",

@@ -1,0 +1,122 @@
+"""The trialbook demo: train a few small models with one line of tracking, then look at them.
+
+Run it with ``python -m nox -s demo`` (installs everything), or directly once trialbook and its
+``sklearn``, ``xgboost`` and ``lightning`` extras are installed. Runs go to the default store,
+``./.trialbook``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import trialbook
+
+
+def train_sklearn() -> None:
+    """Two classifiers and a small grid search on synthetic data."""
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, train_test_split
+
+    X, y = make_classification(n_samples=1000, n_features=20, n_informative=8, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    model = LogisticRegression(max_iter=500).fit(X_train, y_train)
+    model.score(X_test, y_test)  # logged into the model's run as an evaluation metric
+    RandomForestClassifier(n_estimators=50, random_state=0).fit(X_train, y_train)
+    GridSearchCV(
+        RandomForestClassifier(random_state=0),
+        {"n_estimators": [20, 50], "max_depth": [3, None]},
+        cv=3,
+    ).fit(X_train, y_train)
+
+
+def train_xgboost() -> None:
+    """A gradient-boosted classifier with an evaluation set and early stopping."""
+    import xgboost as xgb
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_classification(n_samples=2000, n_features=20, random_state=1)
+    X_train, X_valid, y_train, y_valid = train_test_split(X, y, random_state=1)
+    model = xgb.XGBClassifier(n_estimators=200, max_depth=4, learning_rate=0.1, early_stopping_rounds=10)
+    model.fit(X_train, y_train, eval_set=[(X_valid, y_valid)], verbose=False)
+
+
+def train_lightning() -> None:
+    """A tiny regression network trained for a few epochs."""
+    import lightning.pytorch as pl
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    class Regressor(pl.LightningModule):
+        def __init__(self, hidden: int = 16, lr: float = 0.01) -> None:
+            super().__init__()
+            self.save_hyperparameters()
+            self.net = torch.nn.Sequential(
+                torch.nn.Linear(8, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 1)
+            )
+
+        def training_step(self, batch: list[torch.Tensor], _index: int) -> torch.Tensor:
+            x, y = batch
+            loss = torch.nn.functional.mse_loss(self.net(x), y)
+            self.log("train_loss", loss, on_epoch=True, on_step=False)
+            return loss
+
+        def validation_step(self, batch: list[torch.Tensor], _index: int) -> None:
+            x, y = batch
+            self.log("val_loss", torch.nn.functional.mse_loss(self.net(x), y))
+
+        def configure_optimizers(self) -> torch.optim.Optimizer:
+            return torch.optim.Adam(self.parameters(), lr=self.hparams["lr"])
+
+    pl.seed_everything(0, verbose=False)
+    x = torch.randn(512, 8)
+    y = x.sum(dim=1, keepdim=True) + 0.1 * torch.randn(512, 1)
+    train = DataLoader(TensorDataset(x[:400], y[:400]), batch_size=32)
+    valid = DataLoader(TensorDataset(x[400:], y[400:]), batch_size=64)
+    trainer = pl.Trainer(
+        max_epochs=5,
+        accelerator="cpu",
+        logger=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        enable_checkpointing=False,
+    )
+    trainer.fit(Regressor(), train, valid)
+
+
+def main() -> None:
+    """Train everything with autolog, then show the runs."""
+    trialbook.set_experiment("demo")
+    trialbook.autolog()  # the only tracking line: everything below is plain training code
+    for name, train in (("scikit-learn", train_sklearn), ("XGBoost", train_xgboost), ("Lightning", train_lightning)):
+        started = time.perf_counter()
+        try:
+            train()
+        except ImportError as err:
+            print(f"skipped {name}: {err} (install trialbook[{name.lower()}])")
+            continue
+        print(f"trained {name} models in {time.perf_counter() - started:.1f}s")
+
+    runs = trialbook.search_runs(experiment_names=["demo"])
+    metric_columns = [c for c in runs.columns if c.startswith("metrics.")]
+    print(f"\n{len(runs)} runs logged to {trialbook.get_tracking_uri()} (metrics: {len(metric_columns)} kinds)\n")
+    subprocess.run(
+        [sys.executable, "-m", "trialbook.cli", "runs", "list", "--experiment", "demo"],
+        check=False,
+    )
+    best = runs.dropna(subset=["metrics.training_accuracy_score"]) if "metrics.training_accuracy_score" in runs else runs
+    first = best.iloc[0]["run_id"] if len(best) else None
+    print("\nLook further:")
+    if first is not None:
+        print(f"  trialbook runs show {first}")
+    print("  trialbook runs compare <run id> <run id>")
+    print('  trialbook runs list --experiment demo --filter "metrics.training_accuracy_score > 0.9"')
+    print("  trialbook ui            # then open http://127.0.0.1:5000")
+
+
+if __name__ == "__main__":
+    main()
