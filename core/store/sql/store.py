@@ -487,6 +487,7 @@ class SqlStore:
                 arrays.steps[offset:stop].tolist(),
                 arrays.values[offset:stop].tolist(),
                 arrays.timestamps[offset:stop].tolist(),
+                strict=True,
             )
         ]
         return points, (_encode_token(stop) if stop < len(arrays) else None)
