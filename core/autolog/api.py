@@ -53,10 +53,9 @@ def autolog(
         silent=silent,
         max_tuning_runs=max_tuning_runs,
         log_system_metrics=log_system_metrics,
+        strict=strict,
         extra=dict(extra),
     )
-    if strict is not None:
-        config = config.merged(strict=strict)
     _global = config
     for integration in integrations().values():
         if disable:

@@ -24,7 +24,8 @@ class AutologConfig:
         silent: No warnings from autologging (errors are still recorded on the run).
         max_tuning_runs: Child runs for the best candidates of a hyper-parameter search.
         log_system_metrics: Sample CPU, memory and I/O while autolog's runs are active.
-        strict: Re-raise trialbook's own errors instead of warning (for tests).
+        strict: Re-raise trialbook's own errors instead of warning (for tests); None follows
+            ``TRIALBOOK_AUTOLOG_STRICT`` at the time of the error.
         extra: Integration-specific settings.
     """
 
@@ -35,8 +36,13 @@ class AutologConfig:
     silent: bool = False
     max_tuning_runs: int = 5
     log_system_metrics: bool = False
-    strict: bool = field(default_factory=strict_from_env)
+    strict: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_strict(self) -> bool:
+        """Whether trialbook's own errors are re-raised now."""
+        return strict_from_env() if self.strict is None else self.strict
 
     def merged(self, **overrides: Any) -> AutologConfig:
         """A copy with the given settings changed; unknown names go to ``extra``."""

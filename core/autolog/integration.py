@@ -64,11 +64,15 @@ class Integration(ABC):
             return False
 
     def autolog(self, **settings: Any) -> None:
-        """Configure this integration alone; its settings win over ``trialbook.autolog()``'s."""
+        """Configure this integration alone; its settings win over ``trialbook.autolog()``'s.
+
+        Calling it enables the integration (unless ``disable=True``), even when
+        ``trialbook.autolog()`` was never called or disabled everything.
+        """
         from trialbook.autolog.api import global_config
 
         self.overrides.update(settings)
-        self.instrument(global_config().merged(**self.overrides))
+        self.instrument(global_config().merged(**{"disable": False, **self.overrides}))
 
     def instrument(self, config: AutologConfig | None = None) -> bool:
         """Patch the framework (now, or when it is first imported); True if it will log."""

@@ -160,7 +160,7 @@ class AutologRun:
 
     def report(self, error: BaseException, where: str) -> None:
         """Our own failure: re-raise in strict mode, else warn once and tag the run."""
-        if self.config.strict:
+        if self.config.is_strict:
             raise error
         message = (
             f"{self.integration.name} autologging failed {where}: {type(error).__name__}: {error}"

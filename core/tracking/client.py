@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from trialbook.tracking.tracker import Tracker
 
 
+_artifact_uris: dict[tuple[str, str], str] = {}
+"""(tracking URI, run id) -> the run's artifact URI: logging an artifact needs no run lookup."""
+_ARTIFACT_URIS_LIMIT = 10_000
+
+
 class TrackingClient:
     """Create, read, log to and delete experiments and runs by id."""
 
@@ -133,6 +138,7 @@ class TrackingClient:
             description=description,
         )
         self.tracker.adopt_new_run(run)
+        _artifact_uris[(self.tracking_uri, run.info.run_id)] = run.info.artifact_uri
         return run  # type: ignore[no-any-return]
 
     def get_run(self, run_id: str) -> Run:
@@ -236,24 +242,35 @@ class TrackingClient:
     # Artifacts -----------------------------------------------------------------------------
 
     def artifact_repository(self, run_id: str) -> ArtifactRepository:
-        """The artifact repository of a run."""
-        return ArtifactRepository(self.store.get_run(run_id).info.artifact_uri)
+        """The artifact repository of a run (its URI never changes: looked up once)."""
+        key = (self.tracking_uri, run_id)
+        uri = _artifact_uris.get(key)
+        if uri is None:
+            uri = self.store.get_run(run_id).info.artifact_uri
+            if len(_artifact_uris) >= _ARTIFACT_URIS_LIMIT:
+                _artifact_uris.clear()
+            _artifact_uris[key] = uri
+        return ArtifactRepository(uri)
+
+    def _writable_repository(self, run_id: str) -> ArtifactRepository:
+        self.tracker.ensure_writable(run_id)
+        return self.artifact_repository(run_id)
 
     def log_artifact(
         self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None
     ) -> str:
         """Copy a local file into the run's artifacts; return its artifact path."""
-        return self.artifact_repository(run_id).log_file(local_path, artifact_path)
+        return self._writable_repository(run_id).log_file(local_path, artifact_path)
 
     def log_artifacts(
         self, run_id: str, local_dir: str | os.PathLike[str], artifact_path: str | None = None
     ) -> list[str]:
         """Copy a local folder's files into the run's artifacts."""
-        return self.artifact_repository(run_id).log_dir(local_dir, artifact_path)
+        return self._writable_repository(run_id).log_dir(local_dir, artifact_path)
 
     def log_text(self, run_id: str, text: str, artifact_file: str) -> str:
         """Save ``text`` as an artifact file (UTF-8)."""
-        return self.artifact_repository(run_id).write_bytes(artifact_file, text.encode("utf-8"))
+        return self._writable_repository(run_id).write_bytes(artifact_file, text.encode("utf-8"))
 
     def log_dict(self, run_id: str, dictionary: Any, artifact_file: str) -> str:
         """Save a dict as JSON, or as YAML when ``artifact_file`` ends in .yaml or .yml."""
@@ -268,7 +285,7 @@ class TrackingClient:
 
     def log_bytes(self, run_id: str, data: bytes, artifact_file: str) -> str:
         """Save raw bytes as an artifact file."""
-        return self.artifact_repository(run_id).write_bytes(artifact_file, data)
+        return self._writable_repository(run_id).write_bytes(artifact_file, data)
 
     def log_figure(self, run_id: str, figure: Any, artifact_file: str) -> str:
         """Save a matplotlib or plotly figure; the format follows the file's extension."""

@@ -90,6 +90,11 @@ class Tracker:
             self._steps[run_id] = steps
             return steps
 
+    def ensure_writable(self, run_id: str) -> None:
+        """Raise RunNotFoundError or DeletedRunError unless the run accepts data."""
+        if self._steps.get(run_id) is None:
+            self._load(run_id)
+
     def forget(self, run_id: str) -> None:
         """Drop a run's caches (after deleting it, for instance)."""
         with self._lock:

@@ -151,3 +151,11 @@ def test_deleted_run_is_restored(client: trialbook.TrackingClient, run_id: str) 
     client.restore_run(run_id)
     client.log_metric(run_id, "m", 1.0)
     assert client.get_run(run_id).data.metrics == {"m": 1.0}
+
+
+def test_logging_an_artifact_to_a_deleted_run_raises(
+    client: trialbook.TrackingClient, run_id: str
+) -> None:
+    client.delete_run(run_id)
+    with pytest.raises(trialbook.DeletedRunError):
+        client.log_text(run_id, "x", "notes.txt")
