@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import operator
 import re
+from typing import SupportsIndex, cast
 
 from trialbook.errors import InvalidKeyError, InvalidValueError
 
@@ -24,7 +25,7 @@ _KNOWN_KEYS_LIMIT = 100_000
 def check_key(key: object) -> str:
     """Return ``key`` if it is a valid param, metric or tag key, else raise InvalidKeyError."""
     if key in _known_keys:
-        return key  # type: ignore[return-value]
+        return key
     if not isinstance(key, str):
         raise InvalidKeyError(key, f"keys are strings, not {type(key).__name__}")
     if not key:
@@ -66,7 +67,7 @@ def step_value(key: str, step: object) -> int:
     if isinstance(step, (bool, str, bytes)):
         raise InvalidValueError(key, step, "steps must be integers")
     try:
-        whole = operator.index(step)  # type: ignore[call-overload]
+        whole = operator.index(cast(SupportsIndex, step))
     except TypeError:
         try:
             as_float = float(step)  # type: ignore[arg-type]

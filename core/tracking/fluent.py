@@ -155,9 +155,9 @@ def start_run(
     client = _client()
     with _stack_lock:
         if _run_stack and not nested:
-            active = _run_stack[-1].info.run_id
+            current = _run_stack[-1].info.run_id
             raise ActiveRunError(
-                f"Run {active} is already active. End it with trialbook.end_run(), or start a "
+                f"Run {current} is already active. End it with trialbook.end_run(), or start a "
                 "child with start_run(nested=True)."
             )
         parent = parent_run_id or (_run_stack[-1].info.run_id if _run_stack else None)

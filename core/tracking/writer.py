@@ -84,11 +84,11 @@ class BufferedWriter:
 
     def _loop(self) -> None:
         failures = 0
-        while not self._closed:
+        while True:
             self._wake.wait(FLUSH_INTERVAL_S * min(2**failures, 50))
             self._wake.clear()
             if self._closed:
-                break
+                return
             try:
                 self.flush()
                 self._beat()

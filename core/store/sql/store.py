@@ -116,7 +116,10 @@ class SqlStore:
                 last_update_time=now,
             )
         )
-        experiment_id = str(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        if key is None:  # pragma: no cover - every supported dialect reports it
+            raise StoreError(f"The database did not return the id of experiment {name!r}.")
+        experiment_id = str(key[0])
         if not artifact_location:
             conn.execute(
                 sa.update(schema.experiments)
