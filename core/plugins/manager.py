@@ -29,6 +29,8 @@ ENTRY_POINT_GROUP = "trialbook"
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("pickle", "trialbook.models.flavor"),
     ("sklearn", "trialbook.integrations.sklearn"),
+    ("xgboost", "trialbook.integrations.xgboost"),
+    ("lightning", "trialbook.integrations.lightning"),
 )
 """(name, module) of the plugins that ship with trialbook; each is loaded like a third party's."""
 

@@ -18,6 +18,8 @@ Neither function raises: each part that fails is skipped.
 
 from __future__ import annotations
 
+import functools
+
 import logging
 import os
 import re
@@ -265,10 +267,15 @@ def _host() -> str:
         return os.uname().nodename  # what socket.gethostname() gives, without importing socket
 
 
-def _capture_platform() -> Capture:
+@functools.cache
+def _platform() -> str:
     import platform
 
-    return Capture(tags={PLATFORM: platform.platform()})
+    return platform.platform()
+
+
+def _capture_platform() -> Capture:
+    return Capture(tags={PLATFORM: _platform()})
 
 
 def _git(workdir: Path, *args: str) -> str | None:
@@ -392,11 +399,38 @@ def _capture_packages() -> Capture:
     return Capture(tags=tags, artifacts={REQUIREMENTS_ARTIFACT: requirements})
 
 
+_versions_cache: tuple[tuple[tuple[str, float], ...], Mapping[str, tuple[str, str]]] | None = None
+
+
+def _path_state() -> tuple[tuple[str, float], ...]:
+    """``sys.path`` with each folder's mtime: installing or removing a package changes it."""
+    state = []
+    for entry in sys.path:
+        try:
+            state.append((entry, os.stat(entry or ".").st_mtime))
+        except OSError:
+            state.append((entry, -1.0))
+    return tuple(state)
+
+
 def _installed_versions() -> Mapping[str, tuple[str, str]]:
     """Map each normalised distribution name to its (declared name, version).
 
-    The first distribution on ``sys.path`` wins, as it does for imports.
+    The first distribution on ``sys.path`` wins, as it does for imports. Scanning every
+    installed distribution takes milliseconds, so the result is kept until ``sys.path`` or
+    one of its folders changes.
     """
+    global _versions_cache
+    state = _path_state()
+    cached = _versions_cache
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    found = _scan_versions()
+    _versions_cache = (state, found)
+    return found
+
+
+def _scan_versions() -> Mapping[str, tuple[str, str]]:
     from importlib import metadata
 
     found: dict[str, tuple[str, str]] = {}

@@ -60,6 +60,12 @@ def git_tags(tags: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
+def no_cached_versions() -> None:
+    """Each test scans installed packages afresh (the scan is cached per process)."""
+    context._versions_cache = None
+
+
+@pytest.fixture(autouse=True)
 def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the user's git config out, and stop git looking above the test's directory."""
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
@@ -381,3 +387,22 @@ def test_falsey_env_var_keeps_capture_on(value: str, monkeypatch: pytest.MonkeyP
 def test_unset_env_var_keeps_capture_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TRIALBOOK_DISABLE_CONTEXT", raising=False)
     assert not disabled()
+
+
+def test_package_scan_is_reused_until_sys_path_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scans = []
+    real = context._scan_versions
+
+    def counting() -> object:
+        scans.append(1)
+        return real()
+
+    monkeypatch.setattr(context, "_scan_versions", counting)
+    capture_slow(tmp_path)
+    capture_slow(tmp_path)
+    assert len(scans) == 1
+    monkeypatch.syspath_prepend(str(tmp_path))
+    capture_slow(tmp_path)
+    assert len(scans) == 2

@@ -1,0 +1,258 @@
+"""Autologging for XGBoost: ``xgboost.train``, ``xgboost.cv`` and the scikit-learn wrappers.
+
+Each patched call is one autolog session (:class:`~trialbook.autolog.session.AutologRun`)
+that starts or joins a run, logs the call's arguments, and publishes a
+:class:`~trialbook.integrations.xgboost.recorder.Binding` so that the training's
+``TrialbookCallback`` logs into that run:
+
+* ``train`` and ``cv`` add a callback to a copy of their ``callbacks`` argument (unless the
+  user passed one, which then logs into the session's run).
+* A wrapper's ``fit`` cannot take callbacks without changing the user's estimator (they are
+  a constructor parameter). The wrapper calls ``xgboost.sklearn.train``; that reference is
+  patched with a pass-through that, only while a ``fit`` session is bound in the current
+  context, adds the session's callback to that call's ``callbacks``. ``fit`` logs
+  ``get_params()`` before training and the fitted wrapper as the model afterwards. The inner
+  ``train`` is nested in the ``fit`` session, so ``xgboost.train``'s own patch stays silent.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import csv
+import functools
+import inspect
+import io
+from collections.abc import Callable
+from typing import Any
+
+from typing_extensions import override
+
+from trialbook.autolog.integration import Integration
+from trialbook.autolog.session import AutologRun
+from trialbook.integrations.xgboost.names import param_items, safe_params
+from trialbook.integrations.xgboost.recorder import (
+    Binding,
+    Plan,
+    bind,
+    current_binding,
+    log_outputs,
+    unbind,
+)
+
+WRAPPERS = ("XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClassifier", "XGBRFRegressor")
+"""The scikit-learn wrappers whose ``fit`` is autologged."""
+
+TRAIN_ARGUMENTS = ("num_boost_round", "early_stopping_rounds", "maximize", "verbose_eval")
+CV_ARGUMENTS = (
+    "num_boost_round",
+    "nfold",
+    "stratified",
+    "metrics",
+    "early_stopping_rounds",
+    "maximize",
+    "seed",
+    "shuffle",
+)
+FUNCTION_ARGUMENTS = ("obj", "custom_metric", "feval")
+"""Arguments logged by the name of the function passed."""
+
+
+class XGBoostIntegration(Integration):
+    """Patches ``xgboost.train``, ``xgboost.cv`` and the wrappers' ``fit``."""
+
+    name = "xgboost"
+    module = "xgboost"
+
+    @override
+    def _instrument(self) -> None:
+        import xgboost
+        import xgboost.sklearn
+
+        self.patch(xgboost, "train", lambda: TrainRun(self))
+        self.patch(xgboost, "cv", lambda: CvRun(self))
+        for name in WRAPPERS:
+            wrapper = getattr(xgboost, name, None)
+            if isinstance(wrapper, type):
+                self.patch(wrapper, "fit", lambda: FitRun(self))
+        inner = vars(xgboost.sklearn)["train"]  # the wrappers' own reference to xgboost.train
+        self.patches.apply(xgboost.sklearn, "train", _adding_bound_callback(inner))
+
+
+class XGBoostRun(AutologRun):
+    """An autologged XGBoost call; its training's callback logs into this run."""
+
+    _token: contextvars.Token[Binding | None] | None = None
+
+    def plan(self, **settings: Any) -> Plan:
+        """The plan for this call under the integration's settings."""
+        return Plan(
+            log_models=self.config.log_models,
+            log_importance=bool(self.config.extra.get("log_feature_importance", True)),
+            **settings,
+        )
+
+    def bind(self, plan: Plan, inject: bool = False) -> None:
+        """Let this training's callback log into this run, following ``plan``."""
+        self._token = bind(Binding(self, plan, inject))
+
+    def unbind(self) -> None:
+        """Withdraw the binding (after training, whatever happened)."""
+        token, self._token = self._token, None
+        if token is not None:
+            unbind(token)
+
+    @override
+    def after(self, result: Any) -> None:
+        self.unbind()
+        super().after(result)
+
+    @override
+    def failed(self, error: BaseException) -> None:
+        self.unbind()
+        super().failed(error)
+
+    def log_arguments(self, bound: inspect.BoundArguments, names: tuple[str, ...]) -> set[str]:
+        """Log the booster params and the named arguments; return the keys logged."""
+        arguments = bound.arguments
+        raw = param_items(arguments.get("params"))
+        for name in names:
+            raw[name] = _argument(bound, name)
+        for name in FUNCTION_ARGUMENTS:
+            if arguments.get(name) is not None:
+                raw[name] = arguments[name]
+        params = safe_params(raw)
+        self.log_params(params)
+        return set(params)
+
+
+class TrainRun(XGBoostRun):
+    """``xgboost.train``: params and arguments, the callback's metrics, the returned booster."""
+
+    @override
+    def on_start(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        import xgboost.training
+
+        bound = _bind(xgboost.training.train, args, kwargs)
+        if bound is None:
+            return args, kwargs  # the call itself raises the user's TypeError
+        logged = self.log_arguments(bound, TRAIN_ARGUMENTS)
+        self.bind(self.plan(outputs=False, skip_params=frozenset(logged)))
+        bound.arguments["callbacks"] = _with_callback(bound.arguments.get("callbacks"))
+        return bound.args, bound.kwargs
+
+    @override
+    def on_success(self, result: Any) -> None:
+        """Feature importance and the booster ``train`` returned (whatever callbacks did)."""
+        log_outputs(self, self.plan(), result, result)
+
+
+class CvRun(XGBoostRun):
+    """``xgboost.cv``: mean and std of every metric per iteration, and the result table."""
+
+    @override
+    def on_start(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        import xgboost.training
+
+        bound = _bind(xgboost.training.cv, args, kwargs)
+        if bound is None:
+            return args, kwargs  # the call itself raises the user's TypeError
+        self.log_arguments(bound, CV_ARGUMENTS)
+        self.bind(self.plan(config_params=False, outputs=False, cv=True))
+        bound.arguments["callbacks"] = _with_callback(bound.arguments.get("callbacks"))
+        return bound.args, bound.kwargs
+
+    @override
+    def on_success(self, result: Any) -> None:
+        """Save the cross-validation table as ``cv_results.csv``."""
+        self.log_text(_csv(result), "cv_results.csv")
+
+
+class FitRun(XGBoostRun):
+    """A scikit-learn wrapper's ``fit``: ``get_params()``, metrics, and the fitted wrapper."""
+
+    estimator: Any = None
+
+    @override
+    def on_start(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        self.estimator = args[0]
+        params = {k: v for k, v in self.estimator.get_params().items() if v is not None}
+        logged = safe_params(params)
+        self.log_params(logged)
+        self.bind(self.plan(outputs=False, skip_params=frozenset(logged)), inject=True)
+        return args, kwargs
+
+    @override
+    def on_success(self, result: Any) -> None:
+        """Feature importance of the fitted booster, and the wrapper as the model."""
+        log_outputs(self, self.plan(), self.estimator, self.estimator.get_booster())
+
+
+def _adding_bound_callback(train: Callable[..., Any]) -> Callable[..., Any]:
+    """``train`` that adds the bound ``fit`` session's callback, once, to its ``callbacks``."""
+
+    @functools.wraps(train)
+    def train_with_callback(*args: Any, **kwargs: Any) -> Any:
+        binding = current_binding()
+        if binding is not None and binding.inject:
+            binding.inject = False
+            try:
+                bound = _bind(train, args, kwargs)
+                if bound is not None:
+                    callbacks = _with_callback(bound.arguments.get("callbacks"))
+                    bound.arguments["callbacks"] = callbacks
+                    args, kwargs = bound.args, bound.kwargs
+            except Exception as err:  # our own failure: report it, train unchanged
+                binding.session.report(err, "adding the trialbook callback")
+        return train(*args, **kwargs)
+
+    return train_with_callback
+
+
+def _with_callback(callbacks: Any) -> list[Any]:
+    """A new list: the user's callbacks, then a ``TrialbookCallback`` unless they have one."""
+    from trialbook.integrations.xgboost.callback import TrialbookCallback
+
+    found = list(callbacks or ())
+    if not any(isinstance(c, TrialbookCallback) for c in found):
+        found.append(TrialbookCallback())
+    return found
+
+
+def _csv(result: Any) -> str:
+    """``xgboost.cv``'s result (a DataFrame, or a dict of columns) as CSV, one row per iteration."""
+    if hasattr(result, "to_csv"):
+        return str(result.to_csv(index_label="iteration"))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["iteration", *result])
+    writer.writerows([i, *row] for i, row in enumerate(zip(*result.values(), strict=True)))
+    return out.getvalue()
+
+
+@functools.lru_cache(maxsize=8)
+def _signature(func: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(func)
+
+
+def _bind(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> inspect.BoundArguments | None:
+    """The call's arguments by name; None when they do not fit (the call will raise)."""
+    try:
+        return _signature(func).bind(*args, **kwargs)
+    except TypeError:
+        return None
+
+
+def _argument(bound: inspect.BoundArguments, name: str) -> Any:
+    """The argument's value in this call, or its default."""
+    if name in bound.arguments:
+        return bound.arguments[name]
+    parameter = bound.signature.parameters.get(name)
+    return None if parameter is None else parameter.default
