@@ -19,7 +19,6 @@ Neither function raises: each part that fails is skipped.
 from __future__ import annotations
 
 import functools
-
 import logging
 import os
 import re
