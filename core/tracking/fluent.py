@@ -213,7 +213,11 @@ def _capture_in_background(client: Any, run_id: str) -> None:
         for path, text in captured.artifacts.items():
             repo.write_bytes(path, text.encode("utf-8"))
 
-    thread = threading.Thread(target=_guarded(capture), name="trialbook-context", daemon=True)
+    def run_and_forget() -> None:
+        _guarded(capture)()
+        _captures.pop(run_id, None)
+
+    thread = threading.Thread(target=run_and_forget, name="trialbook-context", daemon=True)
     _captures[run_id] = thread
     thread.start()
 
@@ -267,9 +271,8 @@ def _end_top(status: RunStatus) -> None:
     run = _run_stack.pop()
     _set_top()
     run_id = run.info.run_id
-    capture = _captures.pop(run_id, None)
-    if capture is not None:
-        capture.join(timeout=5)
+    # The reproducibility capture may still be running: it writes into the ended run (that is
+    # allowed), and exit waits for it, so ending a run never waits for git or package scans.
     client = _client()
     client.tracker.terminate(run_id, status)
     _last_run_id = run_id
@@ -291,6 +294,9 @@ def _end_all(status: RunStatus) -> None:
     with _stack_lock:
         while _run_stack:
             _end_top(status)
+    for run_id, capture in list(_captures.items()):
+        capture.join(timeout=5)
+        _captures.pop(run_id, None)
     from trialbook.tracking.writer import flush_all
 
     flush_all()
