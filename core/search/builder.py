@@ -210,8 +210,9 @@ def _scalar(field: Field, token: Token, is_like: bool) -> Scalar:
 
 
 def _number(token: Token) -> int | float:
-    if _INTEGER.fullmatch(token):
-        return int(token)
+    """An int when it fits a 64-bit column, else a float (databases bind no bigger ints)."""
+    if _INTEGER.fullmatch(token) and abs(number := int(token)) < 2**63:
+        return number
     value = float(token)
     if not math.isfinite(value):
         raise InvalidNode(column_of(token), f"number {token} is out of range")

@@ -3,7 +3,7 @@
 ``trialbook.search.parsing`` imports this module on the first parse, so importing
 ``trialbook.search`` does not load lark::
 
-    node = parser().parse("metrics.acc > 0.9", start="filter")
+    node = parse("metrics.acc > 0.9", "filter")  # or start="order_item"
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ import functools
 from collections.abc import Iterator
 
 from lark import Lark, Token
+from lark.exceptions import UnexpectedInput
 from lark.lark import PostLex
 
-from trialbook.search.builder import NodeBuilder
+from trialbook.errors import SearchSyntaxError
+from trialbook.search.builder import InvalidNode, NodeBuilder
+from trialbook.search.messages import describe
 
 # Keywords are regexes with a word boundary and a higher priority than IDENT, so "not x"
 # is NOT then x while "notes" stays an identifier.
@@ -89,3 +92,18 @@ def parser() -> Lark:
         maybe_placeholders=False,
         postlex=_Keywords(),
     )
+
+
+def parse(text: str, start: str) -> object:
+    """The node ``text`` parses to from rule ``start``.
+
+    Raises:
+        SearchSyntaxError: ``text`` is malformed, or well-formed but meaningless.
+    """
+    try:
+        return parser().parse(text, start=start)
+    except InvalidNode as err:
+        raise SearchSyntaxError(text, err.column, err.message) from None
+    except UnexpectedInput as err:
+        column, message = describe(parser(), text, start, err)
+        raise SearchSyntaxError(text, column, message) from None

@@ -20,8 +20,13 @@ Each metric, param or tag condition is a correlated ``EXISTS`` subquery, so ``or
   one: ``params.lr > 0.01`` matches values that read as decimal numbers (``0.1``, ``1e-3``)
   and never others (``adam``, ``inf``).
 * ``LIKE`` is case-sensitive, ``ILIKE`` is not, on every database: ``%`` matches any run of
-  characters, ``_`` one character, and ``\\`` escapes the next one.
-* Ordering puts runs missing the key last in both directions (after NaN metrics).
+  characters, ``_`` one character, and ``\\`` escapes the next one. Both compile to a
+  regular expression (``~`` on PostgreSQL, ``REGEXP`` on SQLite, which SQLAlchemy's SQLite
+  drivers define on connect).
+* Text ``<``/``>`` follow the database's collation. ``status`` and ``lifecycle_stage`` ignore
+  case.
+* Ordering puts runs missing the key last in both directions (after NaN metrics); params and
+  tags order as text.
 """
 
 from __future__ import annotations
@@ -118,7 +123,7 @@ def like_pattern(pattern: str, *, ignore_case: bool = False) -> str:
     r"""The regular expression, read alike by Python and PostgreSQL, for a LIKE pattern.
 
     >>> like_pattern("val_%.txt")
-    '(?s)\\Aval.*\\.txt\\Z'
+    '(?s)\\Aval..*\\.txt\\Z'
     """
     parts = ["(?si)" if ignore_case else "(?s)", r"\A"]
     chars = iter(pattern)
