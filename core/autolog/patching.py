@@ -151,7 +151,8 @@ def safe_patch(
     """
     own = vars(owner).get(name, _MISSING)
     if own is not _MISSING and _is_other_descriptor(own):
-        patches.apply(owner, name, patched_descriptor(own, logger_factory, enabled))
+        descriptor: Any = patched_descriptor(own, logger_factory, enabled)
+        patches.apply(owner, name, descriptor)
         return
     original = getattr(owner, name) if own is _MISSING else own
     kind = (

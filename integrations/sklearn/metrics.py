@@ -1,0 +1,256 @@
+"""Training metrics: the fitted estimator scored on the data it was trained on.
+
+Names (one scheme for the whole project: ``training_`` + the ``sklearn.metrics`` name):
+
+* classifiers: ``training_accuracy_score``, ``training_precision_score``,
+  ``training_recall_score``, ``training_f1_score`` (weighted averages), and where
+  ``predict_proba`` exists ``training_log_loss`` and ``training_roc_auc`` (binary, or
+  one-vs-rest weighted for multiclass);
+* regressors: ``training_mean_squared_error``, ``training_root_mean_squared_error``,
+  ``training_mean_absolute_error``, ``training_r2_score``;
+* clusterers: ``training_silhouette_score`` when there are at most 5,000 samples;
+* every estimator with a ``score`` method: ``training_score``.
+
+``sample_weight`` given to ``fit`` is passed to every metric that takes it. The data is passed
+as given (never copied or densified). A metric that does not apply (multilabel targets, a
+single class, an estimator whose ``predict`` fails) is skipped silently.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from trialbook.integrations.sklearn import formulas
+
+PREFIX = "training_"
+MAX_SILHOUETTE_SAMPLES = 5000
+MAX_CONFUSION_LABELS = 200
+"""Classes up to which the training confusion matrix is saved."""
+
+
+@dataclass
+class TrainingData:
+    """What ``fit`` was given."""
+
+    X: Any
+    y: Any = None
+    sample_weight: Any = None
+    fit_result: Any = None
+    method: str = "fit"
+
+
+@dataclass
+class TrainingMetrics:
+    """The metrics computed, and the confusion matrix of a classifier."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    confusion: dict[str, Any] | None = None
+
+
+class _NotApplicable:
+    """Returned by :func:`attempt` when scikit-learn or the estimator raised."""
+
+
+NOT_APPLICABLE = _NotApplicable()
+
+
+def attempt(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call scikit-learn (or the user's estimator) quietly; any error means "does not apply".
+
+    This is the boundary around third-party calls: metrics legitimately fail on data they do
+    not support, and the estimator's own methods may raise anything. Errors in trialbook's
+    code outside these calls still reach the autologging error handling (strict mode). The
+    warnings such calls emit are not the user's business: they are silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return func(*args, **kwargs)
+        except Exception:  # third-party code: a metric that does not apply
+            return NOT_APPLICABLE
+
+
+def training_metrics(estimator: Any, data: TrainingData) -> TrainingMetrics:
+    """Compute the training metrics of a fitted estimator, warnings silenced."""
+    from sklearn.base import is_classifier, is_regressor
+
+    found = TrainingMetrics()
+    if data.X is None:
+        return found
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if is_classifier(estimator) and data.y is not None:
+            _classifier_metrics(estimator, data, found)
+        elif is_regressor(estimator) and data.y is not None:
+            _regressor_metrics(estimator, data, found)
+        elif _is_clusterer(estimator):
+            _clusterer_metrics(estimator, data, found)
+        if found.values.get("score") is None:
+            _own_score(estimator, data, found)
+    found.values = {
+        f"{PREFIX}{name}": value
+        for name, value in found.values.items()
+        if value is not NOT_APPLICABLE and value is not None
+    }
+    return found
+
+
+def _weights(data: TrainingData) -> dict[str, Any]:
+    return {} if data.sample_weight is None else {"sample_weight": data.sample_weight}
+
+
+def _predictions(estimator: Any, data: TrainingData) -> Any:
+    if data.method == "fit_predict" and data.fit_result is not None:
+        return data.fit_result
+    if not hasattr(estimator, "predict"):
+        return NOT_APPLICABLE
+    return attempt(estimator.predict, data.X)
+
+
+def _classifier_metrics(estimator: Any, data: TrainingData, found: TrainingMetrics) -> None:
+    y_pred = _predictions(estimator, data)
+    labels = getattr(estimator, "classes_", None)
+    encoded = formulas.encode(labels, data.y, data.sample_weight)
+    values = found.values
+    if y_pred is not NOT_APPLICABLE:
+        matrix = None if encoded is None else formulas.confusion(encoded, y_pred)
+        scores = None if matrix is None else formulas.classification_scores(matrix)
+        if matrix is None or scores is None:
+            _sklearn_classification(data, y_pred, labels, found)
+        else:
+            values.update(scores)
+            found.confusion = {"labels": _plain(labels), "matrix": matrix.tolist()}
+        if _default_score(estimator, "ClassifierMixin"):
+            values["score"] = values.get("accuracy_score")
+    if hasattr(estimator, "predict_proba"):
+        proba = attempt(estimator.predict_proba, data.X)
+        if proba is NOT_APPLICABLE:
+            return
+        if encoded is not None:
+            values["log_loss"] = formulas.log_loss(encoded, proba)
+            values["roc_auc"] = formulas.roc_auc(encoded, proba)
+        if values.get("log_loss") is None or values.get("roc_auc") is None:
+            _sklearn_probabilistic(data, proba, labels, found)
+
+
+def _sklearn_classification(
+    data: TrainingData, y_pred: Any, labels: Any, found: TrainingMetrics
+) -> None:
+    """Accuracy, weighted precision/recall/F1 and the confusion matrix by ``sklearn.metrics``."""
+    from sklearn import metrics
+
+    y, weights, values = data.y, _weights(data), found.values
+    values["accuracy_score"] = attempt(metrics.accuracy_score, y, y_pred, **weights)
+    scores = attempt(
+        metrics.precision_recall_fscore_support,
+        y,
+        y_pred,
+        average="weighted",
+        zero_division=0,
+        **weights,
+    )
+    if scores is not NOT_APPLICABLE:
+        precision, recall, f1, _ = scores
+        values.update(precision_score=precision, recall_score=recall, f1_score=f1)
+    if labels is None or getattr(labels, "ndim", 1) != 1 or len(labels) > MAX_CONFUSION_LABELS:
+        return
+    matrix = attempt(metrics.confusion_matrix, y, y_pred, labels=labels, **weights)
+    if matrix is not NOT_APPLICABLE:
+        found.confusion = {"labels": _plain(labels), "matrix": matrix.tolist()}
+
+
+def _sklearn_probabilistic(
+    data: TrainingData, proba: Any, labels: Any, found: TrainingMetrics
+) -> None:
+    """Log loss and ROC AUC by ``sklearn.metrics`` (inputs the fast path does not take)."""
+    from sklearn import metrics
+
+    y, weights, values = data.y, _weights(data), found.values
+    by_label = {} if labels is None else {"labels": labels}
+    if values.get("log_loss") is None:
+        values["log_loss"] = attempt(metrics.log_loss, y, proba, **by_label, **weights)
+    if values.get("roc_auc") is None:
+        values["roc_auc"] = _roc_auc(y, proba, by_label, weights)
+
+
+def _roc_auc(y: Any, proba: Any, by_label: dict[str, Any], weights: dict[str, Any]) -> Any:
+    from sklearn.metrics import roc_auc_score
+
+    shape: Any = getattr(proba, "shape", ())
+    if len(shape) != 2:
+        return NOT_APPLICABLE
+    if shape[1] == 2:
+        return attempt(roc_auc_score, y, proba[:, 1], **weights)
+    return attempt(
+        roc_auc_score, y, proba, multi_class="ovr", average="weighted", **by_label, **weights
+    )
+
+
+def _plain(labels: Any) -> list[Any]:
+    """Labels as JSON values (numpy scalars to Python ones, other objects as text)."""
+    items = labels.tolist() if hasattr(labels, "tolist") else list(labels)
+    return [item if isinstance(item, (str, int, float, bool)) else str(item) for item in items]
+
+
+def _regressor_metrics(estimator: Any, data: TrainingData, found: TrainingMetrics) -> None:
+    y_pred = _predictions(estimator, data)
+    if y_pred is NOT_APPLICABLE:
+        return
+    values = found.values
+    scores = formulas.regression_scores(data.y, y_pred, data.sample_weight)
+    if scores is not None:
+        values.update(scores)
+    else:
+        _sklearn_regression(data, y_pred, found)
+    if _default_score(estimator, "RegressorMixin"):
+        values["score"] = values.get("r2_score")
+
+
+def _sklearn_regression(data: TrainingData, y_pred: Any, found: TrainingMetrics) -> None:
+    """MSE, RMSE, MAE and R2 by ``sklearn.metrics`` (multi-output targets, NaNs...)."""
+    from sklearn import metrics
+
+    y, weights, values = data.y, _weights(data), found.values
+    values["mean_squared_error"] = attempt(metrics.mean_squared_error, y, y_pred, **weights)
+    values["root_mean_squared_error"] = attempt(
+        metrics.root_mean_squared_error, y, y_pred, **weights
+    )
+    values["mean_absolute_error"] = attempt(metrics.mean_absolute_error, y, y_pred, **weights)
+    values["r2_score"] = attempt(metrics.r2_score, y, y_pred, **weights)
+
+
+def _is_clusterer(estimator: Any) -> bool:
+    from sklearn.base import ClusterMixin
+
+    return isinstance(estimator, ClusterMixin)
+
+
+def _clusterer_metrics(estimator: Any, data: TrainingData, found: TrainingMetrics) -> None:
+    from sklearn.metrics import silhouette_score
+
+    labels = data.fit_result if data.method == "fit_predict" else None
+    if labels is None:
+        labels = getattr(estimator, "labels_", None)
+    shape = getattr(data.X, "shape", None)
+    n_samples = shape[0] if shape else None
+    if labels is None or n_samples is None or n_samples > MAX_SILHOUETTE_SAMPLES:
+        return
+    found.values["silhouette_score"] = attempt(silhouette_score, data.X, labels)
+
+
+def _default_score(estimator: Any, mixin: str) -> bool:
+    """Whether ``estimator.score`` is the mixin's (accuracy or R2, already computed)."""
+    import sklearn.base
+
+    default = vars(getattr(sklearn.base, mixin)).get("score")
+    return default is not None and getattr(type(estimator), "score", None) is default
+
+
+def _own_score(estimator: Any, data: TrainingData, found: TrainingMetrics) -> None:
+    if not callable(getattr(estimator, "score", None)):
+        return
+    args = (data.X,) if data.y is None else (data.X, data.y)
+    found.values["score"] = attempt(estimator.score, *args, **_weights(data))

@@ -1,0 +1,201 @@
+"""One outermost ``fit``/``fit_transform``/``fit_predict`` call, logged as a run.
+
+Before training: params (``get_params(deep=True)``, see :mod:`.params`) and the tags
+``estimator_name`` (``LogisticRegression``) and ``estimator_class``
+(``sklearn.linear_model._logistic.LogisticRegression``). After training: training metrics
+(:mod:`.metrics`), ``training_confusion_matrix.json`` for classifiers
+(``{"labels": [...], "matrix": [[...]]}``, rows are true labels), ``estimator.html``
+(scikit-learn's HTML diagram), search results (:mod:`.search`), and the fitted estimator as
+model ``model`` (``log_models``). With ``log_input_examples=True`` the first 5 rows of ``X``
+are saved as ``model/input_example.json`` (``{"columns": [...], "data": [[...]]}``; at the
+run's root when models are not logged).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import override
+
+from trialbook.autolog.session import AutologRun
+from trialbook.integrations.sklearn import evaluation, search
+from trialbook.integrations.sklearn.evaluation import is_number
+from trialbook.integrations.sklearn.metrics import TrainingData, attempt, training_metrics
+from trialbook.integrations.sklearn.params import TRUNCATED_TAG, loggable
+
+if TYPE_CHECKING:
+    from trialbook.artifacts import ArtifactRepository
+    from trialbook.integrations.sklearn.patching import SklearnIntegration
+
+MODEL = "model"
+HTML_FILE = "estimator.html"
+CONFUSION_FILE = "training_confusion_matrix.json"
+INPUT_EXAMPLE_FILE = "input_example.json"
+INPUT_EXAMPLE_ROWS = 5
+FLAVOR = "sklearn"
+
+
+class FitRun(AutologRun):
+    """Logs one outermost training call of a scikit-learn estimator."""
+
+    def __init__(self, integration: SklearnIntegration, method: str) -> None:
+        super().__init__(integration)
+        self.integration: SklearnIntegration = integration
+        self.method = method
+        self.estimator: Any = None
+        self.data = TrainingData(X=None)
+        self.experiment_id: str | None = None
+        self.run_name: str | None = None
+        self._truncated: list[str] = []
+        self._repository: ArtifactRepository | None = None
+
+    @override
+    def before(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        if args and self.integration.owned_elsewhere(type(args[0])):
+            self.skipped = True  # an inherited scikit-learn method of another framework's class
+            return args, kwargs
+        return super().before(args, kwargs)
+
+    @override
+    def on_start(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        from trialbook.tracking import fluent
+
+        self.estimator = estimator = args[0]
+        self.data = training_data(self.method, args, kwargs)
+        active = fluent.active_run()
+        if active is not None and active.info.run_id == self.run_id:
+            self.experiment_id = active.info.experiment_id
+            self.run_name = active.info.run_name
+        cls = type(estimator)
+        self.set_tags(
+            {
+                "estimator_name": cls.__name__,
+                "estimator_class": f"{cls.__module__}.{cls.__qualname__}",
+            }
+        )
+        params = attempt(estimator.get_params, deep=True)
+        if isinstance(params, dict):
+            logged, truncated = loggable(params, self.report)
+            self.log_params(logged)
+            self.note_truncated(truncated)
+        return args, kwargs
+
+    @override
+    def on_success(self, result: Any) -> None:
+        estimator = self.estimator
+        self.data.fit_result = result
+        extra = self.config.extra
+        run_id = self.require_run()
+        if extra.get("log_post_training_metrics", True):
+            evaluation.remember_model(estimator, run_id)
+            best = getattr(estimator, "best_estimator_", None)
+            if best is not None:
+                evaluation.remember_model(best, run_id)
+        if search.is_search(estimator):
+            search.log_search(self, estimator)
+        if extra.get("log_training_metrics", True):
+            self._log_training_metrics(estimator)
+        html = attempt(_html, estimator)
+        if isinstance(html, str):
+            self.write_artifact(HTML_FILE, html.encode("utf-8"))
+        if self.config.log_models:
+            self.log_model(estimator, MODEL, flavor=FLAVOR)
+            best = getattr(estimator, "best_estimator_", None)
+            if best is not None and search.is_search(estimator):
+                self.log_model(best, search.BEST_ESTIMATOR, flavor=FLAVOR)
+        if self.config.log_input_examples:
+            self._log_input_example()
+
+    def _log_training_metrics(self, estimator: Any) -> None:
+        found = training_metrics(estimator, self.data)
+        values = {k: v for k, v in found.values.items() if is_number(v)}
+        if values:
+            self.log_metrics(values)
+        if found.confusion is not None:
+            self.write_artifact(CONFUSION_FILE, json.dumps(found.confusion).encode("utf-8"))
+
+    def _log_input_example(self) -> None:
+        example = input_example(self.data.X)
+        if example is None:
+            return
+        path = f"{MODEL}/{INPUT_EXAMPLE_FILE}" if self.config.log_models else INPUT_EXAMPLE_FILE
+        text = json.dumps(example, allow_nan=True, default=str)
+        self.write_artifact(path, text.encode("utf-8"))
+
+    # Helpers shared with the search module ---------------------------------------------------
+
+    def note_truncated(self, keys: list[str]) -> None:
+        """Record params whose values were cut to trialbook's limit in a tag."""
+        if keys:
+            self._truncated.extend(keys)
+            self.set_tags({TRUNCATED_TAG: ",".join(self._truncated)})
+
+    def write_artifact(self, path: str, data: bytes) -> None:
+        """Write one artifact file of the run."""
+        if self._repository is None:
+            self._repository = self.client.artifact_repository(self.require_run())
+        self._repository.write_bytes(path, data)
+
+
+def _html(estimator: Any) -> str:
+    from sklearn.utils import estimator_html_repr
+
+    return str(estimator_html_repr(estimator))
+
+
+@functools.lru_cache(maxsize=1024)
+def _signature(method: Any) -> inspect.Signature | None:
+    try:
+        return inspect.signature(method)
+    except (TypeError, ValueError):
+        return None
+
+
+def training_data(method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> TrainingData:
+    """Find ``X``, ``y`` and ``sample_weight`` in the arguments of a training call."""
+    signature = _signature(getattr(type(args[0]), method, None))
+    bound: dict[str, Any] | None = None
+    if signature is not None:
+        try:
+            bound = dict(signature.bind(*args, **kwargs).arguments)
+        except TypeError:
+            bound = None  # a wrong call: fit itself will raise the user's error
+    if bound is None or signature is None:
+        X = args[1] if len(args) > 1 else kwargs.get("X")
+        y = args[2] if len(args) > 2 else kwargs.get("y")
+        return TrainingData(X=X, y=y, sample_weight=kwargs.get("sample_weight"), method=method)
+    names = [
+        name
+        for name, parameter in signature.parameters.items()
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+    ][1:]
+    X = bound.get(names[0]) if names else None
+    y = bound.get("y", bound.get("Y"))
+    weight = kwargs.get("sample_weight", bound.get("sample_weight"))
+    return TrainingData(X=X, y=y, sample_weight=weight, method=method)
+
+
+def input_example(X: Any) -> dict[str, Any] | None:
+    """The first rows of ``X`` as ``{"columns": [...], "data": [[...]]}`` (no full copy)."""
+    rows = INPUT_EXAMPLE_ROWS
+    if hasattr(X, "iloc"):
+        head = X.iloc[:rows]
+        columns = getattr(head, "columns", None)
+        example: dict[str, Any] = {"data": head.to_numpy().tolist()}
+        if columns is not None:
+            example["columns"] = [str(c) for c in columns]
+        return example
+    if getattr(X, "format", None) in ("csr", "csc", "lil", "dok"):
+        return {"data": X[:rows].toarray().tolist()}
+    if hasattr(X, "shape") and hasattr(X, "tolist"):
+        return {"data": X[:rows].tolist()}
+    if isinstance(X, (list, tuple)):
+        return {"data": [list(r) if isinstance(r, (list, tuple)) else r for r in X[:rows]]}
+    return None
