@@ -44,6 +44,12 @@ class Integration(ABC):
         self._hook_registered = False
         self._lock = threading.RLock()
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # Patched methods close over their integration. cloudpickle (joblib's loky backend)
+        # pickles classes defined in ``__main__`` by value, wrappers included: refer to the
+        # receiving process's own integration instead of copying this one and its locks.
+        return (_registered_integration, (self.name,))
+
     @property
     def enabled(self) -> bool:
         """Whether patched methods should log."""
@@ -136,3 +142,10 @@ class Integration(ABC):
     def patch(self, owner: Any, name: str, logger_factory: Callable[[], Any]) -> None:
         """Safely patch ``owner.name``; see :func:`trialbook.autolog.patching.safe_patch`."""
         safe_patch(self.patches, owner, name, logger_factory, lambda: self.enabled)
+
+
+def _registered_integration(name: str) -> Integration:
+    """The integration registered under ``name`` in this process (used when unpickling)."""
+    from trialbook.plugins.manager import integrations
+
+    return integrations()[name]

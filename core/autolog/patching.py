@@ -109,11 +109,12 @@ class PatchSet:
 
     def __init__(self) -> None:
         self.patches: list[Patch] = []
+        self._keys: set[tuple[int, str]] = set()
         self._lock = threading.RLock()
 
     def is_patched(self, owner: Any, name: str) -> bool:
         """Whether ``owner.name`` is one of ours."""
-        return any(p.owner is owner and p.name == name for p in self.patches)
+        return (id(owner), name) in self._keys
 
     def apply(self, owner: Any, name: str, replacement: Callable[..., Any]) -> None:
         """Set ``owner.name = replacement``, remembering what was there."""
@@ -123,6 +124,7 @@ class PatchSet:
             own = vars(owner).get(name, _MISSING)
             original = getattr(owner, name) if own is _MISSING else own
             self.patches.append(Patch(owner, name, original, own is not _MISSING))
+            self._keys.add((id(owner), name))
             setattr(owner, name, replacement)
 
     def revert_all(self) -> None:
@@ -130,6 +132,7 @@ class PatchSet:
         with self._lock:
             while self.patches:
                 self.patches.pop().revert()
+            self._keys.clear()
 
 
 Hooks = Callable[[Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any]
@@ -258,7 +261,7 @@ def _run_session(
         before = getattr(logger, "before", None)
         if before is not None:
             call_args, call_kwargs = before(args, kwargs)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
         _report(logger, err, "before training")
         call_args, call_kwargs = args, kwargs
     try:
@@ -268,14 +271,14 @@ def _run_session(
         if failed is not None:
             try:
                 failed(user_error)
-            except Exception as err:
+            except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
                 _report(logger, err, "after a failed training")
         raise
     after = getattr(logger, "after", None)
     if after is not None:
         try:
             after(result)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
             _report(logger, err, "after training")
     return result
 

@@ -172,5 +172,5 @@ class AutologRun:
             return
         try:
             self.client.tracker.set_tags(self.run_id, {ERROR_TAG: message[:10_000]})
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
             log.debug("could not record autologging error on run %s: %s", self.run_id, err)

@@ -8,9 +8,10 @@ object, ``load_model`` the one named in the model's metadata.
 
 from __future__ import annotations
 
+import functools
 import pickle
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -66,18 +67,26 @@ class PickleFlavor:
 
 def package_versions(module_name: str) -> dict[str, str]:
     """``{distribution: version}`` for the distribution providing top-level ``module_name``."""
-    from importlib.metadata import packages_distributions, version
+    from importlib.metadata import version
 
     top = module_name.split(".", 1)[0]
     if top in sys.stdlib_module_names or top == "builtins":
         return {}
     found: dict[str, str] = {}
-    for dist in packages_distributions().get(top, []):
+    for dist in _distributions_of(tuple(sys.path)).get(top, []):
         try:
             found[dist] = version(dist)
         except (ValueError, LookupError):
             continue
     return found
+
+
+@functools.lru_cache(maxsize=4)
+def _distributions_of(_path: tuple[str, ...]) -> Mapping[str, list[str]]:
+    """Top-level module to distributions; scanning takes a while, so once per ``sys.path``."""
+    from importlib.metadata import packages_distributions
+
+    return packages_distributions()
 
 
 @hookimpl

@@ -80,7 +80,7 @@ def _create() -> pluggy.PluginManager:
         try:
             plugin = entry_point.load()
             pm.register(plugin, name=entry_point.name)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
             warnings.warn(
                 f"trialbook: plugin {entry_point.name!r} ({entry_point.value}) failed to load "
                 f"and is skipped: {type(err).__name__}: {err}",
@@ -142,7 +142,7 @@ def _notify(hook_name: str, **kwargs: Any) -> None:
     for impl in hook.get_hookimpls():
         try:
             impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
             warnings.warn(
                 f"trialbook: plugin {impl.plugin_name!r} failed in {hook_name}: {err}",
                 RuntimeWarning,

@@ -228,7 +228,7 @@ def _guarded(part: Callable[[], Capture]) -> Capture:
     """
     try:
         return part()
-    except Exception:
+    except Exception:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
         _log.debug("trialbook: skipped a context capture part", exc_info=True)
         return Capture()
 

@@ -203,6 +203,11 @@ def _resume(
 
 
 def _capture_in_background(client: Any, run_id: str) -> None:
+    # The capture's artifact writes import fsspec, which imports concurrent.futures.thread; that
+    # module refuses to load once the interpreter shuts down, where a short script's exit waits
+    # for the capture. Loading it here (once per process) keeps the diff of short scripts.
+    import concurrent.futures.thread  # noqa: F401
+
     from trialbook.tracking import context
 
     def capture() -> None:
@@ -228,7 +233,7 @@ def _guarded(func: Any) -> Any:
 
         try:
             func()
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
             logging.getLogger(__name__).warning(
                 "trialbook: reproducibility capture failed: %s", err
             )

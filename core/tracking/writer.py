@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import time
-import warnings
+import uuid
 import weakref
 from array import array
 from collections import deque
@@ -74,6 +74,9 @@ class BufferedWriter:
         self._closed = False
         self._last_heartbeat = time.monotonic()
         self._warned: set[str] = set()
+        self._retry: Batch | None = None
+        """A batch whose write failed for a transient reason: resent as is before anything new."""
+        self._idempotent = bool(getattr(store, "idempotent_batches", False))
         self._thread: threading.Thread | None = None
         self._start_thread()
         _writers.add(self)
@@ -96,6 +99,9 @@ class BufferedWriter:
             except (sa.exc.SQLAlchemyError, OSError) as err:
                 failures += 1
                 self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
+            except Exception:  # this thread is the only writer: it must survive
+                failures += 1
+                log.exception("trialbook's background writer failed; it will retry")
 
     def _beat(self) -> None:
         if self.alive_runs and time.monotonic() - self._last_heartbeat >= _heartbeat_interval():
@@ -121,6 +127,10 @@ class BufferedWriter:
     def flush(self) -> None:
         """Write everything buffered so far; raises if the store cannot be reached."""
         with self._flush_lock:
+            if self._retry is not None:
+                # Resent as is (same batch_id: a store that saw it already skips it).
+                self._write(self._retry)
+                self._retry = None
             with self.lock:
                 series, self.series = self.series, {}
                 self.points = 0
@@ -135,29 +145,13 @@ class BufferedWriter:
                     MetricSeries(run_id, key, b.steps, b.values, b.timestamps)
                     for (run_id, key), b in series.items()
                 ],
+                batch_id=uuid.uuid4().hex if self._idempotent else None,
             )
             try:
                 self._write(batch)
             except (sa.exc.SQLAlchemyError, OSError):
-                self._put_back(series, params, tags)
+                self._retry = batch  # Kept, in order, for the next attempt.
                 raise
-
-    def _put_back(
-        self,
-        series: dict[tuple[str, str], SeriesBuffer],
-        params: list[tuple[str, str, str]],
-        tags: list[tuple[str, str, str]],
-    ) -> None:
-        """Keep everything, in order, for the next attempt after a transient failure."""
-        with self.lock:
-            for pair, buffer in series.items():
-                newer = self.series.get(pair)
-                if newer is not None:
-                    buffer.extend(newer)
-                self.series[pair] = buffer
-            self.points = sum(len(b.values) for b in self.series.values())
-        self.tags.extendleft(reversed(tags))
-        self.params.extendleft(reversed(params))
 
     def _write(self, batch: Batch) -> None:
         try:
@@ -173,19 +167,23 @@ class BufferedWriter:
             | {t[0] for t in batch.tags}
         )
         for run_id in run_ids:
-            part = Batch(
-                series=[s for s in batch.series if s.run_id == run_id],
-                params=[p for p in batch.params if p[0] == run_id],
-                tags=[t for t in batch.tags if t[0] == run_id],
+            part = (
+                batch
+                if len(run_ids) == 1
+                else Batch(
+                    series=[s for s in batch.series if s.run_id == run_id],
+                    params=[p for p in batch.params if p[0] == run_id],
+                    tags=[t for t in batch.tags if t[0] == run_id],
+                    batch_id=None
+                    if batch.batch_id is None
+                    else part_batch_id(batch.batch_id, run_id),
+                )
             )
             try:
                 self.store.write_batch(part)
             except TrialbookError as err:
-                warnings.warn(
-                    f"trialbook could not store data of run {run_id}: {err}",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
+                # Usually in the background thread, where a warning would reach nobody.
+                log.warning("trialbook could not store data of run %s: %s", run_id, err)
 
     def _warn_once(self, topic: str, message: str) -> None:
         if topic not in self._warned:
@@ -212,10 +210,16 @@ class BufferedWriter:
         self.params.clear()
         self.tags.clear()
         self.alive_runs.clear()
+        self._retry = None
         self._flush_lock = threading.RLock()
         self._wake = threading.Event()
         if not self._closed:
             self._start_thread()
+
+
+def part_batch_id(batch_id: str, part: str) -> str:
+    """The id of one part of a batch (one run's data, one chunk): the same on every retry."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"trialbook-batch:{batch_id}/{part}").hex
 
 
 def _drain(queue: deque[tuple[str, str, str]]) -> list[tuple[str, str, str]]:

@@ -69,7 +69,7 @@ def attempt(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         warnings.simplefilter("ignore")
         try:
             return func(*args, **kwargs)
-        except Exception:  # third-party code: a metric that does not apply
+        except Exception:  # noqa: BLE001 - third-party code: a metric that does not apply
             return NOT_APPLICABLE
 
 

@@ -61,7 +61,7 @@ def loggable(
         key = clean_key(f"{prefix}{name}")
         try:
             text, cut = limit(param_text(value))
-        except Exception as err:  # the user's __str__/__repr__
+        except Exception as err:  # noqa: BLE001 - the user's __str__/__repr__
             on_error(err, f"converting param {key!r} to text")
             continue
         logged[key] = text

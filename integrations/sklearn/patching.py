@@ -91,12 +91,6 @@ class SklearnIntegration(Integration):
         self._metrics_patched = False
         self._metrics_hook = False
 
-    def __reduce__(self) -> tuple[Any, tuple[()]]:
-        # The patched methods close over the integration. cloudpickle (joblib's loky backend)
-        # pickles classes defined in ``__main__`` by value, wrappers included: refer to the
-        # process's own integration instead of copying this one (and its locks).
-        return (_integration, ())
-
     # Instrumenting ---------------------------------------------------------------------------
 
     @override
@@ -189,7 +183,7 @@ class SklearnIntegration(Integration):
         """Patch a class created while autologging is on; our errors never break the class."""
         try:
             self.add_classes([cls])
-        except Exception as err:  # the safety boundary of class creation
+        except Exception as err:  # noqa: BLE001 - the safety boundary of class creation
             AutologRun(self).report(err, f"patching {cls.__qualname__}")
 
     # Metric functions --------------------------------------------------------------------------
@@ -230,9 +224,3 @@ def _subclasses(root: type) -> list[type]:
         found.append(cls)
         stack.extend(type.__subclasses__(cls))
     return found
-
-
-def _integration() -> SklearnIntegration:
-    from trialbook.integrations.sklearn import integration
-
-    return integration

@@ -96,7 +96,7 @@ class TrialbookCallback(xgboost.callback.TrainingCallback):
                 return model  # exclusive autolog config: nothing to log into
             self._recorder = Recorder(sink, plan)
             self._recorder.begin(model)
-        except Exception as err:  # our own failure: report it, never stop training
+        except Exception as err:  # noqa: BLE001 - our own failure: report it, never stop training
             _report(sink, err, "before training")
         return model
 
@@ -115,7 +115,7 @@ class TrialbookCallback(xgboost.callback.TrainingCallback):
         if recorder is not None and not recorder.failed:
             try:
                 recorder.iteration(epoch, evals_log)
-            except Exception as err:  # our own failure: report it, never stop training
+            except Exception as err:  # noqa: BLE001 - our own failure: report it, never stop training
                 recorder.failed = True
                 recorder.sink.report(err, f"logging iteration {epoch}")
         return False
@@ -127,7 +127,7 @@ class TrialbookCallback(xgboost.callback.TrainingCallback):
         try:
             if recorder is not None:
                 recorder.end(model)
-        except Exception as err:  # our own failure: report it, never stop training
+        except Exception as err:  # noqa: BLE001 - our own failure: report it, never stop training
             _report(recorder.sink if recorder else None, err, "after training")
         finally:
             self._finish(RunStatus.FINISHED)

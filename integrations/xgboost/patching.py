@@ -207,7 +207,7 @@ def _adding_bound_callback(train: Callable[..., Any]) -> Callable[..., Any]:
                     callbacks = _with_callback(bound.arguments.get("callbacks"))
                     bound.arguments["callbacks"] = callbacks
                     args, kwargs = bound.args, bound.kwargs
-            except Exception as err:  # our own failure: report it, train unchanged
+            except Exception as err:  # noqa: BLE001 - our own failure: report it, train unchanged
                 binding.session.report(err, "adding the trialbook callback")
         return train(*args, **kwargs)
 

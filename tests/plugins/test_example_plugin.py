@@ -53,3 +53,19 @@ def test_disabling_autolog_restores_minimize() -> None:
     assert scipy.optimize.minimize is not original
     trialbook.autolog(disable=True)
     assert scipy.optimize.minimize is original
+
+
+def test_objective_is_logged_when_the_function_also_returns_its_gradient() -> None:
+    import numpy as np
+    import scipy.optimize
+
+    def with_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
+        return float((x[0] - 1.0) ** 2), np.array([2 * (x[0] - 1.0)])
+
+    seen: list[np.ndarray] = []
+    trialbook.autolog()
+    scipy.optimize.minimize(with_gradient, x0=[3.0], jac=True, method="BFGS", callback=seen.append)
+    (run,) = trialbook.search_runs(output_format="list")
+    history = trialbook.TrackingClient().get_metric_history(run.info.run_id, "objective")
+    assert len(history) == len(seen) > 0
+    assert history[-1].value == pytest.approx(float((seen[-1][0] - 1.0) ** 2))

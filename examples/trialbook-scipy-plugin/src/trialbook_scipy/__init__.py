@@ -10,11 +10,15 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import trialbook
 from trialbook.autolog import AutologRun, Integration
+
+# Methods whose callback cannot take scipy's ``intermediate_result`` (scipy's documentation).
+_XK_ONLY_METHODS = {"tnc", "slsqp", "cobyla", "cobyqa"}
 
 
 class MinimizeRun(AutologRun):
@@ -24,20 +28,21 @@ class MinimizeRun(AutologRun):
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """Log the method and options; chain a callback that logs the objective per iteration."""
-        fun = args[0] if args else kwargs["fun"]
-        method = kwargs.get("method") or "default"
-        self.log_params(
-            {
-                "method": method,
-                **{f"options.{k}": v for k, v in (kwargs.get("options") or {}).items()},
-            }
-        )
+        method = str(kwargs.get("method") or "default")
+        options = {f"options.{k}": v for k, v in (kwargs.get("options") or {}).items()}
+        self.log_params({"method": method, **options})
+        if method.lower() in _XK_ONLY_METHODS:
+            return args, kwargs  # the objective is not handed to callbacks: final result only
         user_callback = kwargs.get("callback")
-        extra = tuple(kwargs.get("args") or ())
+        wants_result = user_callback is not None and _takes_intermediate_result(user_callback)
 
-        def callback(xk: Any, *rest: Any) -> Any:
-            self.log_metrics({"objective": float(fun(xk, *extra))})
-            return user_callback(xk, *rest) if user_callback is not None else None
+        def callback(intermediate_result: Any) -> Any:
+            self.log_metrics({"objective": float(intermediate_result.fun)})
+            if user_callback is None:
+                return None
+            if wants_result:
+                return user_callback(intermediate_result=intermediate_result)
+            return user_callback(intermediate_result.x)
 
         return args, {**kwargs, "callback": callback}
 
@@ -45,6 +50,13 @@ class MinimizeRun(AutologRun):
         """Log the optimum."""
         self.log_metrics({"fun": float(result.fun), "nit": int(getattr(result, "nit", 0))})
         self.set_tags({"success": bool(result.success), "message": str(result.message)})
+
+
+def _takes_intermediate_result(callback: Callable[..., Any]) -> bool:
+    try:
+        return "intermediate_result" in inspect.signature(callback).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class ScipyOptimizeIntegration(Integration):

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+import trialbook
+from trialbook.cli.main import cli
+from trialbook.store.sql.engine import HEAD_REVISION, current_revision
+
+
+def revision_of(db_file: Path) -> str | None:
+    engine = sa.create_engine(f"sqlite:///{db_file}")
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_migrates_a_fresh_sqlite_database_to_head(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    db_file = tmp_path / "fresh" / "runs.db"
+
+    result = runner.invoke(cli, ["db", "upgrade", "--tracking-uri", f"sqlite:///{db_file}"])
+
+    assert result.exit_code == 0, result.output
+    assert revision_of(db_file) == HEAD_REVISION
+    assert f"to {HEAD_REVISION}" in result.output
+
+
+def test_db_upgrade_twice_is_idempotent(runner: CliRunner, tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'runs.db'}"
+
+    first = runner.invoke(cli, ["db", "upgrade", "--tracking-uri", uri])
+    second = runner.invoke(cli, ["db", "upgrade", "--tracking-uri", uri])
+
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert "nothing to do" in second.output
+    assert revision_of(tmp_path / "runs.db") == HEAD_REVISION
+
+
+def test_db_upgrade_leaves_a_store_trialbook_can_log_to(runner: CliRunner, tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'runs.db'}"
+    runner.invoke(cli, ["db", "upgrade", "--tracking-uri", uri])
+    client = trialbook.TrackingClient(uri)
+
+    experiment_id = client.create_experiment("after-upgrade")
+
+    assert client.get_experiment(experiment_id).name == "after-upgrade"
+
+
+def test_db_upgrade_uses_the_root_tracking_uri(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+
+    result = runner.invoke(cli, ["--tracking-uri", str(folder), "db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    assert revision_of(folder / "trialbook.db") == HEAD_REVISION
