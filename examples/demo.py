@@ -41,17 +41,23 @@ def train_xgboost() -> None:
 
     X, y = make_classification(n_samples=2000, n_features=20, random_state=1)
     X_train, X_valid, y_train, y_valid = train_test_split(X, y, random_state=1)
-    model = xgb.XGBClassifier(n_estimators=200, max_depth=4, learning_rate=0.1, early_stopping_rounds=10)
+    model = xgb.XGBClassifier(
+        n_estimators=200, max_depth=4, learning_rate=0.1, early_stopping_rounds=10
+    )
     model.fit(X_train, y_train, eval_set=[(X_valid, y_valid)], verbose=False)
 
 
-def train_lightning() -> None:
-    """A tiny regression network trained for a few epochs."""
+try:
     import lightning.pytorch as pl
     import torch
-    from torch.utils.data import DataLoader, TensorDataset
+except ImportError:  # the demo still runs the other frameworks
+    pl = None
+
+if pl is not None:
 
     class Regressor(pl.LightningModule):
+        """A tiny regression network (defined at module level, so its model reloads)."""
+
         def __init__(self, hidden: int = 16, lr: float = 0.01) -> None:
             super().__init__()
             self.save_hyperparameters()
@@ -71,6 +77,13 @@ def train_lightning() -> None:
 
         def configure_optimizers(self) -> torch.optim.Optimizer:
             return torch.optim.Adam(self.parameters(), lr=self.hparams["lr"])
+
+
+def train_lightning() -> None:
+    """A tiny regression network trained for a few epochs."""
+    if pl is None:
+        raise ImportError("No module named 'lightning'")
+    from torch.utils.data import DataLoader, TensorDataset
 
     pl.seed_everything(0, verbose=False)
     x = torch.randn(512, 8)
@@ -92,7 +105,11 @@ def main() -> None:
     """Train everything with autolog, then show the runs."""
     trialbook.set_experiment("demo")
     trialbook.autolog()  # the only tracking line: everything below is plain training code
-    for name, train in (("scikit-learn", train_sklearn), ("XGBoost", train_xgboost), ("Lightning", train_lightning)):
+    for name, train in (
+        ("scikit-learn", train_sklearn),
+        ("XGBoost", train_xgboost),
+        ("Lightning", train_lightning),
+    ):
         started = time.perf_counter()
         try:
             train()
@@ -103,18 +120,37 @@ def main() -> None:
 
     runs = trialbook.search_runs(experiment_names=["demo"])
     metric_columns = [c for c in runs.columns if c.startswith("metrics.")]
-    print(f"\n{len(runs)} runs logged to {trialbook.get_tracking_uri()} (metrics: {len(metric_columns)} kinds)\n")
+    print(
+        f"\n{len(runs)} runs logged to {trialbook.get_tracking_uri()} (metrics: {len(metric_columns)} kinds)\n"
+    )
     subprocess.run(
-        [sys.executable, "-m", "trialbook.cli", "runs", "list", "--experiment", "demo"],
+        [
+            sys.executable,
+            "-m",
+            "trialbook.cli",
+            "runs",
+            "list",
+            "--experiment",
+            "demo",
+            "--columns",
+            "tags.trialbook.autolog,tags.estimator_name,metrics.training_accuracy_score,"
+            "metrics.best_score,metrics.validation_0-logloss,metrics.val_loss",
+        ],
         check=False,
     )
-    best = runs.dropna(subset=["metrics.training_accuracy_score"]) if "metrics.training_accuracy_score" in runs else runs
+    best = (
+        runs.dropna(subset=["metrics.training_accuracy_score"])
+        if "metrics.training_accuracy_score" in runs
+        else runs
+    )
     first = best.iloc[0]["run_id"] if len(best) else None
     print("\nLook further:")
     if first is not None:
         print(f"  trialbook runs show {first}")
     print("  trialbook runs compare <run id> <run id>")
-    print('  trialbook runs list --experiment demo --filter "metrics.training_accuracy_score > 0.9"')
+    print(
+        '  trialbook runs list --experiment demo --filter "metrics.training_accuracy_score > 0.9"'
+    )
     print("  trialbook ui            # then open http://127.0.0.1:5000")
 
 
