@@ -20,7 +20,9 @@ LINT_PATHS = ("core", "integrations", "tests", "examples", "benchmarks", "noxfil
 TEST_DEPS = (
     "pytest>=8",
     "pytest-xdist",
+    "pytest-timeout",
     "hypothesis",
+    "schemathesis",  # API fuzzing of the tracking server (tests/server/test_fuzz.py).
     "playwright",  # Python package only; tests drive Debian's /usr/bin/chromium.
     "matplotlib",
     "plotly",
@@ -28,6 +30,11 @@ TEST_DEPS = (
     "tomli; python_version < '3.11'",
 )
 FRAMEWORKS = ("sklearn", "xgboost", "lightning")
+# Pinned so benchmark results stay comparable across runs.
+MLFLOW = "mlflow==3.17.2"
+# A hung test (say a multiprocessing pool whose worker died) fails instead of eating CI's time.
+PYTEST_TIMEOUT = "--timeout=300"
+XDIST = ("-n", "2", "--dist", "loadgroup")
 # Services the tests use; nox passes the outer environment anyway, this names what matters.
 PASSTHROUGH_ENV = ("TRIALBOOK_TEST_POSTGRES_URI", "TRIALBOOK_TEST_CHROMIUM", "CI")
 
@@ -40,6 +47,13 @@ def install_project(
         session.install(*CONSTRAINTS, "torch")
     settings = ["--config-settings", f"editable_mode={editable_mode}"] if editable_mode else []
     session.install(*CONSTRAINTS, *settings, "-e", f".[{extras}]", *deps)
+
+
+def install_test_env(session: nox.Session, extras: str) -> None:
+    """Install the package with `extras`, the test tools and the example third-party plugin."""
+    install_project(session, extras, *TEST_DEPS)
+    # The example third-party plugin: tests prove the entry-point interface end to end.
+    session.install("-e", "examples/trialbook-scipy-plugin")
 
 
 def service_env() -> dict[str, str]:
@@ -67,25 +81,23 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the whole test suite on two xdist workers."""
-    install_project(session, "all", *TEST_DEPS)
-    # The example third-party plugin: tests prove the entry-point interface end to end.
-    session.install("-e", "examples/trialbook-scipy-plugin")
-    session.run("pytest", "-n", "2", "--dist", "loadgroup", *session.posargs, env=service_env())
+    install_test_env(session, "all")
+    session.run("pytest", *XDIST, PYTEST_TIMEOUT, *session.posargs, env=service_env())
 
 
 @nox.session(default=False)
 @nox.parametrize("framework", FRAMEWORKS)
 def framework(session: nox.Session, framework: str) -> None:
     """Run one framework's tests with only that framework installed."""
-    install_project(session, framework, *TEST_DEPS)
-    session.run("pytest", "-m", framework, *session.posargs, env=service_env())
+    install_test_env(session, framework)
+    session.run("pytest", "-m", framework, PYTEST_TIMEOUT, *session.posargs, env=service_env())
 
 
 @nox.session(default=False)
 def e2e(session: nox.Session) -> None:
     """Run the browser tests (Playwright driving Debian's chromium)."""
-    install_project(session, "all", *TEST_DEPS)
-    session.run("pytest", "-m", "e2e", *session.posargs, env=service_env())
+    install_test_env(session, "all")
+    session.run("pytest", "-m", "e2e", PYTEST_TIMEOUT, *session.posargs, env=service_env())
 
 
 @nox.session(default=False)
@@ -99,7 +111,7 @@ def bench(session: nox.Session) -> None:
         session.run("python", "-m", "venv", str(mlflow_venv))
     pip = (mlflow_python, "-m", "pip", "install", "--quiet", *CONSTRAINTS)
     session.run(*pip, "torch", external=True)
-    session.run(*pip, "mlflow", "scikit-learn", "xgboost", "lightning", external=True)
+    session.run(*pip, MLFLOW, "scikit-learn", "xgboost", "lightning", external=True)
     session.run("python", "benchmarks/run.py", "--mlflow-python", mlflow_python, *session.posargs)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from trialbook.cli import db, experiments, gc, runs, server
+from trialbook.cli import db, experiments, gc, import_mlflow, runs, server, sync
 from trialbook.cli.common import TRACKING_URI_ENV, State, absolute_uri, pass_state
 from trialbook.errors import TrialbookError
 
@@ -66,6 +66,8 @@ cli.add_command(runs.runs)
 cli.add_command(gc.gc)
 cli.add_command(db.db)
 cli.add_command(server.server)
+cli.add_command(sync.sync)
+cli.add_command(import_mlflow.import_mlflow)
 
 
 @cli.command()

@@ -8,6 +8,8 @@ a folder path or ``file:///folder``       ``folder/trialbook.db`` (SQLite) and
 ``sqlite:///path/to/db.sqlite``           that database; artifacts beside it in ``artifacts/``
 ``postgresql://user:pw@host/db``          that database; artifacts under
                                           ``TRIALBOOK_ARTIFACT_ROOT`` (any fsspec URL)
+``http(s)://host:port``                   a ``trialbook server`` (its REST API; artifacts
+                                          through it; token in ``TRIALBOOK_TRACKING_TOKEN``)
 ========================================  ==============================================
 
 The default is the folder ``.trialbook`` in the working directory.
@@ -58,15 +60,21 @@ def resolve(uri: str) -> tuple[str, str]:
         return db_url, override or str(Path(DEFAULT_FOLDER, "artifacts").resolve())
     if scheme in ("http", "https"):
         raise InvalidUriError(
-            uri,
-            "remote tracking servers are not supported by this version yet; log to a "
-            "local folder, sqlite:/// or postgresql:// URI",
+            uri, "an http(s) URI names a tracking server, not a database (see get_store)"
         )
     raise InvalidUriError(uri, "expected a folder path, file://, sqlite:/// or postgresql:// URI")
 
 
 def get_store(uri: str) -> TrackingStore:
     """The process-wide store for a tracking URI (created, and migrated, on first use)."""
+    if urlparse(uri).scheme.lower() in ("http", "https"):
+        with _lock:
+            store = _stores.get((uri, ""))
+            if store is None:
+                from trialbook.server.rest_store import RestStore
+
+                store = _stores[(uri, "")] = RestStore(uri)
+            return store
     key = resolve(uri)
     with _lock:
         store = _stores.get(key)

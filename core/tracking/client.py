@@ -243,6 +243,9 @@ class TrackingClient:
 
     def artifact_repository(self, run_id: str) -> ArtifactRepository:
         """The artifact repository of a run (its URI never changes: looked up once)."""
+        remote = getattr(self.store, "artifact_repository", None)
+        if remote is not None:  # A tracking server: artifacts go through it.
+            return remote(run_id)  # type: ignore[no-any-return]
         key = (self.tracking_uri, run_id)
         uri = _artifact_uris.get(key)
         if uri is None:

@@ -72,6 +72,8 @@ class BufferedWriter:
         self._flush_lock = threading.RLock()
         self._wake = threading.Event()
         self._closed = False
+        self.store_down = False
+        """Set while the store cannot be reached: logging calls then never wait for it."""
         self._last_heartbeat = time.monotonic()
         self._warned: set[str] = set()
         self._retry: Batch | None = None
@@ -96,8 +98,10 @@ class BufferedWriter:
                 self.flush()
                 self._beat()
                 failures = 0
+                self.store_down = False
             except (sa.exc.SQLAlchemyError, OSError) as err:
                 failures += 1
+                self.store_down = True
                 self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
             except Exception:  # this thread is the only writer: it must survive
                 failures += 1
@@ -113,16 +117,24 @@ class BufferedWriter:
         return self.points + len(self.params) + len(self.tags)
 
     def relieve(self) -> None:
-        """Called by logging calls when the buffer is full: write now, in the caller's thread."""
-        try:
-            self.flush()
-        except (sa.exc.SQLAlchemyError, OSError) as err:
-            self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
-            if self.points > 10 * self.max_pending:
-                with self.lock:
-                    dropped, self.points = self.points, 0
-                    self.series = {}
-                self._warn_once("dropped", f"trialbook dropped {dropped} metric points: store down")
+        """Called by logging calls when the buffer is full.
+
+        While the store answers, write now in the caller's thread (backpressure). While it is
+        down, never block training: keep buffering, and past ten times the limit drop the
+        pending points with one warning, so memory stays bounded.
+        """
+        if not self.store_down:
+            try:
+                self.flush()
+                return
+            except (sa.exc.SQLAlchemyError, OSError) as err:
+                self.store_down = True
+                self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
+        if self.points > 10 * self.max_pending:
+            with self.lock:
+                dropped, self.points = self.points, 0
+                self.series = {}
+            self._warn_once("dropped", f"trialbook dropped {dropped} metric points: store down")
 
     def flush(self) -> None:
         """Write everything buffered so far; raises if the store cannot be reached."""

@@ -1,18 +1,50 @@
-"""The store contract suite runs against every backend: SQLite and PostgreSQL."""
+"""The store contract suite runs against every backend: SQLite, PostgreSQL, and the REST
+client against a live server on PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from trialbook.store.sql import SqlStore
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+@pytest.fixture(scope="session")
+def rest_server(
+    session_postgres_uri: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """A tracking server on the session's PostgreSQL database (heartbeat timeout 30 s)."""
+    from trialbook.server.testing import ServerProcess
+
+    artifacts = tmp_path_factory.mktemp("server") / "artifacts"
+    env = {"TRIALBOOK_HEARTBEAT_TIMEOUT": "30"}
+    with ServerProcess(session_postgres_uri, artifacts, env=env) as server:
+        yield server
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("rest", marks=pytest.mark.postgres),
+    ]
+)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """A fresh, empty store of each backend."""
+    if request.param == "rest":
+        from trialbook.server.rest_store import RestStore
+
+        server = request.getfixturevalue("rest_server")
+        database = SqlStore(request.getfixturevalue("session_postgres_uri"), str(tmp_path))
+        empty_tables(database)
+        database.close()
+        rest = RestStore(server.url)
+        yield rest
+        rest.close()
+        return
     if request.param == "sqlite":
         uri = f"sqlite:///{tmp_path / 'contract.db'}"
     else:

@@ -1,0 +1,205 @@
+"""API tokens: created by an admin command, stored hashed, checked in constant time.
+
+::
+
+    trialbook server tokens create --name ci --read-only     # prints the token once
+    TRIALBOOK_TRACKING_TOKEN=tbk_... python train.py
+
+A token is ``tbk_<id>_<secret>``; the database keeps its id, name, permission and the
+SHA-256 of the whole token (the secret has 256 random bits, so a fast hash is enough), never
+the token. With ``--auth`` every route but :data:`PUBLIC_PATHS` needs a token
+(``Authorization: Bearer <token>``, or HTTP Basic with the token as password for browsers);
+read-only tokens may only read. Revoking takes effect within :data:`CACHE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+
+from trialbook.errors import TrialbookError
+from trialbook.server import API_PREFIX
+from trialbook.server.errors import AuthenticationError, PermissionDeniedError
+
+PUBLIC_PATHS = frozenset({"/health", f"{API_PREFIX}/openapi.json"})
+"""The only routes that answer without a token."""
+CACHE_SECONDS = 2.0
+PREFIX = "tbk_"
+
+_metadata = sa.MetaData()
+tokens_table = sa.Table(
+    "server_tokens",
+    _metadata,
+    sa.Column("token_id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("read_only", sa.Boolean, nullable=False),
+    sa.Column("created_time", sa.BigInteger, nullable=False),
+    sa.Column("revoked_time", sa.BigInteger, nullable=True),
+)
+_DUMMY_HASH = hashlib.sha256(b"no such token").hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who sent a request: a token's id, name and permission."""
+
+    token_id: str
+    name: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as listed (never the token itself)."""
+
+    token_id: str
+    name: str
+    read_only: bool
+    created_time: int
+    revoked_time: int | None
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class TokenStore:
+    """Tokens in the ``server_tokens`` table of the server's database."""
+
+    def __init__(self, engine: sa.engine.Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[str, Principal]] = {}
+        self._loaded = -float("inf")
+        try:
+            _metadata.create_all(engine, checkfirst=True)
+        except (sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            pass  # Another worker created the table at the same moment.
+
+    def create(self, name: str, read_only: bool) -> str:
+        """Create a token and return it (the only time it is shown)."""
+        if not name.strip() or len(name) > 256:
+            raise TrialbookError("Token names are 1-256 characters.")
+        token_id = secrets.token_hex(8)
+        token = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(tokens_table).values(
+                    token_id=token_id,
+                    name=name,
+                    token_hash=_hash(token),
+                    read_only=read_only,
+                    created_time=int(time.time() * 1000),
+                )
+            )
+        self._loaded = -float("inf")
+        return token
+
+    def list(self) -> list[TokenInfo]:
+        """Every token, revoked ones included, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(tokens_table).order_by(tokens_table.c.created_time))
+            return [
+                TokenInfo(r.token_id, r.name, r.read_only, r.created_time, r.revoked_time)
+                for r in rows
+            ]
+
+    def revoke(self, token_id_or_name: str) -> int:
+        """Revoke the token with this id (or every token with this name); return how many."""
+        table = tokens_table
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(table)
+                .where(
+                    sa.or_(table.c.token_id == token_id_or_name, table.c.name == token_id_or_name),
+                    table.c.revoked_time.is_(None),
+                )
+                .values(revoked_time=int(time.time() * 1000))
+            )
+        self._loaded = -float("inf")
+        return int(result.rowcount)
+
+    def verify(self, token: str) -> Principal | None:
+        """The token's principal, or None when it is unknown, malformed or revoked."""
+        self._refresh()
+        token_id = token[len(PREFIX) :].split("_", 1)[0] if token.startswith(PREFIX) else ""
+        expected, principal = self._cache.get(token_id, (_DUMMY_HASH, None))
+        if hmac.compare_digest(_hash(token), expected) and principal is not None:
+            return principal
+        return None
+
+    def _refresh(self) -> None:
+        if time.monotonic() - self._loaded < CACHE_SECONDS:
+            return
+        with self._lock:
+            if time.monotonic() - self._loaded < CACHE_SECONDS:
+                return
+            table = tokens_table
+            with self.engine.connect() as conn:
+                rows = list(conn.execute(sa.select(table).where(table.c.revoked_time.is_(None))))
+            self._cache = {
+                r.token_id: (r.token_hash, Principal(r.token_id, r.name, r.read_only)) for r in rows
+            }
+            self._loaded = time.monotonic()
+
+
+def bearer_token(headers: dict[str, str]) -> str | None:
+    """The token of an ``Authorization`` header: Bearer, or the password of HTTP Basic."""
+    value = headers.get("authorization", "")
+    scheme, _, credentials = value.partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() == "bearer" and credentials:
+        return credentials
+    if scheme.lower() == "basic" and credentials:
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[2] or None
+    return None
+
+
+# Route dependencies: every API route declares one (a test checks it) -------------------------
+
+
+def _principal(request: Request) -> Principal | None:
+    return getattr(request.state, "principal", None)
+
+
+def require_read(request: Request) -> None:
+    """Any valid token may call this route (no check when auth is off)."""
+    if request.app.state.trialbook_server.tokens is not None and _principal(request) is None:
+        raise AuthenticationError("This server needs an API token: set TRIALBOOK_TRACKING_TOKEN.")
+
+
+def require_write(request: Request) -> None:
+    """Only read-write tokens may call this route (no check when auth is off)."""
+    if request.app.state.trialbook_server.tokens is None:
+        return
+    principal = _principal(request)
+    if principal is None:
+        raise AuthenticationError("This server needs an API token: set TRIALBOOK_TRACKING_TOKEN.")
+    if principal.read_only:
+        raise PermissionDeniedError(
+            f"Token {principal.name!r} is read-only; this request changes data and needs a "
+            "read-write token."
+        )
+
+
+READ: Any = Depends(require_read)
+"""``dependencies=[READ]``: the route reads."""
+WRITE: Any = Depends(require_write)
+"""``dependencies=[WRITE]``: the route changes data."""
+PERMISSIONS: dict[Callable[..., None], str] = {require_read: "read", require_write: "write"}

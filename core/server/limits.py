@@ -1,0 +1,46 @@
+"""The server's size limits, and the smaller chunks the client sends so it never hits them.
+
+Over a limit, the server answers 413 (body, batch) or 400 (``max_results``, page size) and
+writes nothing: a batch is all or nothing. The client splits what it sends into pieces of
+:data:`CLIENT_BATCH_POINTS` points and :data:`CLIENT_BATCH_ITEMS` params and tags, well
+under the defaults, so a server with default limits accepts every batch a client makes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIB = 1 << 20
+
+CLIENT_BATCH_POINTS = 200_000
+"""Metric points per request the client sends at most."""
+CLIENT_BATCH_ITEMS = 2_000
+"""Params plus tags per request the client sends at most."""
+CLIENT_HISTORY_PAGE = 25_000
+"""Metric history points the client asks for per page."""
+CLIENT_SEARCH_PAGE = 1_000
+"""Runs the client asks for per search request."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may carry or ask for."""
+
+    max_body_bytes: int = 64 * MIB
+    """Request body as sent (compressed or not), artifact uploads excepted."""
+    max_decoded_bytes: int = 256 * MIB
+    """Request body after gzip decoding (a gzip bomb stops here)."""
+    max_artifact_bytes: int = 4096 * MIB
+    """One artifact file upload."""
+    max_batch_points: int = 1_000_000
+    """Metric points in one batch."""
+    max_batch_items: int = 10_000
+    """Params plus tags in one batch."""
+    max_results: int = 5_000
+    """Runs or experiments in one search page."""
+    max_history_page: int = 100_000
+    """Points in one page of metric history."""
+    max_ids: int = 1_000
+    """Run or experiment ids in one request (summaries, search, purge)."""
+    max_array_points: int = 20_000_000
+    """Points in one metric-arrays response."""

@@ -1,0 +1,122 @@
+"""Logged data::
+
+    POST /api/v1/batches                            params, tags, points: all or nothing
+    GET  /api/v1/runs/{id}/metrics/history?key=&max_results=&page_token=
+    GET  /api/v1/runs/{id}/metrics/arrays?key=      the whole history as packed columns
+    POST /api/v1/metrics/summaries                  latest, min, max, count per run and key
+
+A batch is validated whole before anything is written (keys, values, sizes, the packed
+columns); with a ``batch_id`` it is applied at most once, so a client may resend it.
+Bodies may be gzip-compressed (``Content-Encoding: gzip``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from trialbook.server import API_PREFIX
+from trialbook.server.auth import READ, WRITE
+from trialbook.server.errors import LimitExceededError, ServerError
+from trialbook.server.limits import Limits
+from trialbook.server.routes_runs import check_ids
+from trialbook.server.schemas import BatchIn, RunIds
+from trialbook.server.state import State
+from trialbook.server.wire import arrays_json, metric_json, summary_json, unpack_series
+from trialbook.store.base import Batch, MetricSeries
+from trialbook.validation import check_key, param_value, tag_value
+
+router = APIRouter(prefix=API_PREFIX, tags=["data"])
+
+_RUN_ID_LENGTH = 32
+
+
+def decode_batch(body: BatchIn, limits: Limits) -> Batch:
+    """The store batch of a request, every part checked; raise before anything is written."""
+    items = len(body.params) + len(body.tags)
+    if items > limits.max_batch_items:
+        raise LimitExceededError(
+            f"The batch has {items} params and tags; at most {limits.max_batch_items} are "
+            "accepted per batch."
+        )
+    for run_id, key, value in body.params:
+        _check_run_id(run_id)
+        param_value(check_key(key), value)
+    for run_id, key, value in body.tags:
+        _check_run_id(run_id)
+        tag_value(check_key(key), value)
+    series = []
+    points = 0
+    for item in body.series:
+        _check_run_id(item.run_id)
+        check_key(item.key)
+        try:
+            steps, values, timestamps = unpack_series(item.model_dump(), f"series {item.key!r}")
+        except ValueError as err:
+            raise ServerError(str(err), 400) from None
+        points += len(values)
+        if points > limits.max_batch_points:
+            raise LimitExceededError(
+                f"The batch has more than {limits.max_batch_points} metric points, the most "
+                "accepted per batch; nothing was written."
+            )
+        series.append(MetricSeries(item.run_id, item.key, steps, values, timestamps))
+    return Batch(
+        params=[tuple(p) for p in body.params],  # type: ignore[misc]
+        tags=[tuple(t) for t in body.tags],  # type: ignore[misc]
+        series=series,
+        batch_id=body.batch_id,
+    )
+
+
+def _check_run_id(run_id: str) -> None:
+    if not run_id or len(run_id) > _RUN_ID_LENGTH:
+        from trialbook.errors import RunNotFoundError
+
+        raise RunNotFoundError(run_id)
+
+
+@router.post("/batches", dependencies=[WRITE])
+def write_batch(state: State, body: BatchIn) -> dict[str, Any]:
+    """Write params, tags and metric points in one transaction (once per ``batch_id``)."""
+    state.store.write_batch(decode_batch(body, state.limits))
+    state.prune_batch_ids()
+    return {}
+
+
+@router.get("/runs/{run_id}/metrics/history", dependencies=[READ])
+def metric_history(
+    state: State,
+    run_id: str,
+    key: Annotated[str, Query(max_length=250)],
+    max_results: Annotated[int | None, Query(ge=1)] = None,
+    page_token: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    """One page of a metric's points, ordered by step then timestamp."""
+    limit = state.limits.max_history_page
+    if max_results is not None and max_results > limit:
+        raise ServerError(f"max_results is at most {limit} points per page here.", 400)
+    points, token = state.store.get_metric_history(run_id, key, max_results or limit, page_token)
+    return {"metrics": [metric_json(p) for p in points], "next_page_token": token}
+
+
+@router.get("/runs/{run_id}/metrics/arrays", dependencies=[READ])
+def metric_arrays(
+    state: State, run_id: str, key: Annotated[str, Query(max_length=250)]
+) -> dict[str, Any]:
+    """A metric's whole history as packed little-endian columns (base64)."""
+    arrays = state.store.get_metric_arrays(run_id, key)
+    if len(arrays) > state.limits.max_array_points:
+        raise LimitExceededError(
+            f"The history of {key!r} has {len(arrays)} points; page through it with "
+            "/metrics/history instead."
+        )
+    return arrays_json(arrays.steps, arrays.values, arrays.timestamps)
+
+
+@router.post("/metrics/summaries", dependencies=[READ])
+def metric_summaries(state: State, body: RunIds) -> dict[str, Any]:
+    """Latest, min, max and count of every metric of the given runs."""
+    found = state.store.get_metric_summaries(check_ids(state, body.run_ids))
+    return {"summaries": {k: [summary_json(s) for s in v] for k, v in found.items()}}

@@ -1,0 +1,171 @@
+"""Runs::
+
+    POST  /api/v1/runs                  create (409 when the requested run_id exists)
+    POST  /api/v1/runs/search           one page of runs matching a filter, with summaries
+    POST  /api/v1/runs/count            how many runs match a filter
+    POST  /api/v1/runs/heartbeat        the owner of these RUNNING runs is alive
+    POST  /api/v1/runs/reap             mark runs without a heartbeat KILLED now
+    GET   /api/v1/runs/deleted?older_than=
+    POST  /api/v1/runs/purge            remove deleted runs, their data and artifacts for good
+    GET   /api/v1/runs/{id}
+    PATCH /api/v1/runs/{id}             status, end time, name, description
+    POST  /api/v1/runs/{id}/delete      soft delete (…/restore undoes it)
+
+Heartbeats use the server's clock, so clients with skewed clocks are judged fairly.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+
+from trialbook.entities import Run
+from trialbook.errors import RunNotFoundError
+from trialbook.server import API_PREFIX
+from trialbook.server.auth import READ, WRITE
+from trialbook.server.errors import RunExistsError, ServerError
+from trialbook.server.schemas import CountRuns, Reap, RunCreate, RunIds, RunUpdate, SearchRuns
+from trialbook.server.state import ServerState, State
+from trialbook.server.wire import run_json, summary_json
+from trialbook.validation import check_key, tag_value
+
+router = APIRouter(prefix=f"{API_PREFIX}/runs", tags=["runs"])
+
+
+def run_body(state: ServerState, run: Run) -> dict[str, Any]:
+    """A run as the API shows it (its artifact URI through the server)."""
+    return run_json(run, state.public_uri(run.info.artifact_uri))
+
+
+def check_ids(state: ServerState, ids: list[str]) -> list[str]:
+    """Refuse more ids than one request may carry."""
+    if len(ids) > state.limits.max_ids:
+        raise ServerError(f"At most {state.limits.max_ids} ids per request.", 400)
+    return ids
+
+
+@router.post("", dependencies=[WRITE])
+def create_run(state: State, body: RunCreate) -> dict[str, Any]:
+    """Create a RUNNING run."""
+    tags = {check_key(k): tag_value(k, v) for k, v in body.tags.items()}
+    if body.run_id is not None:
+        try:
+            state.store.get_run(body.run_id)
+        except RunNotFoundError:
+            pass
+        else:
+            raise RunExistsError(body.run_id)
+    try:
+        run = state.store.create_run(
+            body.experiment_id,
+            body.run_name,
+            body.start_time,
+            tags=tags,
+            parent_run_id=body.parent_run_id,
+            user_id=body.user_id,
+            run_id=body.run_id,
+            description=body.description,
+        )
+    except sa.exc.IntegrityError:
+        raise RunExistsError(body.run_id or "") from None
+    return run_body(state, run)
+
+
+@router.post("/search", dependencies=[READ])
+def search_runs(state: State, body: SearchRuns) -> dict[str, Any]:
+    """One page of runs matching a filter, in order, with their metric summaries."""
+    if body.max_results > state.limits.max_results:
+        raise ServerError(f"max_results is at most {state.limits.max_results} here.", 400)
+    page = state.store.search_runs(
+        check_ids(state, body.experiment_ids),
+        body.filter_string,
+        body.order_by,
+        body.max_results,
+        body.view_type,
+        body.page_token,
+    )
+    return {
+        "runs": [run_body(state, r) for r in page.runs],
+        "next_page_token": page.next_page_token,
+        "total": page.total,
+        "summaries": {k: [summary_json(s) for s in v] for k, v in page.summaries.items()},
+    }
+
+
+@router.post("/count", dependencies=[READ])
+def count_runs(state: State, body: CountRuns) -> dict[str, int]:
+    """How many runs match a filter."""
+    ids = check_ids(state, body.experiment_ids)
+    return {"count": state.store.count_runs(ids, body.filter_string, body.view_type)}
+
+
+@router.post("/heartbeat", dependencies=[WRITE])
+def heartbeat(state: State, body: RunIds) -> dict[str, Any]:
+    """Mark these RUNNING runs alive now (server time)."""
+    state.store.heartbeat(check_ids(state, body.run_ids), int(time.time() * 1000))
+    return {}
+
+
+@router.post("/reap", dependencies=[WRITE])
+def reap_dead_runs(state: State, body: Reap) -> dict[str, Any]:
+    """Mark RUNNING runs whose owner stopped sending heartbeats as KILLED, now."""
+    state.store.reap_dead_runs_now()
+    return {}
+
+
+@router.get("/deleted", dependencies=[READ])
+def deleted_runs(state: State, older_than: int | None = None) -> dict[str, Any]:
+    """Runs soft-deleted (before ``older_than`` ms), and the runs of deleted experiments."""
+    found = state.store.deleted_runs(older_than)
+    return {"runs": [run_body(state, r) for r in found[: state.limits.max_results]]}
+
+
+@router.post("/purge", dependencies=[WRITE])
+def purge_runs(state: State, body: RunIds) -> dict[str, Any]:
+    """Remove deleted runs, their data and their artifacts for good (others are refused)."""
+    ids = check_ids(state, body.run_ids)
+    deleted = {r.info.run_id: r for r in state.store.deleted_runs()}
+    alive = [i for i in ids if i not in deleted]
+    if alive:
+        raise ServerError(f"Only deleted runs can be purged; these are not: {alive[:5]}.", 400)
+    for run_id in ids:
+        if deleted[run_id].info.artifact_uri.startswith(state.destination + "/"):
+            state.repository(run_id).delete_all()
+    state.store.purge_runs(ids)
+    return {}
+
+
+@router.get("/{run_id}", dependencies=[READ])
+def get_run(state: State, run_id: str) -> dict[str, Any]:
+    """The run with its params, latest metrics and tags."""
+    return run_body(state, state.store.get_run(run_id))
+
+
+@router.patch("/{run_id}", dependencies=[WRITE])
+def update_run(state: State, run_id: str, body: RunUpdate) -> dict[str, Any]:
+    """Change a run's status, end time, name or description."""
+    state.store.update_run(
+        run_id,
+        status=body.status,
+        end_time=body.end_time,
+        run_name=body.run_name,
+        description=body.description,
+    )
+    return {}
+
+
+@router.post("/{run_id}/delete", dependencies=[WRITE])
+def delete_run(state: State, run_id: str) -> dict[str, Any]:
+    """Soft-delete a run."""
+    state.store.delete_run(run_id)
+    return {}
+
+
+@router.post("/{run_id}/restore", dependencies=[WRITE])
+def restore_run(state: State, run_id: str) -> dict[str, Any]:
+    """Restore a soft-deleted run."""
+    state.store.restore_run(run_id)
+    return {}

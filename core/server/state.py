@@ -1,0 +1,111 @@
+"""What every server route needs: the store, the limits, the artifact destination, the tokens.
+
+Routes get it with ``state: ServerState = Depends(server_state)``;
+:func:`trialbook.server.app.create_server_app` puts one on ``app.state.trialbook_server``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+from urllib.parse import unquote, urlparse
+
+from fastapi import Depends, Request
+
+from trialbook.artifacts import ArtifactRepository
+from trialbook.errors import ExperimentNotFoundError
+from trialbook.server import ARTIFACTS_SCHEME
+from trialbook.server.errors import PermissionDeniedError
+from trialbook.server.limits import Limits
+
+if TYPE_CHECKING:
+    from trialbook.server.auth import TokenStore
+    from trialbook.store.sql import SqlStore
+
+_EXPERIMENT_ID = re.compile(r"[0-9]{1,18}")
+BATCH_ID_RETENTION_MS = 7 * 24 * 3600 * 1000
+"""How long the ids of applied batches are kept (a client resends within minutes)."""
+_PRUNE_EVERY_S = 600.0
+
+
+def normalise_destination(destination: str) -> str:
+    """An artifact destination as the store joins it: local paths absolute, URLs unchanged."""
+    parsed = urlparse(destination)
+    if parsed.scheme == "file":
+        return str(Path(unquote(parsed.path)).resolve())
+    if "://" not in destination:
+        return str(Path(destination).expanduser().resolve())
+    return destination.rstrip("/")
+
+
+@dataclass
+class ServerState:
+    """The server's view of its store and storage."""
+
+    store: SqlStore
+    destination: str
+    """Where artifacts go: an absolute local path or an fsspec URL (no trailing '/')."""
+    limits: Limits
+    tokens: TokenStore | None = None
+    """Set when ``--auth`` is on."""
+    _pruned: float = field(default_factory=time.monotonic)
+    _prune_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def prune_batch_ids(self) -> None:
+        """Forget the ids of batches applied long ago (at most every ten minutes)."""
+        if time.monotonic() - self._pruned < _PRUNE_EVERY_S or not self._prune_lock.acquire(
+            blocking=False
+        ):
+            return
+        try:
+            import sqlalchemy as sa
+
+            from trialbook.store.sql.schema import applied_batches
+
+            self._pruned = time.monotonic()
+            cutoff = int(time.time() * 1000) - BATCH_ID_RETENTION_MS
+            with self.store.engine.begin() as conn:
+                conn.execute(
+                    sa.delete(applied_batches).where(applied_batches.c.applied_time < cutoff)
+                )
+        finally:
+            self._prune_lock.release()
+
+    def public_uri(self, uri: str) -> str:
+        """A stored artifact location as clients see it: ``trialbook-artifacts:/<rel>``."""
+        prefix = self.destination + "/"
+        if uri == self.destination:
+            return ARTIFACTS_SCHEME + "/"
+        if uri.startswith(prefix):
+            return f"{ARTIFACTS_SCHEME}/{uri[len(prefix) :]}"
+        return uri
+
+    def repository(self, run_id: str) -> ArtifactRepository:
+        """The artifact repository of a run, refused when it lies outside the destination."""
+        uri = self.store.get_run(run_id).info.artifact_uri
+        if not uri.startswith(self.destination + "/"):
+            raise PermissionDeniedError(
+                f"The artifacts of run {run_id} are stored outside this server's artifact "
+                "destination; the server only serves its own storage."
+            )
+        return ArtifactRepository(uri)
+
+
+def server_state(request: Request) -> ServerState:
+    """The :class:`ServerState` of the app serving ``request``."""
+    state: ServerState = request.app.state.trialbook_server
+    return state
+
+
+State = Annotated[ServerState, Depends(server_state)]
+
+
+def experiment_id(value: str) -> str:
+    """An experiment id from a request; anything but a small decimal number is not found."""
+    if not _EXPERIMENT_ID.fullmatch(value):
+        raise ExperimentNotFoundError(value)
+    return value
