@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -31,9 +32,10 @@ def worker(args: tuple[str, int]) -> str:
 def test_sixteen_workers_starting_on_a_missing_store_lose_nothing(tmp_path: Path) -> None:
     store = tmp_path / "fresh-store"
     assert not store.exists()
+    # An executor (unlike multiprocessing.Pool) raises BrokenProcessPool if a worker dies.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(WORKERS) as pool:
-        run_ids = pool.map(worker, [(str(store), i) for i in range(WORKERS)])
+    with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
+        run_ids = list(pool.map(worker, [(str(store), i) for i in range(WORKERS)], timeout=240))
     trialbook.set_tracking_uri(store)
     experiments = trialbook.search_experiments()
     assert [e.name for e in experiments] == ["sweep"]
