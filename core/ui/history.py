@@ -1,0 +1,186 @@
+"""Metric histories for charts: loaded as arrays, cut to a step range, downsampled, cached.
+
+::
+
+    service = HistoryService(store)
+    chart = service.history(run_id, "loss", buckets=1000)        # <= 2002 points
+    zoomed = service.history(run_id, "loss", 1000, min_step=5_000, max_step=6_000)
+
+Arrays are cached per (run, key) while the metric's summary (count, latest step and
+timestamp) is unchanged, so zooming into a long history does not reload it; the cache holds
+at most :data:`CACHE_POINTS` points in all. Downsampled results are cached the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from trialbook.entities import MetricSummary
+from trialbook.store.base import MetricArrays, TrackingStore
+from trialbook.ui.downsample import minmax_indices
+
+CACHE_POINTS = 4_000_000
+"""How many metric points (24 bytes each) the history cache keeps at most."""
+
+DRAWN_CACHE = 256
+"""How many downsampled histories (a few thousand points each) the service keeps."""
+
+SYSTEM_PREFIX = "system/"
+"""Metrics under this prefix (CPU, memory, GPU...) are shown in a group of their own."""
+
+
+@dataclass(frozen=True)
+class History:
+    """The points of one metric to draw, and how many the range holds in all."""
+
+    key: str
+    total: int
+    downsampled: bool
+    steps: list[int]
+    values: list[float]
+    timestamps: list[int]
+
+
+_Version = tuple[int, int, int]
+
+
+class HistoryService:
+    """Reads metric arrays from a store and downsamples them, keeping extremes."""
+
+    def __init__(self, store: TrackingStore, cache_points: int = CACHE_POINTS) -> None:
+        self.store = store
+        self.cache_points = cache_points
+        self._cache: OrderedDict[tuple[str, str], tuple[_Version, MetricArrays]] = OrderedDict()
+        self._cached_points = 0
+        self._lock = threading.Lock()
+        self._drawn: OrderedDict[tuple[Any, ...], History] = OrderedDict()
+
+    def summaries(self, run_id: str) -> dict[str, MetricSummary]:
+        """The run's metric summaries by key."""
+        found = self.store.get_metric_summaries([run_id]).get(run_id, [])
+        return {s.key: s for s in found}
+
+    def arrays(self, run_id: str, key: str, summary: MetricSummary | None = None) -> MetricArrays:
+        """The metric's whole history, from the cache when it has not changed."""
+        if summary is None:
+            summary = self.summaries(run_id).get(key)
+        version = _version(summary)
+        with self._lock:
+            cached = self._cache.get((run_id, key))
+            if cached is not None and cached[0] == version:
+                self._cache.move_to_end((run_id, key))
+                return cached[1]
+        arrays = self.store.get_metric_arrays(run_id, key)
+        self._remember((run_id, key), version, arrays)
+        return arrays
+
+    def _remember(
+        self, cache_key: tuple[str, str], version: _Version, arrays: MetricArrays
+    ) -> None:
+        size = len(arrays)
+        if size > self.cache_points:
+            return
+        with self._lock:
+            previous = self._cache.pop(cache_key, None)
+            if previous is not None:
+                self._cached_points -= len(previous[1])
+            self._cache[cache_key] = (version, arrays)
+            self._cached_points += size
+            while self._cached_points > self.cache_points and self._cache:
+                _, (_, dropped) = self._cache.popitem(last=False)
+                self._cached_points -= len(dropped)
+
+    def history(
+        self,
+        run_id: str,
+        key: str,
+        buckets: int,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> History:
+        """The metric's points between two steps (inclusive), at most ``2 * buckets + 2``."""
+        summary = self.summaries(run_id).get(key)
+        drawn_key = (run_id, key, _version(summary), buckets, min_step, max_step)
+        with self._lock:
+            drawn = self._drawn.get(drawn_key)
+        if drawn is None:
+            drawn = self._downsample(run_id, key, summary, buckets, min_step, max_step)
+            with self._lock:
+                self._drawn[drawn_key] = drawn
+                while len(self._drawn) > DRAWN_CACHE:
+                    self._drawn.popitem(last=False)
+        return drawn
+
+    def _downsample(
+        self,
+        run_id: str,
+        key: str,
+        summary: MetricSummary | None,
+        buckets: int,
+        min_step: int | None,
+        max_step: int | None,
+    ) -> History:
+        import numpy as np
+
+        arrays = self.arrays(run_id, key, summary)
+        steps, values, times = arrays.steps, arrays.values, arrays.timestamps
+        if min_step is not None or max_step is not None:
+            start = 0 if min_step is None else int(np.searchsorted(steps, min_step, "left"))
+            stop = (
+                len(steps) if max_step is None else int(np.searchsorted(steps, max_step, "right"))
+            )
+            steps, values, times = steps[start:stop], values[start:stop], times[start:stop]
+        total = len(steps)
+        if total <= 2 * buckets:
+            return History(key, total, False, steps.tolist(), values.tolist(), times.tolist())
+        keep = minmax_indices(steps, values, buckets)
+        return History(
+            key,
+            total,
+            True,
+            steps[keep].tolist(),
+            values[keep].tolist(),
+            times[keep].tolist(),
+        )
+
+    def sparklines(self, run_id: str, keys: Iterable[str], points: int) -> dict[str, list[float]]:
+        """A few dozen values per metric that keep the shape (and extremes) of its history."""
+        summaries = self.summaries(run_id)
+        lines: dict[str, list[float]] = {}
+        for key in keys:
+            summary = summaries.get(key)
+            if summary is None:
+                continue
+            arrays = self.arrays(run_id, key, summary)
+            keep = minmax_indices(arrays.steps, arrays.values, max(1, points // 2))
+            lines[key] = arrays.values[keep].tolist()
+        return lines
+
+
+def _version(summary: MetricSummary | None) -> _Version:
+    """What changes whenever points are added to a metric."""
+    return (summary.count, summary.step, summary.timestamp) if summary else (0, 0, 0)
+
+
+def metric_groups(keys: Iterable[str]) -> dict[str, list[str]]:
+    """Metric keys split into ``"metrics"`` and ``"system"`` (keys under ``system/``)."""
+    groups: dict[str, list[str]] = {"metrics": [], "system": []}
+    for key in sorted(keys):
+        groups["system" if key.startswith(SYSTEM_PREFIX) else "metrics"].append(key)
+    return groups
+
+
+def jsonable_number(value: Any) -> float | str | None:
+    """A float JSON can carry: NaN and ±inf become the strings "NaN", "Infinity", "-Infinity"."""
+    if value is None:
+        return None
+    number = float(value)
+    if number != number:
+        return "NaN"
+    if number in (float("inf"), float("-inf")):
+        return "Infinity" if number > 0 else "-Infinity"
+    return number

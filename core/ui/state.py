@@ -1,0 +1,69 @@
+"""What every UI route needs: the store, the history service and the page templates.
+
+Routes get it with ``state: UIState = Depends(ui_state)``; :func:`trialbook.ui.app.create_app`
+puts one on ``app.state.trialbook_ui``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+
+from trialbook.store.base import TrackingStore
+from trialbook.ui.history import HistoryService
+
+if TYPE_CHECKING:
+    from fastapi.templating import Jinja2Templates
+
+
+class TTLCache:
+    """Answers kept for a few seconds: for questions that are slow to ask and change rarely."""
+
+    def __init__(self, seconds: float = 10.0, size: int = 256) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._found: dict[Hashable, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The cached answer for ``key``, or ``compute()``'s, kept from now on."""
+        now = time.monotonic()
+        with self._lock:
+            found = self._found.get(key)
+        if found is not None and now - found[0] < self.seconds:
+            return found[1]
+        value = compute()
+        with self._lock:
+            if len(self._found) >= self.size:
+                self._found.clear()
+            self._found[key] = (now, value)
+        return value
+
+
+@dataclass
+class UIState:
+    """The UI's view of one tracking store."""
+
+    tracking_uri: str
+    store: TrackingStore
+    templates: Jinja2Templates
+    history: HistoryService
+    cache: TTLCache = field(default_factory=TTLCache)
+
+    @property
+    def display_uri(self) -> str:
+        """The tracking URI without passwords, for the page header."""
+        from trialbook.tracking.context import strip_url_credentials
+
+        return strip_url_credentials(self.tracking_uri)
+
+
+def ui_state(request: Request) -> UIState:
+    """The :class:`UIState` of the app serving ``request``."""
+    state: UIState = request.app.state.trialbook_ui
+    return state

@@ -1,0 +1,466 @@
+// The runs table of an experiment: server-side filtering, sorting and paging (page tokens),
+// chosen param/metric/tag columns, grouping by a param, selection for comparison and a
+// live refresh while visible runs are RUNNING. State lives in the URL.
+
+import {
+  api, BASE, el, fill, fmtDuration, fmtNumber, fmtRelative, fmtTime, fullNumber, pageData,
+  relativeTimes, runUrl, statusBadge,
+} from "./common.js";
+import { columnsPanelContent } from "./columns.js";
+
+const { experiment } = pageData();
+const experimentId = experiment.experiment_id;
+const LIVE_MS = 5000;
+const DEFAULT_COLUMNS = 8;
+const ATTRIBUTES = {
+  run_name: "attributes.run_name",
+  status: "attributes.status",
+  start_time: "attributes.start_time",
+  duration: "attributes.duration",
+};
+
+const table = document.getElementById("runs-table");
+const message = document.getElementById("runs-message");
+const filterInput = document.getElementById("filter");
+const filterError = document.getElementById("filter-error");
+const groupSelect = document.getElementById("group-by");
+const pageSizeSelect = document.getElementById("page-size");
+const compareButton = document.getElementById("compare-button");
+const clearSelection = document.getElementById("clear-selection");
+const selectionInfo = document.getElementById("selection-info");
+const columnsButton = document.getElementById("columns-button");
+const columnsPanel = document.getElementById("columns-panel");
+const liveBadge = document.getElementById("live");
+
+const storageKey = (name) => `trialbook.${name}.${experimentId}`;
+
+const state = {
+  filter: "",
+  sort: null, // {kind: "attribute"|"param"|"metric"|"tag", key, agg, desc}
+  columns: null, // {params: [key], metrics: [[key, agg]], tags: [key]}
+  groupBy: "",
+  view: "active",
+  pageSize: 100,
+  tokens: [null],
+  page: 0,
+  selected: new Set(JSON.parse(sessionStorage.getItem(storageKey("selected")) || "[]")),
+  collapsed: new Set(),
+  available: { params: [], metrics: [], tags: [] },
+  rows: [],
+  total: null,
+  groups: null,
+  nextToken: null,
+};
+
+let liveTimer = null;
+let tickTimer = null;
+let requestId = 0;
+
+// URL state ----------------------------------------------------------------------------
+
+function readUrl() {
+  const query = new URLSearchParams(window.location.search);
+  state.filter = query.get("filter") || "";
+  state.groupBy = query.get("group") || "";
+  state.view = query.get("view") || "active";
+  state.pageSize = Number(query.get("rows")) || 100;
+  try {
+    state.sort = query.get("sort") ? JSON.parse(query.get("sort")) : null;
+  } catch (error) {
+    state.sort = null;
+  }
+  try {
+    const stored = query.get("cols") || localStorage.getItem(storageKey("columns"));
+    state.columns = stored ? JSON.parse(stored) : null;
+  } catch (error) {
+    state.columns = null;
+  }
+}
+
+function writeUrl() {
+  const query = new URLSearchParams();
+  if (state.filter) query.set("filter", state.filter);
+  if (state.sort) query.set("sort", JSON.stringify(state.sort));
+  if (state.groupBy) query.set("group", state.groupBy);
+  if (state.view !== "active") query.set("view", state.view);
+  if (state.pageSize !== 100) query.set("rows", String(state.pageSize));
+  if (state.columns) {
+    const cols = JSON.stringify(state.columns);
+    query.set("cols", cols);
+    localStorage.setItem(storageKey("columns"), cols);
+  }
+  const search = query.toString();
+  history.replaceState(null, "", `${window.location.pathname}${search ? `?${search}` : ""}`);
+}
+
+// Data ---------------------------------------------------------------------------------
+
+function quote(key) {
+  return "`" + key.replaceAll("`", "``") + "`";
+}
+
+function orderBy() {
+  const sort = state.sort;
+  if (!sort) return [];
+  const direction = sort.desc ? " DESC" : " ASC";
+  if (sort.kind === "attribute") return [ATTRIBUTES[sort.key] + direction];
+  if (sort.kind === "param") return [`params.${quote(sort.key)}${direction}`];
+  if (sort.kind === "tag") return [`tags.${quote(sort.key)}${direction}`];
+  const field = `metrics.${quote(sort.key)}`;
+  return [(sort.agg === "latest" ? field : `${sort.agg}(${field})`) + direction];
+}
+
+async function load({ quiet = false } = {}) {
+  const id = ++requestId;
+  if (!quiet) table.setAttribute("aria-busy", "true");
+  clearTimeout(liveTimer);
+  try {
+    const body = await api(`/api/ui/experiments/${encodeURIComponent(experimentId)}/runs`, {
+      filter: state.filter,
+      order_by: orderBy(),
+      max_results: state.pageSize,
+      page_token: state.tokens[state.page],
+      tags: state.columns ? state.columns.tags : [],
+      group_by: state.groupBy,
+      view: state.view,
+    });
+    if (id !== requestId) return;
+    showError(null);
+    if (!state.columns) {
+      state.columns = defaultColumns(body.runs);
+      buildColumnsPanel();
+    }
+    state.rows = body.runs;
+    state.total = body.total;
+    state.groups = body.groups;
+    state.nextToken = body.next_page_token;
+    render();
+  } catch (error) {
+    if (id !== requestId) return;
+    if (error.error && error.error.type === "SearchSyntaxError") {
+      showError(error.error);
+      state.rows = [];
+      state.total = null;
+      state.nextToken = null;
+      render("Fix the filter to see runs.");
+    } else {
+      showError({ message: error.message });
+      state.columns ||= { params: [], metrics: [], tags: [] };
+      render("Could not load runs.");
+    }
+  } finally {
+    if (id === requestId) {
+      table.setAttribute("aria-busy", "false");
+      scheduleLive();
+    }
+  }
+}
+
+function showError(error) {
+  if (!error) {
+    filterError.hidden = true;
+    filterInput.removeAttribute("aria-invalid");
+    return;
+  }
+  filterError.hidden = false;
+  filterInput.setAttribute("aria-invalid", "true");
+  const where = error.column ? ` (column ${error.column})` : "";
+  fill(filterError.querySelector(".search-error-message"), `${error.message}${where}`);
+  const caret = filterError.querySelector(".search-error-caret");
+  if (error.text !== undefined && error.column) {
+    caret.hidden = false;
+    fill(caret, `${error.text}\n${" ".repeat(Math.max(0, error.column - 1))}^`);
+  } else {
+    caret.hidden = true;
+  }
+}
+
+async function loadColumns() {
+  const body = await api(`/api/ui/experiments/${encodeURIComponent(experimentId)}/columns`);
+  state.available = body;
+  fill(groupSelect, el("option", { value: "", text: "None" }),
+    body.params.map((k) => el("option", { value: k, text: k, selected: k === state.groupBy })));
+  if (state.columns) buildColumnsPanel();
+}
+
+/** Default columns, from the keys of the first page's runs (the full list comes later). */
+function defaultColumns(rows) {
+  const params = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort();
+  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))]
+    .filter((k) => !k.startsWith("system/")).sort();
+  return {
+    params: params.slice(0, DEFAULT_COLUMNS),
+    metrics: metrics.slice(0, DEFAULT_COLUMNS).map((k) => [k, "latest"]),
+    tags: [],
+  };
+}
+
+// Rendering ----------------------------------------------------------------------------
+
+function headerCell(label, sortSpec, extra = {}) {
+  const active = state.sort && sortSpec && state.sort.kind === sortSpec.kind
+    && state.sort.key === sortSpec.key && (state.sort.agg || "latest") === (sortSpec.agg || "latest");
+  const th = el("th", {
+    class: extra.class, title: extra.title, scope: "col",
+    "data-sort": sortSpec ? "1" : null,
+    "aria-sort": active ? (state.sort.desc ? "descending" : "ascending") : null,
+  }, label);
+  if (sortSpec) {
+    th.addEventListener("click", () => {
+      const desc = active ? !state.sort.desc : sortSpec.kind === "metric" || sortSpec.key === "start_time";
+      state.sort = { ...sortSpec, desc };
+      resetPages();
+      writeUrl();
+      load();
+    });
+  }
+  return th;
+}
+
+function renderHead() {
+  const cols = state.columns;
+  const pageIds = state.rows.map((r) => r.run_id);
+  const allSelected = pageIds.length > 0 && pageIds.every((id) => state.selected.has(id));
+  const selectAll = el("input", { type: "checkbox", "aria-label": "Select all runs on this page", checked: allSelected });
+  selectAll.addEventListener("change", () => {
+    for (const id of pageIds) {
+      if (selectAll.checked) state.selected.add(id);
+      else state.selected.delete(id);
+    }
+    selectionChanged();
+    render();
+  });
+  const cells = [
+    el("th", { class: "col-check", scope: "col" }, selectAll),
+    headerCell("Run", { kind: "attribute", key: "run_name" }),
+    headerCell("Status", { kind: "attribute", key: "status" }),
+    headerCell("Started", { kind: "attribute", key: "start_time" }),
+    headerCell("Duration", { kind: "attribute", key: "duration" }, { class: "num" }),
+    cols.params.map((key) => headerCell(key, { kind: "param", key }, { class: "kind-param", title: `params.${key}` })),
+    cols.metrics.map(([key, agg]) => headerCell(
+      [key, agg !== "latest" ? el("span", { class: "agg", text: agg }) : null],
+      { kind: "metric", key, agg }, { class: "num kind-metric", title: `${agg === "latest" ? "" : agg + " of "}metrics.${key}` })),
+    cols.tags.map((key) => headerCell(key, { kind: "tag", key }, { class: "kind-tag", title: `tags.${key}` })),
+  ];
+  fill(table.tHead, el("tr", {}, cells));
+  return cells.flat().length;
+}
+
+function cell(text, attrs = {}) {
+  return el("td", { ...attrs, text });
+}
+
+function runRow(run) {
+  const cols = state.columns;
+  const checkbox = el("input", { type: "checkbox", "aria-label": `Select ${run.run_name}`, checked: state.selected.has(run.run_id) });
+  checkbox.addEventListener("change", () => {
+    if (checkbox.checked) state.selected.add(run.run_id);
+    else state.selected.delete(run.run_id);
+    row.classList.toggle("selected", checkbox.checked);
+    selectionChanged();
+  });
+  const duration = run.duration ?? (run.status === "RUNNING" ? Date.now() - run.start_time : null);
+  const durationCell = cell(fmtDuration(duration), { class: "num" });
+  if (run.status === "RUNNING") durationCell.dataset.start = run.start_time;
+  const row = el("tr", { class: state.selected.has(run.run_id) ? "selected" : null, dataset: { runId: run.run_id } },
+    el("td", { class: "col-check" }, checkbox),
+    el("td", { class: "name", title: run.run_name },
+      run.parent_run_id ? el("span", { class: "child-mark", title: "Child run", text: "↳" }) : null,
+      el("a", { href: runUrl(run.run_id), text: run.run_name })),
+    el("td", {}, statusBadge(run.status)),
+    el("td", { title: fmtTime(run.start_time) }, el("time", { text: fmtRelative(run.start_time) })),
+    durationCell,
+    cols.params.map((key) => {
+      const value = run.params[key];
+      return cell(value ?? "", { class: "mono", title: value ?? null });
+    }),
+    cols.metrics.map(([key, agg]) => {
+      const summary = run.metrics[key];
+      const value = summary ? summary[agg] : null;
+      return cell(fmtNumber(value), { class: "num mono", title: summary ? `${fullNumber(value)} (step ${summary.step})` : null });
+    }),
+    cols.tags.map((key) => cell(run.tags[key] ?? "", { title: run.tags[key] ?? null })),
+  );
+  return row;
+}
+
+function groupRow(value, count, width) {
+  const collapsed = state.collapsed.has(value);
+  const label = value === null ? `${state.groupBy} not set` : `${state.groupBy} = ${value}`;
+  const row = el("tr", { class: "group-row", dataset: { group: value ?? "" } },
+    el("td", { colspan: width },
+      el("span", { class: "caret", text: collapsed ? "▸" : "▾" }),
+      label,
+      el("span", { class: "muted", text: ` · ${count} run${count === 1 ? "" : "s"}` })));
+  row.addEventListener("click", () => {
+    if (state.collapsed.has(value)) state.collapsed.delete(value);
+    else state.collapsed.add(value);
+    render();
+  });
+  return row;
+}
+
+function render(emptyText = null) {
+  if (!state.columns) return;
+  const width = renderHead();
+  const body = document.createDocumentFragment();
+  const counts = new Map((state.groups || []).map((g) => [g.value, g.count]));
+  let currentGroup;
+  for (const run of state.rows) {
+    if (state.groupBy) {
+      const value = run.params[state.groupBy] ?? null;
+      if (value !== currentGroup) {
+        currentGroup = value;
+        body.append(groupRow(value, counts.get(value) ?? "?", width));
+      }
+      if (state.collapsed.has(value)) continue;
+    }
+    body.append(runRow(run));
+  }
+  table.tBodies[0].replaceChildren(body);
+  const empty = state.rows.length === 0;
+  message.hidden = !empty;
+  if (empty) {
+    const none = state.view === "deleted" ? "No deleted runs." : "No runs in this experiment yet.";
+    fill(message, emptyText || (state.filter ? "No runs match this filter." : none));
+  }
+  renderPager();
+  selectionChanged();
+  table.dataset.state = "drawn";
+  performance.mark("trialbook-runs-drawn");
+}
+
+function renderPager() {
+  const first = state.page * state.pageSize + 1;
+  const last = state.page * state.pageSize + state.rows.length;
+  const total = state.total === null ? "" : ` of ${new Intl.NumberFormat().format(state.total)}`;
+  fill(document.getElementById("page-info"), state.rows.length ? `${first}–${last}${total} runs` : `0${total} runs`);
+  document.getElementById("prev-page").disabled = state.page === 0;
+  document.getElementById("next-page").disabled = !state.nextToken;
+}
+
+function selectionChanged() {
+  const count = state.selected.size;
+  sessionStorage.setItem(storageKey("selected"), JSON.stringify([...state.selected]));
+  selectionInfo.textContent = count ? `${count} selected` : "";
+  clearSelection.hidden = count === 0;
+  compareButton.disabled = count < 2;
+  compareButton.textContent = count >= 2 ? `Compare ${count} runs` : "Compare";
+}
+
+// Live refresh -------------------------------------------------------------------------
+
+function scheduleLive() {
+  const running = state.rows.some((r) => r.status === "RUNNING");
+  liveBadge.hidden = !running;
+  clearInterval(tickTimer);
+  if (!running) return;
+  tickTimer = setInterval(() => {
+    for (const node of table.querySelectorAll("td[data-start]")) {
+      node.textContent = fmtDuration(Date.now() - Number(node.dataset.start));
+    }
+  }, 1000);
+  liveTimer = setTimeout(() => {
+    if (document.visibilityState === "visible") load({ quiet: true });
+    else document.addEventListener("visibilitychange", () => load({ quiet: true }), { once: true });
+  }, LIVE_MS);
+}
+
+// Columns panel ------------------------------------------------------------------------
+
+function buildColumnsPanel() {
+  columnsPanel.replaceChildren(
+    ...columnsPanelContent(state.available, state.columns, columnsChanged, () => toggleColumns(false)),
+  );
+}
+
+function columnsChanged(refetch) {
+  writeUrl();
+  if (refetch) load({ quiet: true });
+  else render();
+}
+
+function toggleColumns(open) {
+  columnsPanel.hidden = !open;
+  columnsButton.setAttribute("aria-expanded", String(open));
+}
+
+// Events -------------------------------------------------------------------------------
+
+function resetPages() {
+  state.tokens = [null];
+  state.page = 0;
+}
+
+document.getElementById("search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  state.filter = filterInput.value.trim();
+  resetPages();
+  writeUrl();
+  load();
+});
+document.getElementById("clear-filter").addEventListener("click", () => {
+  filterInput.value = "";
+  state.filter = "";
+  resetPages();
+  writeUrl();
+  load();
+});
+groupSelect.addEventListener("change", () => {
+  state.groupBy = groupSelect.value;
+  state.collapsed.clear();
+  resetPages();
+  writeUrl();
+  load();
+});
+const viewSelect = document.getElementById("view");
+viewSelect.addEventListener("change", () => {
+  state.view = viewSelect.value;
+  resetPages();
+  writeUrl();
+  load();
+});
+pageSizeSelect.addEventListener("change", () => {
+  state.pageSize = Number(pageSizeSelect.value);
+  resetPages();
+  writeUrl();
+  load();
+});
+document.getElementById("prev-page").addEventListener("click", () => {
+  if (state.page === 0) return;
+  state.page -= 1;
+  load();
+});
+document.getElementById("next-page").addEventListener("click", () => {
+  if (!state.nextToken) return;
+  state.tokens[state.page + 1] = state.nextToken;
+  state.page += 1;
+  load();
+});
+columnsButton.addEventListener("click", () => toggleColumns(columnsPanel.hidden));
+compareButton.addEventListener("click", () => {
+  const ids = [...state.selected].join(",");
+  window.location.href = `${BASE}/compare?runs=${encodeURIComponent(ids)}`;
+});
+clearSelection.addEventListener("click", () => {
+  state.selected.clear();
+  render();
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "/" && document.activeElement.tagName !== "INPUT") {
+    event.preventDefault();
+    filterInput.focus();
+  } else if (event.key === "Escape") {
+    toggleColumns(false);
+  }
+});
+
+// Start --------------------------------------------------------------------------------
+
+readUrl();
+filterInput.value = state.filter;
+pageSizeSelect.value = String(state.pageSize);
+viewSelect.value = state.view;
+relativeTimes();
+load();
+loadColumns().catch((error) => showError({ message: error.message }));
