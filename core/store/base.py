@@ -223,6 +223,15 @@ class TrackingStore(Protocol):
         """Runs matching the filter, in order, one page at a time."""
         ...
 
+    def count_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str = "",
+        view_type: ViewType = ViewType.ACTIVE,
+    ) -> int:
+        """How many runs match a filter."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

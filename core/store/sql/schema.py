@@ -68,6 +68,7 @@ runs = sa.Table(
     sa.Column("parent_run_id", sa.String(32), nullable=True, index=True),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("deleted_time", sa.BigInteger, nullable=True),
+    sa.Index("ix_runs_experiment_id_start_time", "experiment_id", "start_time"),
 )
 
 params = sa.Table(

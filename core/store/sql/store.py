@@ -322,7 +322,12 @@ class SqlStore:
             raise RunNotFoundError(run_id)
         return found[0]  # type: ignore[no-any-return]
 
-    def _load_runs(self, conn: sa.engine.Connection, run_ids: Sequence[str]) -> list[Run]:
+    def _load_runs(
+        self,
+        conn: sa.engine.Connection,
+        run_ids: Sequence[str],
+        summaries: dict[str, list[MetricSummary]] | None = None,
+    ) -> list[Run]:
         if not run_ids:
             return []
         ids = list(run_ids)
@@ -335,7 +340,8 @@ class SqlStore:
         for table, target in ((schema.params, params), (schema.tags, tags)):
             for r in conn.execute(sa.select(table).where(table.c.run_id.in_(ids))):
                 target[r.run_id][r.key] = r.value
-        summaries = self._summaries(conn, ids)
+        if summaries is None:
+            summaries = self._summaries(conn, ids)
         return [
             rows.run(found[i], params[i], tags[i], summaries.get(i, [])) for i in ids if i in found
         ]
@@ -547,9 +553,9 @@ class SqlStore:
         query = query.offset(offset).limit(max_results + 1)
 
         def load(conn: sa.engine.Connection) -> tuple[list[Run], dict[str, list[MetricSummary]]]:
-            ids = [r[0] for r in conn.execute(query)]
-            page = self._load_runs(conn, ids[:max_results])
-            return page, self._summaries(conn, ids[:max_results])
+            ids = [r[0] for r in conn.execute(query)][:max_results]
+            summaries = self._summaries(conn, ids)
+            return self._load_runs(conn, ids, summaries), summaries
 
         found, summaries = self._read(load)
         token = (

@@ -73,6 +73,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_runs_experiment_id", "runs", ["experiment_id"])
     op.create_index("ix_runs_parent_run_id", "runs", ["parent_run_id"])
+    op.create_index("ix_runs_experiment_id_start_time", "runs", ["experiment_id", "start_time"])
     for table in ("params", "tags"):
         op.create_table(
             table,
