@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -52,30 +52,10 @@ def _insert(conn: sa.Connection) -> None:
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-def engine(request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
+def engine(request: pytest.FixtureRequest, make_engine: Any) -> Iterator[sa.Engine]:
     """Tables holding ROWS, in SQLite memory or in a throwaway PostgreSQL schema."""
-    if request.param == "sqlite":
-        engine = sa.create_engine("sqlite://", poolclass=sa.StaticPool)
-        with engine.begin() as conn:
-            schema.metadata.create_all(conn)
-            _insert(conn)
+    with make_engine(request, _insert) as engine:
         yield engine
-        engine.dispose()
-        return
-    admin = sa.create_engine(request.getfixturevalue("postgres_uri"), poolclass=sa.NullPool)
-    name = f"search_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.execute(sa.schema.CreateSchema(name))
-    engine = admin.execution_options(schema_translate_map={None: name})
-    try:
-        with engine.begin() as conn:
-            schema.metadata.create_all(conn)
-            _insert(conn)
-        yield engine
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.schema.DropSchema(name, cascade=True))
-        admin.dispose()
 
 
 def ordered(engine: sa.Engine, *items: str) -> list[str]:

@@ -27,6 +27,20 @@ def run_script(code: str, store: Path, **env: str) -> subprocess.CompletedProces
     )
 
 
+def start_until_ready(code: str, store: Path, ready: Path, **env: str) -> subprocess.Popen[bytes]:
+    """Start ``code`` in a child process and wait (with a deadline) until it touches ``ready``."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env={**os.environ, "TRIALBOOK_TRACKING_URI": str(store), **env},
+    )
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        assert time.monotonic() < deadline, "the child never got ready"
+        assert process.poll() is None, "the child exited early"
+        time.sleep(0.02)
+    return process
+
+
 def only_run(store: Path) -> trialbook.Run:
     (run,) = trialbook.search_runs(output_format="list", run_view_type="all")
     return trialbook.get_run(run.info.run_id)
@@ -64,32 +78,15 @@ def test_run_left_open_fails_on_uncaught_exception(isolated_store: Path) -> None
 
 def test_sigterm_kills_the_run_after_flushing(isolated_store: Path) -> None:
     ready = isolated_store.parent / "ready"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                f"""
-                import pathlib, time, trialbook
-                trialbook.start_run()
-                for i in range(500):
-                    trialbook.log_metric("m", i)
-                pathlib.Path({str(ready)!r}).touch()
-                time.sleep(60)
-                """
-            ),
-        ],
-        env={
-            **os.environ,
-            "TRIALBOOK_TRACKING_URI": str(isolated_store),
-            "TRIALBOOK_FLUSH_INTERVAL": "30",
-        },
-    )
-    deadline = time.monotonic() + 60
-    while not ready.exists():
-        assert time.monotonic() < deadline, "the child never got ready"
-        assert process.poll() is None, "the child exited early"
-        time.sleep(0.02)
+    code = f"""
+        import pathlib, time, trialbook
+        trialbook.start_run()
+        for i in range(500):
+            trialbook.log_metric("m", i)
+        pathlib.Path({str(ready)!r}).touch()
+        time.sleep(60)
+        """
+    process = start_until_ready(code, isolated_store, ready, TRIALBOOK_FLUSH_INTERVAL="30")
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == -signal.SIGTERM
     run = only_run(isolated_store)
@@ -102,36 +99,19 @@ def test_killed_process_keeps_its_points_and_its_run_is_marked_dead(
 ) -> None:
     monkeypatch.setenv("TRIALBOOK_HEARTBEAT_TIMEOUT", "1")
     ready = isolated_store.parent / "ready"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                f"""
-                import pathlib, time, trialbook
-                run = trialbook.start_run()
-                for i in range(300):
-                    trialbook.log_metric("m", i)
-                client = trialbook.TrackingClient()
-                # Wait until the background writer has stored every point, then signal.
-                while len(client.store.get_metric_history(run.info.run_id, "m")[0]) < 300:
-                    time.sleep(0.01)
-                pathlib.Path({str(ready)!r}).touch()
-                time.sleep(60)
-                """
-            ),
-        ],
-        env={
-            **os.environ,
-            "TRIALBOOK_TRACKING_URI": str(isolated_store),
-            "TRIALBOOK_HEARTBEAT_INTERVAL": "0.2",
-        },
-    )
-    deadline = time.monotonic() + 60
-    while not ready.exists():
-        assert time.monotonic() < deadline, "the child never got ready"
-        assert process.poll() is None, "the child exited early"
-        time.sleep(0.02)
+    code = f"""
+        import pathlib, time, trialbook
+        run = trialbook.start_run()
+        for i in range(300):
+            trialbook.log_metric("m", i)
+        client = trialbook.TrackingClient()
+        # Wait until the background writer has stored every point, then signal.
+        while len(client.store.get_metric_history(run.info.run_id, "m")[0]) < 300:
+            time.sleep(0.01)
+        pathlib.Path({str(ready)!r}).touch()
+        time.sleep(60)
+        """
+    process = start_until_ready(code, isolated_store, ready, TRIALBOOK_HEARTBEAT_INTERVAL="0.2")
     process.kill()
     process.wait(timeout=30)
     client = trialbook.TrackingClient()
