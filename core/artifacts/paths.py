@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
+from pathlib import Path
 from urllib.parse import unquote
 
 from trialbook.errors import InvalidArtifactPathError
@@ -37,3 +39,22 @@ def clean_artifact_path(path: str | None) -> str:
             raise InvalidArtifactPathError(path, "URLs are not artifact paths")
     normal = posixpath.normpath(path)
     return "" if normal == "." else normal
+
+
+def folder_uploads(
+    local_dir: str | os.PathLike[str], artifact_path: str | None
+) -> list[tuple[Path, str | None]]:
+    """(local file, artifact folder) for every file under ``local_dir``, in a stable order.
+
+    Raises NotADirectoryError when ``local_dir`` is not a folder.
+    """
+    source = Path(local_dir)
+    if not source.is_dir():
+        raise NotADirectoryError(f"No folder at {str(source)!r} to log as artifacts.")
+    base = clean_artifact_path(artifact_path)
+    uploads = []
+    for file in sorted(p for p in source.rglob("*") if p.is_file()):
+        parent = file.parent.relative_to(source).as_posix()
+        folder = "/".join(p for p in (base, "" if parent == "." else parent) if p)
+        uploads.append((file, folder or None))
+    return uploads

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import IO, Any
 
-from trialbook.artifacts.paths import clean_artifact_path
+from trialbook.artifacts.paths import clean_artifact_path, folder_uploads
 from trialbook.entities import FileInfo
 from trialbook.errors import ArtifactNotFoundError, InvalidArtifactPathError
 
@@ -58,16 +58,9 @@ class ArtifactRepository:
         self, local_dir: str | os.PathLike[str], artifact_path: str | None = None
     ) -> list[str]:
         """Copy a local folder's files into ``artifact_path``; return their artifact paths."""
-        source = Path(local_dir)
-        if not source.is_dir():
-            raise NotADirectoryError(f"No folder at {str(source)!r} to log as artifacts.")
-        base = clean_artifact_path(artifact_path)
-        logged = []
-        for file in sorted(p for p in source.rglob("*") if p.is_file()):
-            parent = file.parent.relative_to(source).as_posix()
-            folder = "/".join(p for p in (base, "" if parent == "." else parent) if p)
-            logged.append(self.log_file(file, folder or None))
-        return logged
+        return [
+            self.log_file(file, folder) for file, folder in folder_uploads(local_dir, artifact_path)
+        ]
 
     def write_bytes(self, artifact_file: str, data: bytes) -> str:
         """Write ``data`` to the artifact file ``artifact_file``."""
