@@ -32,6 +32,7 @@ from trialbook.entities import (
 )
 from trialbook.errors import TrialbookError
 from trialbook.store.base import RunPage
+from trialbook.tracking import background
 
 if TYPE_CHECKING:
     from trialbook.tracking.tracker import Tracker
@@ -242,6 +243,11 @@ class TrackingClient:
     # Artifacts -----------------------------------------------------------------------------
 
     def artifact_repository(self, run_id: str) -> ArtifactRepository:
+        """The artifact repository of a run, once the run's pending background work is done."""
+        background.wait(run_id)
+        return self._repository(run_id)
+
+    def _repository(self, run_id: str) -> ArtifactRepository:
         """The artifact repository of a run (its URI never changes: looked up once)."""
         remote = getattr(self.store, "artifact_repository", None)
         if remote is not None:  # A tracking server: artifacts go through it.
@@ -257,7 +263,7 @@ class TrackingClient:
 
     def _writable_repository(self, run_id: str) -> ArtifactRepository:
         self.tracker.ensure_writable(run_id)
-        return self.artifact_repository(run_id)
+        return self._repository(run_id)
 
     def log_artifact(
         self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None

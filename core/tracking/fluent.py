@@ -302,6 +302,9 @@ def _end_all(status: RunStatus) -> None:
     for run_id, capture in list(_captures.items()):
         capture.join(timeout=5)
         _captures.pop(run_id, None)
+    from trialbook.tracking import background
+
+    background.wait()
     from trialbook.tracking.writer import flush_all
 
     flush_all()

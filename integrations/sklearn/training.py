@@ -25,6 +25,7 @@ from trialbook.integrations.sklearn import evaluation, search
 from trialbook.integrations.sklearn.evaluation import is_number
 from trialbook.integrations.sklearn.metrics import TrainingData, attempt, training_metrics
 from trialbook.integrations.sklearn.params import TRUNCATED_TAG, loggable
+from trialbook.tracking import background
 
 if TYPE_CHECKING:
     from trialbook.artifacts import ArtifactRepository
@@ -102,9 +103,8 @@ class FitRun(AutologRun):
             search.log_search(self, estimator)
         if extra.get("log_training_metrics", True):
             self._log_training_metrics(estimator)
-        html = attempt(_html, estimator)
-        if isinstance(html, str):
-            self.write_artifact(HTML_FILE, html.encode("utf-8"))
+        # Rendering takes tens of milliseconds (sklearn parses docstrings): off the caller's path.
+        background.submit(run_id, lambda: self._write_html(estimator), "trialbook-sklearn-html")
         if self.config.log_models:
             self.log_model(estimator, MODEL, flavor=FLAVOR)
             best = getattr(estimator, "best_estimator_", None)
@@ -112,6 +112,11 @@ class FitRun(AutologRun):
                 self.log_model(best, search.BEST_ESTIMATOR, flavor=FLAVOR)
         if self.config.log_input_examples:
             self._log_input_example()
+
+    def _write_html(self, estimator: Any) -> None:
+        from sklearn.utils import estimator_html_repr
+
+        self.write_artifact(HTML_FILE, str(estimator_html_repr(estimator)).encode("utf-8"))
 
     def _log_training_metrics(self, estimator: Any) -> None:
         found = training_metrics(estimator, self.data)
@@ -142,12 +147,6 @@ class FitRun(AutologRun):
         if self._repository is None:
             self._repository = self.client.artifact_repository(self.require_run())
         self._repository.write_bytes(path, data)
-
-
-def _html(estimator: Any) -> str:
-    from sklearn.utils import estimator_html_repr
-
-    return str(estimator_html_repr(estimator))
 
 
 @functools.lru_cache(maxsize=1024)
