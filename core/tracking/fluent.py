@@ -34,7 +34,6 @@ _experiment_id: str | None = None
 _run_stack: list[ActiveRun] = []
 _last_run_id: str | None = None
 _stack_lock = threading.RLock()
-_captures: dict[str, threading.Thread] = {}
 _top: tuple[str, Any] | None = None
 """(run id, tracker) of the active run: the hot path of log_metric reads only this."""
 
@@ -208,7 +207,7 @@ def _capture_in_background(client: Any, run_id: str) -> None:
     # for the capture. Loading it here (once per process) keeps the diff of short scripts.
     import concurrent.futures.thread  # noqa: F401
 
-    from trialbook.tracking import context
+    from trialbook.tracking import background, context
 
     def capture() -> None:
         captured = context.capture_slow(Path.cwd())
@@ -218,27 +217,7 @@ def _capture_in_background(client: Any, run_id: str) -> None:
         for path, text in captured.artifacts.items():
             repo.write_bytes(path, text.encode("utf-8"))
 
-    def run_and_forget() -> None:
-        _guarded(capture)()
-        _captures.pop(run_id, None)
-
-    thread = threading.Thread(target=run_and_forget, name="trialbook-context", daemon=True)
-    _captures[run_id] = thread
-    thread.start()
-
-
-def _guarded(func: Any) -> Any:
-    def run() -> None:
-        import logging
-
-        try:
-            func()
-        except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
-            logging.getLogger(__name__).warning(
-                "trialbook: reproducibility capture failed: %s", err
-            )
-
-    return run
+    background.submit(run_id, capture, "trialbook-context")
 
 
 def active_run() -> ActiveRun | None:
@@ -299,12 +278,9 @@ def _end_all(status: RunStatus) -> None:
     with _stack_lock:
         while _run_stack:
             _end_top(status)
-    for run_id, capture in list(_captures.items()):
-        capture.join(timeout=5)
-        _captures.pop(run_id, None)
     from trialbook.tracking import background
 
-    background.wait()
+    background.wait()  # reproducibility captures and other work still writing into runs
     from trialbook.tracking.writer import flush_all
 
     flush_all()
