@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -50,9 +49,6 @@ else:
 
 MODEL_NAME = "model"
 SUMMARY_FILE = "model_summary.txt"
-
-_classes: dict[str, type[Any]] = {}
-_lock = threading.Lock()
 
 
 class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
@@ -318,27 +314,24 @@ def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
 
 
+def _build(namespace: str) -> type[Any]:
+    return type(
+        "TrialbookCallback",
+        (CallbackCore, namespaces.load(namespace).Callback),
+        {"namespace": namespace, "__module__": __name__, "__doc__": CallbackCore.__doc__},
+    )
+
+
+_classes = namespaces.PerNamespace(_build)
+
+
 def callback_class(namespace: str | None = None) -> type[Any]:
     """``TrialbookCallback`` for a Lightning namespace (default: ``lightning.pytorch``).
 
     Args:
         namespace: ``"lightning.pytorch"`` (or ``"lightning"``) or ``"pytorch_lightning"``.
     """
-    resolved = namespaces.resolve(namespace)
-    found = _classes.get(resolved)
-    if found is not None:
-        return found
-    with _lock:
-        found = _classes.get(resolved)
-        if found is None:
-            base = namespaces.load(resolved).Callback
-            found = type(
-                "TrialbookCallback",
-                (CallbackCore, base),
-                {"namespace": resolved, "__module__": __name__, "__doc__": CallbackCore.__doc__},
-            )
-            _classes[resolved] = found
-    return found
+    return _classes.get(namespace)
 
 
 def _new_callback(namespace: str) -> Any:

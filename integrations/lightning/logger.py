@@ -29,7 +29,6 @@ import json
 import os
 import shutil
 import tempfile
-import threading
 from argparse import Namespace
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,9 +49,6 @@ else:
 
 CHECKPOINT_FOLDER = "checkpoints"
 MANIFEST_FILE = "checkpoints.json"
-
-_classes: dict[str, type[Any]] = {}
-_lock = threading.Lock()
 
 
 class LoggerCore(_LoggerBase):  # type: ignore[misc,unused-ignore]
@@ -248,24 +244,6 @@ class LoggerCore(_LoggerBase):  # type: ignore[misc,unused-ignore]
         return True
 
 
-def logger_class(namespace: str | None = None) -> type[Any]:
-    """``TrialbookLogger`` for a Lightning namespace (default: ``lightning.pytorch``).
-
-    Args:
-        namespace: ``"lightning.pytorch"`` (or ``"lightning"``) or ``"pytorch_lightning"``.
-    """
-    resolved = namespaces.resolve(namespace)
-    found = _classes.get(resolved)
-    if found is not None:
-        return found
-    with _lock:
-        found = _classes.get(resolved)
-        if found is None:
-            found = _build(resolved)
-            _classes[resolved] = found
-    return found
-
-
 def _build(namespace: str) -> type[Any]:
     package = namespaces.load(namespace)
     rank_zero_only = namespaces.load(f"{namespace}.utilities").rank_zero_only
@@ -279,6 +257,18 @@ def _build(namespace: str) -> type[Any]:
     for method in ("log_hyperparams", "log_metrics", "save", "finalize", "after_save_checkpoint"):
         body[method] = rank_zero_only(getattr(LoggerCore, method))
     return type("TrialbookLogger", (LoggerCore, package.loggers.Logger), body)
+
+
+_classes = namespaces.PerNamespace(_build)
+
+
+def logger_class(namespace: str | None = None) -> type[Any]:
+    """``TrialbookLogger`` for a Lightning namespace (default: ``lightning.pytorch``).
+
+    Args:
+        namespace: ``"lightning.pytorch"`` (or ``"lightning"``) or ``"pytorch_lightning"``.
+    """
+    return _classes.get(namespace)
 
 
 def _new_logger(namespace: str) -> Any:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -104,3 +106,24 @@ def is_global_zero(namespace: str) -> bool:
     """Whether this process is rank zero, as Lightning's ``rank_zero_only`` knows it."""
     rank_zero_only = importlib.import_module(f"{namespace}.utilities").rank_zero_only
     return getattr(rank_zero_only, "rank", 0) == 0
+
+
+class PerNamespace:
+    """One class per Lightning namespace, built by ``build`` on first use (thread-safe)."""
+
+    def __init__(self, build: Callable[[str], type[Any]]) -> None:
+        self._build = build
+        self._classes: dict[str, type[Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, namespace: str | None = None) -> type[Any]:
+        """The class for ``namespace`` (default: ``lightning.pytorch`` when installed)."""
+        resolved = resolve(namespace)
+        found = self._classes.get(resolved)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._classes.get(resolved)
+            if found is None:
+                found = self._classes[resolved] = self._build(resolved)
+        return found
