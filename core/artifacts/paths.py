@@ -58,3 +58,23 @@ def folder_uploads(
         folder = "/".join(p for p in (base, "" if parent == "." else parent) if p)
         uploads.append((file, folder or None))
     return uploads
+
+
+def file_upload(local_path: str | os.PathLike[str], artifact_path: str | None) -> tuple[Path, str]:
+    """(local file, its artifact path) for logging one file into the folder ``artifact_path``.
+
+    Raises FileNotFoundError when ``local_path`` is not a file.
+    """
+    source = Path(local_path)
+    if not source.is_file():
+        raise FileNotFoundError(f"No file at {str(source)!r} to log as an artifact.")
+    rel = "/".join(p for p in (clean_artifact_path(artifact_path), source.name) if p)
+    return source, clean_artifact_path(rel)
+
+
+def artifact_file_path(path: str) -> str:
+    """``path`` cleaned, refusing the root itself: writing needs a file name."""
+    rel = clean_artifact_path(path)
+    if not rel:
+        raise InvalidArtifactPathError(path, "a file name is needed")
+    return rel

@@ -14,7 +14,12 @@ import shutil
 from pathlib import Path
 from typing import IO, Any
 
-from trialbook.artifacts.paths import clean_artifact_path, folder_uploads
+from trialbook.artifacts.paths import (
+    artifact_file_path,
+    clean_artifact_path,
+    file_upload,
+    folder_uploads,
+)
 from trialbook.entities import FileInfo
 from trialbook.errors import ArtifactNotFoundError, InvalidArtifactPathError
 
@@ -45,10 +50,7 @@ class ArtifactRepository:
 
     def log_file(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
         """Copy a local file into ``artifact_path`` (a folder); return its artifact path."""
-        source = Path(local_path)
-        if not source.is_file():
-            raise FileNotFoundError(f"No file at {str(source)!r} to log as an artifact.")
-        rel = "/".join(p for p in (clean_artifact_path(artifact_path), source.name) if p)
+        source, rel = file_upload(local_path, artifact_path)
         target = self._full(rel)
         self.fs.makedirs(self.fs._parent(target), exist_ok=True)
         self.fs.put_file(str(source), target)
@@ -64,9 +66,7 @@ class ArtifactRepository:
 
     def write_bytes(self, artifact_file: str, data: bytes) -> str:
         """Write ``data`` to the artifact file ``artifact_file``."""
-        rel = clean_artifact_path(artifact_file)
-        if not rel:
-            raise InvalidArtifactPathError(artifact_file, "a file name is needed")
+        rel = artifact_file_path(artifact_file)
         target = self._full(rel)
         self.fs.makedirs(self.fs._parent(target), exist_ok=True)
         with self.fs.open(target, "wb") as handle:

@@ -20,9 +20,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from trialbook.artifacts.paths import clean_artifact_path, folder_uploads
+from trialbook.artifacts.paths import (
+    artifact_file_path,
+    clean_artifact_path,
+    file_upload,
+    folder_uploads,
+)
 from trialbook.entities import FileInfo
-from trialbook.errors import ArtifactNotFoundError, InvalidArtifactPathError
+from trialbook.errors import ArtifactNotFoundError
 from trialbook.server import ARTIFACTS_SCHEME
 
 if TYPE_CHECKING:
@@ -45,11 +50,8 @@ class HttpArtifactRepository:
 
     def log_file(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
         """Upload a local file into ``artifact_path`` (a folder); return its artifact path."""
-        source = Path(local_path)
-        if not source.is_file():
-            raise FileNotFoundError(f"No file at {str(source)!r} to log as an artifact.")
-        rel = "/".join(p for p in (clean_artifact_path(artifact_path), source.name) if p)
-        return self._upload(clean_artifact_path(rel), lambda: open(source, "rb"))
+        source, rel = file_upload(local_path, artifact_path)
+        return self._upload(rel, lambda: open(source, "rb"))
 
     def log_dir(
         self, local_dir: str | os.PathLike[str], artifact_path: str | None = None
@@ -61,9 +63,7 @@ class HttpArtifactRepository:
 
     def write_bytes(self, artifact_file: str, data: bytes) -> str:
         """Write ``data`` to the artifact file ``artifact_file``."""
-        rel = clean_artifact_path(artifact_file)
-        if not rel:
-            raise InvalidArtifactPathError(artifact_file, "a file name is needed")
+        rel = artifact_file_path(artifact_file)
         return self._upload(rel, lambda: data)
 
     def _upload(self, rel: str, content: Callable[[], Any]) -> str:
