@@ -79,7 +79,7 @@ PYTHON = "trialbook.python"
 
 # Slow tags (capture_slow).
 PLATFORM = "trialbook.platform"
-"""``platform.platform()``; slow (several ms on its first call), so it is captured late."""
+"""The operating system, release and machine (``Linux-6.1.0-x86_64-with-glibc2.36``), captured late."""
 GIT_COMMIT = "trialbook.source.git.commit"
 GIT_BRANCH = "trialbook.source.git.branch"
 """Absent on a detached HEAD."""
@@ -268,9 +268,22 @@ def _host() -> str:
 
 @functools.cache
 def _platform() -> str:
+    """Like ``platform.platform()`` (``Linux-6.1.0-x86_64-with-glibc2.36``) without a subprocess.
+
+    ``platform.platform()`` runs ``uname -p``; see :func:`_git` for why subprocesses started
+    from this background thread must not search PATH.
+    """
     import platform
 
-    return platform.platform()
+    uname = platform.uname()
+    parts = [uname.system, uname.release, uname.machine]
+    if uname.system == "Darwin":
+        parts = ["macOS", platform.mac_ver()[0], uname.machine]
+    elif uname.system == "Linux":
+        library, version = platform.libc_ver()
+        if library:
+            parts.append(f"with-{library}{version}")
+    return "-".join(part for part in parts if part)
 
 
 def _capture_platform() -> Capture:
@@ -279,12 +292,19 @@ def _capture_platform() -> Capture:
 
 def _git(workdir: Path, *args: str) -> str | None:
     """Run git in ``workdir``; return its stdout, or None if it failed or timed out."""
+    import shutil
     import subprocess
 
+    # An absolute path: given a bare "git", subprocess searches PATH through
+    # ``os.get_exec_path``, which enters ``warnings.catch_warnings``. That swaps process-wide
+    # state and, from this background thread, can undo the user's own ``catch_warnings``.
+    git = shutil.which("git")
+    if git is None:
+        return None
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
     try:
         done = subprocess.run(
-            ["git", "-c", "core.fsmonitor=false", *args],
+            [git, "-c", "core.fsmonitor=false", *args],
             cwd=workdir,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -5,7 +5,7 @@ Before training: params (``get_params(deep=True)``, see :mod:`.params`) and the 
 (``sklearn.linear_model._logistic.LogisticRegression``). After training: training metrics
 (:mod:`.metrics`), ``training_confusion_matrix.json`` for classifiers
 (``{"labels": [...], "matrix": [[...]]}``, rows are true labels), ``estimator.html``
-(scikit-learn's HTML diagram), search results (:mod:`.search`), and the fitted estimator as
+(the estimator's nested structure and changed parameters, see :mod:`.html`), search results (:mod:`.search`), and the fitted estimator as
 model ``model`` (``log_models``). With ``log_input_examples=True`` the first 5 rows of ``X``
 are saved as ``model/input_example.json`` (``{"columns": [...], "data": [[...]]}``; at the
 run's root when models are not logged).
@@ -23,9 +23,9 @@ from typing_extensions import override
 from trialbook.autolog.session import AutologRun
 from trialbook.integrations.sklearn import evaluation, search
 from trialbook.integrations.sklearn.evaluation import is_number
+from trialbook.integrations.sklearn.html import estimator_html
 from trialbook.integrations.sklearn.metrics import TrainingData, attempt, training_metrics
 from trialbook.integrations.sklearn.params import TRUNCATED_TAG, loggable
-from trialbook.tracking import background
 
 if TYPE_CHECKING:
     from trialbook.artifacts import ArtifactRepository
@@ -103,8 +103,7 @@ class FitRun(AutologRun):
             search.log_search(self, estimator)
         if extra.get("log_training_metrics", True):
             self._log_training_metrics(estimator)
-        # Rendering takes tens of milliseconds (sklearn parses docstrings): off the caller's path.
-        background.submit(run_id, lambda: self._write_html(estimator), "trialbook-sklearn-html")
+        self.write_artifact(HTML_FILE, estimator_html(estimator).encode("utf-8"))
         if self.config.log_models:
             self.log_model(estimator, MODEL, flavor=FLAVOR)
             best = getattr(estimator, "best_estimator_", None)
@@ -112,11 +111,6 @@ class FitRun(AutologRun):
                 self.log_model(best, search.BEST_ESTIMATOR, flavor=FLAVOR)
         if self.config.log_input_examples:
             self._log_input_example()
-
-    def _write_html(self, estimator: Any) -> None:
-        from sklearn.utils import estimator_html_repr
-
-        self.write_artifact(HTML_FILE, str(estimator_html_repr(estimator)).encode("utf-8"))
 
     def _log_training_metrics(self, estimator: Any) -> None:
         found = training_metrics(estimator, self.data)

@@ -9,6 +9,8 @@ warning (or an error in strict mode), and respect the user's active run and ``ex
 from __future__ import annotations
 
 import importlib
+import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,7 @@ import pytest
 
 import trialbook
 from trialbook.autolog import AutologgingWarning
+from trialbook.tracking import background
 from trialbook.tracking.tracker import Tracker
 
 
@@ -324,3 +327,24 @@ def test_exclusive_leaves_the_users_active_run_alone(case: Case) -> None:
     assert stored.info.run_id == run.info.run_id
     assert not stored.data.params
     assert not stored.data.metrics
+
+
+def test_only_the_training_thread_touches_the_warnings_filters(
+    case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before Python 3.14 ``catch_warnings`` swaps process-wide state: entered from one of our
+    # background threads it can undo the user's own ``catch_warnings(record=True)`` mid-fit.
+    training_thread = threading.current_thread()
+    entered_from: list[threading.Thread] = []
+    enter = warnings.catch_warnings.__enter__
+
+    def spy(self: warnings.catch_warnings[Any]) -> Any:
+        entered_from.append(threading.current_thread())
+        return enter(self)
+
+    monkeypatch.setattr(warnings.catch_warnings, "__enter__", spy)
+    only_autolog(case)
+    case.train()
+    background.wait()
+    assert len(runs()) == 1
+    assert [t.name for t in entered_from if t is not training_thread] == []
