@@ -18,6 +18,7 @@ single class, an estimator whose ``predict`` fails) is skipped silently.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -110,8 +111,46 @@ def _predictions(estimator: Any, data: TrainingData) -> Any:
     return attempt(estimator.predict, data.X)
 
 
+def _predicts_by_argmax(estimator: Any) -> bool:
+    """Whether ``predict`` is the forests' own: the argmax of ``self.predict_proba``.
+
+    For those the labels are taken from the probabilities already computed (exactly what
+    ``predict`` would return) instead of predicting a second time: a forest's prediction pass
+    is most of what autologging adds to its ``fit``.
+    """
+    ensemble = sys.modules.get("sklearn.ensemble")  # not imported: not a forest either
+    if ensemble is None:
+        return False
+    own = getattr(type(estimator), "predict", None)
+    forests = (ensemble.RandomForestClassifier, ensemble.ExtraTreesClassifier)
+    forest = any(own is forest_class.predict for forest_class in forests)
+    return forest and getattr(estimator, "n_outputs_", None) == 1
+
+
+def _labels_from_proba(estimator: Any, proba: Any) -> Any:
+    import numpy as np
+
+    classes = getattr(estimator, "classes_", None)
+    if not isinstance(proba, np.ndarray) or proba.ndim != 2 or classes is None:
+        return NOT_APPLICABLE
+    if proba.shape[1] != len(classes):
+        return NOT_APPLICABLE
+    return classes.take(np.argmax(proba, axis=1), axis=0)
+
+
 def _classifier_metrics(estimator: Any, data: TrainingData, found: TrainingMetrics) -> None:
-    y_pred = _predictions(estimator, data)
+    proba: Any = NOT_APPLICABLE
+    if hasattr(estimator, "predict_proba"):
+        proba = attempt(estimator.predict_proba, data.X)
+    y_pred: Any = NOT_APPLICABLE
+    if (
+        proba is not NOT_APPLICABLE
+        and data.method != "fit_predict"
+        and _predicts_by_argmax(estimator)
+    ):
+        y_pred = _labels_from_proba(estimator, proba)
+    if y_pred is NOT_APPLICABLE:
+        y_pred = _predictions(estimator, data)
     labels = getattr(estimator, "classes_", None)
     encoded = formulas.encode(labels, data.y, data.sample_weight)
     values = found.values
@@ -125,10 +164,7 @@ def _classifier_metrics(estimator: Any, data: TrainingData, found: TrainingMetri
             found.confusion = {"labels": _plain(labels), "matrix": matrix.tolist()}
         if _default_score(estimator, "ClassifierMixin"):
             values["score"] = values.get("accuracy_score")
-    if hasattr(estimator, "predict_proba"):
-        proba = attempt(estimator.predict_proba, data.X)
-        if proba is NOT_APPLICABLE:
-            return
+    if proba is not NOT_APPLICABLE:
         if encoded is not None:
             values["log_loss"] = formulas.log_loss(encoded, proba)
             values["roc_auc"] = formulas.roc_auc(encoded, proba)

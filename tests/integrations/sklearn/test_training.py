@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_classification, make_regression
 from sklearn.decomposition import PCA
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -124,6 +125,35 @@ def test_binary_classifier_training_metrics_match_sklearn(
         "training_score": model.score(X, Y),
     }
     assert logged == pytest.approx(expected, rel=1e-12)
+
+
+def test_forest_metrics_match_its_own_predictions(client: trialbook.TrackingClient) -> None:
+    trialbook.autolog(log_models=False)
+    model = RandomForestClassifier(n_estimators=5, max_depth=2, random_state=0).fit(X3, Y3)
+    logged = only_run(client).data.metrics
+    pred = model.predict(X3)
+    assert logged["training_accuracy_score"] == metrics.accuracy_score(Y3, pred)
+    assert logged["training_f1_score"] == pytest.approx(
+        metrics.f1_score(Y3, pred, average="weighted"), rel=1e-12
+    )
+    saved = read_json(client, only_run(client), "training_confusion_matrix.json")
+    assert saved["matrix"] == metrics.confusion_matrix(Y3, pred).tolist()
+
+
+class AlwaysFirstClass(RandomForestClassifier):
+    """A forest whose own ``predict`` disagrees with its probabilities."""
+
+    def predict(self, X: Any) -> Any:
+        return np.full(len(X), self.classes_[0])
+
+
+def test_forest_subclass_with_its_own_predict_is_scored_on_that_predict(
+    client: trialbook.TrackingClient,
+) -> None:
+    trialbook.autolog(log_models=False)
+    AlwaysFirstClass(n_estimators=5, random_state=0).fit(X, Y)
+    expected = metrics.accuracy_score(Y, np.full(len(Y), 0))
+    assert only_run(client).data.metrics["training_accuracy_score"] == expected
 
 
 def test_multiclass_roc_auc_is_one_vs_rest_weighted(client: trialbook.TrackingClient) -> None:
