@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -104,3 +105,21 @@ def chromium_path() -> str:
     _missing_service(
         f"No Chromium: `apt-get install chromium` or set {CHROMIUM_ENV} to a Chromium binary"
     )
+
+
+def _git(repo: Path, *args: str) -> str:
+    identity = ["-c", "user.email=test@example.com", "-c", "user.name=Test"]
+    done = subprocess.run(
+        ["git", *identity, "-c", "commit.gpgsign=false", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def git() -> Callable[..., str]:
+    """``git(repo, *args)`` runs git in ``repo`` as a set-up step, failing loudly; its stdout."""
+    return _git

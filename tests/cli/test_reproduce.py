@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,21 +35,8 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo`` as a test set-up step, failing loudly."""
-    identity = ["-c", "user.email=test@example.com", "-c", "user.name=Test"]
-    done = subprocess.run(
-        ["git", *identity, "-c", "commit.gpgsign=false", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
-
-
 @pytest.fixture
-def recorded_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+def recorded_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git: Callable[..., str]) -> Run:
     """A run logged by a script in a git repository with an uncommitted change (lr 0.1->0.7)."""
     monkeypatch.delenv(context.DISABLE_ENV_VAR)
     repo = tmp_path / "repo"
@@ -110,7 +98,7 @@ def test_reproduce_execute_logs_a_new_run_tagged_as_a_reproduction(
 
 @needs_git
 def test_reproduce_execute_checks_out_the_recorded_commit(
-    runner: CliRunner, recorded_run: Run, tmp_path: Path
+    runner: CliRunner, recorded_run: Run, tmp_path: Path, git: Callable[..., str]
 ) -> None:
     worktree = tmp_path / "wt"
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -42,19 +43,6 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs the gi
 GIT_PREFIX = "trialbook.source.git."
 
 
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo`` as a test set-up step, failing loudly."""
-    identity = ["-c", "user.email=test@example.com", "-c", "user.name=Test"]
-    done = subprocess.run(
-        ["git", *identity, "-c", "commit.gpgsign=false", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
-
-
 def git_tags(tags: dict[str, str]) -> dict[str, str]:
     return {key: value for key, value in tags.items() if key.startswith(GIT_PREFIX)}
 
@@ -74,7 +62,7 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git: Callable[..., str]) -> Path:
     """A git repository with one commit of ``train.py``, which is the running script."""
     root = tmp_path / "repo"
     root.mkdir()
@@ -91,7 +79,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @needs_git
-def test_commit_matches_git_rev_parse_head(repo: Path) -> None:
+def test_commit_matches_git_rev_parse_head(repo: Path, git: Callable[..., str]) -> None:
     tags = capture_slow(repo).tags
     assert tags[GIT_COMMIT] == git(repo, "rev-parse", "HEAD").strip()
 
@@ -102,7 +90,7 @@ def test_branch_is_the_checked_out_branch(repo: Path) -> None:
 
 
 @needs_git
-def test_detached_head_gives_no_branch_tag(repo: Path) -> None:
+def test_detached_head_gives_no_branch_tag(repo: Path, git: Callable[..., str]) -> None:
     git(repo, "checkout", "-q", "--detach")
     assert GIT_BRANCH not in capture_slow(repo).tags
 
@@ -138,7 +126,7 @@ def test_diff_artifact_contains_an_unstaged_change(repo: Path) -> None:
 
 
 @needs_git
-def test_diff_artifact_contains_a_staged_change(repo: Path) -> None:
+def test_diff_artifact_contains_a_staged_change(repo: Path, git: Callable[..., str]) -> None:
     (repo / "model.py").write_text("LAYERS = 3\n")
     git(repo, "add", "model.py")
     diff = capture_slow(repo).artifacts[GIT_DIFF_ARTIFACT]
@@ -162,7 +150,7 @@ def test_diff_of_a_subdirectory_workdir_covers_the_whole_repository(repo: Path) 
 
 
 @needs_git
-def test_remote_url_has_credentials_stripped(repo: Path) -> None:
+def test_remote_url_has_credentials_stripped(repo: Path, git: Callable[..., str]) -> None:
     git(repo, "remote", "add", "origin", "https://alice:s3cret@example.com/org/repo.git")
     tags = capture_slow(repo).tags
     assert tags[GIT_REMOTE] == "https://example.com/org/repo.git"
@@ -170,7 +158,7 @@ def test_remote_url_has_credentials_stripped(repo: Path) -> None:
 
 
 @needs_git
-def test_origin_is_preferred_over_other_remotes(repo: Path) -> None:
+def test_origin_is_preferred_over_other_remotes(repo: Path, git: Callable[..., str]) -> None:
     git(repo, "remote", "add", "fork", "https://example.com/fork/repo.git")
     git(repo, "remote", "add", "origin", "https://example.com/org/repo.git")
     assert capture_slow(repo).tags[GIT_REMOTE] == "https://example.com/org/repo.git"
