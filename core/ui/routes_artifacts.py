@@ -36,15 +36,11 @@ State = Annotated[UIState, Depends(ui_state)]
 _BLOCK = 256 * 1024
 
 
-def _repository(state: UIState, run_id: str) -> ArtifactRepository:
-    return ArtifactRepository(state.store.get_run(run_id).info.artifact_uri)
-
-
 @router.get("/runs/{run_id}/artifacts")
 def artifacts(state: State, run_id: str, path: str = "") -> dict[str, Any]:
     """The files and folders directly under ``path``."""
     clean = clean_artifact_path(path)
-    repo = _repository(state, run_id)
+    repo = state.artifacts(run_id)
     entries = [entry_json(info) for info in repo.list(clean)]
     if clean and not entries and not repo.exists(clean):
         raise ArtifactNotFoundError(clean)
@@ -56,7 +52,7 @@ def artifacts(state: State, run_id: str, path: str = "") -> dict[str, Any]:
 def preview(state: State, run_id: str, path: str) -> dict[str, Any]:
     """A bounded preview of a file (text, table, image...) or of a folder (model card)."""
     clean = clean_artifact_path(path)
-    repo = _repository(state, run_id)
+    repo = state.artifacts(run_id)
     if clean and not repo.exists(clean):
         raise ArtifactNotFoundError(clean)
     return artifact_preview(repo, clean)
@@ -68,7 +64,7 @@ def raw(state: State, run_id: str, path: str, download: bool = False) -> Streami
     clean = clean_artifact_path(path)
     if not clean:
         raise ArtifactNotFoundError(path)
-    repo = _repository(state, run_id)
+    repo = state.artifacts(run_id)
     size = repo.size(clean)
     media = IMAGE_TYPES.get(extension(clean))
     inline = media is not None and not download

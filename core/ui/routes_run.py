@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from trialbook.artifacts import ArtifactRepository
 from trialbook.ui.history import History, jsonable_number
 from trialbook.ui.insights import evaluation_charts
 from trialbook.ui.serialize import run_detail
@@ -104,5 +103,4 @@ def sparklines(
 @router.get("/runs/{run_id}/charts")
 def charts(state: State, run_id: str) -> dict[str, Any]:
     """Confusion matrices and feature importances logged by integrations."""
-    found = state.store.get_run(run_id)
-    return evaluation_charts(ArtifactRepository(found.info.artifact_uri))
+    return evaluation_charts(state.artifacts(run_id))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
+from trialbook.artifacts import ArtifactRepository
 from trialbook.store.base import TrackingStore
 from trialbook.ui.history import HistoryService
 
@@ -54,6 +55,13 @@ class UIState:
     templates: Jinja2Templates
     history: HistoryService
     cache: TTLCache = field(default_factory=TTLCache)
+
+    def artifacts(self, run_id: str) -> ArtifactRepository:
+        """A run's artifacts: through the server when the store is a tracking server's."""
+        remote = getattr(self.store, "artifact_repository", None)
+        if remote is not None:
+            return remote(run_id)  # type: ignore[no-any-return]
+        return ArtifactRepository(self.store.get_run(run_id).info.artifact_uri)
 
     @property
     def display_uri(self) -> str:

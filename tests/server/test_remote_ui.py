@@ -1,0 +1,52 @@
+"""The web UI serving a tracking server's store (``trialbook ui --backend-store-uri http://...``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import trialbook
+from trialbook.server.testing import ServerProcess
+
+
+@pytest.fixture
+def logged(server_uri: str) -> str:
+    """A run logged to the live server: a metric history, a text file and a confusion matrix."""
+    with trialbook.start_run(run_name="remote") as run:
+        for step in range(5):
+            trialbook.log_metric("loss", 1.0 / (step + 1), step=step)
+        trialbook.log_text("served through the API", "notes.txt")
+        trialbook.log_dict(
+            {"labels": [0, 1], "matrix": [[3, 1], [0, 4]]}, "val_confusion_matrix.json"
+        )
+    return run.info.run_id
+
+
+@pytest.fixture
+def ui(live_server: ServerProcess, api_of: Callable[..., Any]) -> Any:
+    """A test client of the UI app whose store is the live server."""
+    from trialbook.ui import create_app
+
+    return api_of(create_app(live_server.url))
+
+
+def test_ui_lists_the_servers_artifacts(ui: Any, logged: str) -> None:
+    listing = ui.get(f"/api/ui/runs/{logged}/artifacts").json()
+    assert {"notes.txt", "val_confusion_matrix.json"} <= {e["path"] for e in listing["entries"]}
+
+
+def test_ui_previews_an_artifact_read_through_the_server(ui: Any, logged: str) -> None:
+    preview = ui.get(f"/api/ui/runs/{logged}/artifacts/preview", params={"path": "notes.txt"})
+    assert preview.json()["text"] == "served through the API"
+
+
+def test_ui_draws_a_confusion_matrix_read_through_the_server(ui: Any, logged: str) -> None:
+    charts = ui.get(f"/api/ui/runs/{logged}/charts").json()
+    assert [c["matrix"] for c in charts["confusion_matrices"]] == [[[3, 1], [0, 4]]]
+
+
+def test_ui_shows_the_metric_history_from_the_server(ui: Any, logged: str) -> None:
+    history = ui.get(f"/api/ui/runs/{logged}/history", params={"key": "loss"}).json()
+    assert history["values"] == [1.0 / (step + 1) for step in range(5)]
