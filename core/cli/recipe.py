@@ -2,7 +2,7 @@
 
 ::
 
-    recipe = read_recipe(run, ArtifactRepository(run.info.artifact_uri))
+    recipe = read_recipe(run, TrackingClient().artifact_repository(run.info.run_id))
     recipe.missing()            # ["git commit (tag trialbook.source.git.commit)"] or []
     recipe.workdir, recipe.argv(sys.executable)
 """
@@ -14,12 +14,24 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO, Protocol
 
-from trialbook.artifacts import ArtifactRepository
 from trialbook.entities import Run
 from trialbook.tracking import context
 
 _UNTRACKED_HEADER = "# Untracked files"
+
+
+class ReadableArtifacts(Protocol):
+    """What a recipe reads of a run's artifacts: a local or a tracking server's repository."""
+
+    def exists(self, path: str) -> bool:
+        """Whether an artifact file or folder exists at ``path``."""
+        ...
+
+    def open(self, path: str) -> IO[bytes]:
+        """The artifact file at ``path``, opened for reading."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -104,7 +116,7 @@ class Recipe:
         return Path(*script.parts[: -len(parts)])
 
 
-def read_recipe(run: Run, artifacts: ArtifactRepository) -> Recipe:
+def read_recipe(run: Run, artifacts: ReadableArtifacts) -> Recipe:
     """Read a run's :class:`Recipe` from its tags and its reproducibility artifacts."""
     tags = run.data.tags
     command = tuple(shlex.split(tags.get(context.SOURCE_COMMAND, "")))

@@ -17,6 +17,7 @@ as this command, logging into the same store; the new run is tagged
 from __future__ import annotations
 
 import os
+import posixpath
 import shlex
 import subprocess
 import sys
@@ -40,10 +41,14 @@ from trialbook.cli.common import (
 from trialbook.cli.recipe import Recipe, read_recipe
 from trialbook.entities import Run, ViewType
 from trialbook.errors import TrialbookError
+from trialbook.server import TOKEN_ENV
 from trialbook.tracking import context
 
 if TYPE_CHECKING:
+    from trialbook.server.artifacts import HttpArtifactRepository
     from trialbook.tracking.client import TrackingClient
+
+    Artifacts = ArtifactRepository | HttpArtifactRepository
 
 REPRODUCES_ENV = "TRIALBOOK_REPRODUCES"
 """Env var naming the run being reproduced; ``start_run`` copies it into a tag."""
@@ -88,7 +93,7 @@ def reproduce(
     """Print the exact steps to recreate RUN_ID, or with --execute recreate and re-run it."""
     client = state.client()
     run = find_run(client, run_id)
-    artifacts = ArtifactRepository(run.info.artifact_uri)
+    artifacts: Artifacts = client.artifact_repository(run.info.run_id)
     recipe = read_recipe(run, artifacts)
     missing = recipe.missing()
     if missing:
@@ -107,7 +112,7 @@ def reproduce(
 
 
 def _print_steps(
-    run: Run, recipe: Recipe, artifacts: ArtifactRepository, tracking_uri: str, python: str
+    run: Run, recipe: Recipe, artifacts: Artifacts, tracking_uri: str, python: str
 ) -> None:
     out = render.console()
     q = shlex.quote
@@ -122,8 +127,7 @@ def _print_steps(
     lines.append(f"     git worktree add --detach ../{folder} {recipe.commit} && cd ../{folder}")
     lines.append("2. Apply the uncommitted changes recorded with the run:")
     if recipe.has_patch:
-        diff = _artifact_location(artifacts, context.GIT_DIFF_ARTIFACT)
-        lines.append(f"     git apply {q(diff)}")
+        lines += _fetch(artifacts, context.GIT_DIFF_ARTIFACT, "git apply {}")
     elif recipe.dirty and not recipe.has_diff:
         lines.append("     (the working tree was dirty, but no diff was recorded: code may differ)")
     else:
@@ -134,9 +138,8 @@ def _print_steps(
     version = f" (Python {recipe.python_version})" if recipe.python_version else ""
     lines.append(f"3. Recreate the environment{version}:")
     if recipe.has_requirements:
-        requirements = _artifact_location(artifacts, context.REQUIREMENTS_ARTIFACT)
         lines.append("     python -m venv .venv && . .venv/bin/activate")
-        lines.append(f"     pip install -r {q(requirements)}")
+        lines += _fetch(artifacts, context.REQUIREMENTS_ARTIFACT, "pip install -r {}")
     else:
         lines.append("     (no package list was recorded with the run)")
     lines.append("4. Run the command:")
@@ -155,19 +158,33 @@ def _print_steps(
         render.warning(warning)
 
 
-def _artifact_location(artifacts: ArtifactRepository, path: str) -> str:
-    protocol = artifacts.fs.protocol
-    protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
-    if "file" in protocols or "local" in protocols:
-        return os.path.join(artifacts.root, *path.split("/"))
-    return f"{artifacts.root_uri.rstrip('/')}/{path}"
+def _fetch(artifacts: Artifacts, path: str, use: str) -> list[str]:
+    """The lines that use the artifact file at ``path`` in the shell command ``use``.
+
+    A file in a local folder is used where it lies; on a tracking server it is first
+    downloaded with ``curl`` (sending the API token when the server needs one); on other
+    filesystems its URL is given.
+    """
+    q = shlex.quote
+    if isinstance(artifacts, ArtifactRepository):
+        protocol = artifacts.fs.protocol
+        protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
+        if "file" in protocols or "local" in protocols:
+            return [f"     {use.format(q(os.path.join(artifacts.root, *path.split('/'))))}"]
+        return [f"     {use.format(q(artifacts.root_uri.rstrip('/') + '/' + path))}"]
+    local = posixpath.basename(path)
+    token = f' -H "Authorization: Bearer ${TOKEN_ENV}"' if artifacts.http.token else ""
+    return [
+        f"     curl -fsSL{token} -o {q(local)} {q(artifacts.content_url(path))}",
+        f"     {use.format(q(local))}",
+    ]
 
 
 def _execute(
     client: TrackingClient,
     run: Run,
     recipe: Recipe,
-    artifacts: ArtifactRepository,
+    artifacts: Artifacts,
     tracking_uri: str,
     worktree_dir: Path | None,
     repo: Path | None,

@@ -28,7 +28,7 @@ from trialbook.artifacts.paths import (
 )
 from trialbook.entities import FileInfo
 from trialbook.errors import ArtifactNotFoundError
-from trialbook.server import ARTIFACTS_SCHEME
+from trialbook.server import API_PREFIX, ARTIFACTS_SCHEME
 
 if TYPE_CHECKING:
     import httpx
@@ -47,6 +47,11 @@ class HttpArtifactRepository:
         self.run_id = run_id
         self.root_uri = f"{ARTIFACTS_SCHEME}/runs/{run_id}/artifacts"
         self._base = f"/runs/{quote(run_id, safe='')}/artifacts"
+
+    def content_url(self, path: str) -> str:
+        """The URL a plain HTTP client (``curl``) downloads the artifact file from."""
+        rel = clean_artifact_path(path)
+        return f"{self.http.base_url}{API_PREFIX}{self._base}/content?path={quote(rel, safe='/')}"
 
     def log_file(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
         """Upload a local file into ``artifact_path`` (a folder); return its artifact path."""
