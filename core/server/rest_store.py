@@ -214,9 +214,16 @@ class RestStore:
             self.http.call("POST", "/runs/purge", body={"run_ids": chunk})
 
     def deleted_runs(self, older_than: int | None = None) -> list[Run]:
-        """Soft-deleted runs (before ``older_than`` ms)."""
-        found = self.http.call("GET", "/runs/deleted", params={"older_than": older_than})["runs"]
-        return [run_from_json(r) for r in found]
+        """Soft-deleted runs (before ``older_than`` ms), every page of them."""
+        runs: list[Run] = []
+        token: str | None = None
+        while True:
+            params = {"older_than": older_than, "page_token": token}
+            found = self.http.call("GET", "/runs/deleted", params=params)
+            runs += [run_from_json(r) for r in found["runs"]]
+            token = found.get("next_page_token")
+            if token is None:
+                return runs
 
     # Data ----------------------------------------------------------------------------------
 

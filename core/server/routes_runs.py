@@ -117,10 +117,23 @@ def reap_dead_runs(state: State, body: Reap) -> dict[str, Any]:
 
 
 @router.get("/deleted", dependencies=[READ])
-def deleted_runs(state: State, older_than: int | None = None) -> dict[str, Any]:
-    """Runs soft-deleted (before ``older_than`` ms), and the runs of deleted experiments."""
-    found = state.store.deleted_runs(older_than)
-    return {"runs": [run_body(state, r) for r in found[: state.limits.max_results]]}
+def deleted_runs(
+    state: State, older_than: int | None = None, page_token: str | None = None
+) -> dict[str, Any]:
+    """Runs soft-deleted (before ``older_than`` ms), and the runs of deleted experiments.
+
+    In pages of at most ``max_results`` runs, by run id; ``next_page_token`` (the last id of
+    this page) asks for the next one, and is null on the last page.
+    """
+    found = sorted(state.store.deleted_runs(older_than), key=lambda r: r.info.run_id)
+    if page_token is not None:
+        found = [r for r in found if r.info.run_id > page_token]
+    page = found[: state.limits.max_results]
+    more = len(found) > len(page)
+    return {
+        "runs": [run_body(state, r) for r in page],
+        "next_page_token": page[-1].info.run_id if more else None,
+    }
 
 
 @router.post("/purge", dependencies=[WRITE])
