@@ -153,7 +153,7 @@ def _print_steps(
         f"trialbook runs reproduce {run.info.run_id} --execute"
     )
     for line in lines:
-        out.print(line)
+        out.print(line, soft_wrap=True)  # commands stay on one line, to be copied whole
     for warning in recipe.warnings():
         render.warning(warning)
 

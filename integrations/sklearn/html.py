@@ -148,7 +148,7 @@ def _is_default(cls: type, key: str, value: Any) -> bool:
 @functools.lru_cache(maxsize=512)
 def _defaults(cls: type) -> dict[str, Any]:
     try:
-        signature = inspect.signature(cls.__init__)
+        signature = inspect.signature(cls)
     except (TypeError, ValueError):
         return {}
     return {
