@@ -36,8 +36,12 @@ from trialbook.errors import (
     InvalidKeyError,
     InvalidUriError,
     InvalidValueError,
+    ModelAliasNotFoundError,
     ModelIntegrityError,
+    ModelVersionNotFoundError,
     ParamConflictError,
+    RegisteredModelExistsError,
+    RegisteredModelNotFoundError,
     RunNotFoundError,
     SearchSyntaxError,
     StoreError,
@@ -45,6 +49,8 @@ from trialbook.errors import (
 )
 from trialbook.models.store import ModelInfo, load_model, log_model
 from trialbook.plugins.hookspecs import hookimpl
+from trialbook.registry.entities import ModelVersion, RegisteredModel
+from trialbook.registry.fluent import register_model
 from trialbook.tracking.client import TrackingClient
 from trialbook.tracking.fluent import (
     ActiveRun,
@@ -90,10 +96,16 @@ __all__ = [
     "InvalidValueError",
     "LifecycleStage",
     "Metric",
+    "ModelAliasNotFoundError",
     "ModelInfo",
     "ModelIntegrityError",
+    "ModelVersion",
+    "ModelVersionNotFoundError",
     "Param",
     "ParamConflictError",
+    "RegisteredModel",
+    "RegisteredModelExistsError",
+    "RegisteredModelNotFoundError",
     "Run",
     "RunData",
     "RunInfo",
@@ -126,6 +138,7 @@ __all__ = [
     "log_param",
     "log_params",
     "log_text",
+    "register_model",
     "search_experiments",
     "search_runs",
     "set_experiment",

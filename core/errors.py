@@ -11,6 +11,8 @@ key or value and its message says what to do about it::
 
 from __future__ import annotations
 
+import shlex
+
 
 class TrialbookError(Exception):
     """Base class of every error trialbook raises on purpose."""
@@ -163,3 +165,49 @@ class StoreError(TrialbookError):
 
 class PluginError(TrialbookError):
     """A plugin is malformed or failed to load."""
+
+
+class RegisteredModelNotFoundError(TrialbookError, LookupError):
+    """No registered model has the given name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"No registered model named {name!r}. List them with `trialbook models list`; "
+            "trialbook.register_model creates one."
+        )
+
+
+class RegisteredModelExistsError(TrialbookError):
+    """A registered model with the given name exists already."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"A registered model named {name!r} exists already; choose another name, or "
+            "register a new version of it with trialbook.register_model."
+        )
+
+
+class ModelVersionNotFoundError(TrialbookError, LookupError):
+    """A registered model has no version with the given number."""
+
+    def __init__(self, name: str, version: object) -> None:
+        self.name = name
+        self.version = version
+        super().__init__(
+            f"Registered model {name!r} has no version {version}. List its versions with "
+            f"`trialbook models show {shlex.quote(name)}`."
+        )
+
+
+class ModelAliasNotFoundError(TrialbookError, LookupError):
+    """A registered model has no alias with the given name."""
+
+    def __init__(self, name: str, alias: str) -> None:
+        self.name = name
+        self.alias = alias
+        super().__init__(
+            f"Registered model {name!r} has no alias {alias!r}. Set it with "
+            f"`trialbook models alias {shlex.quote(name)} {shlex.quote(alias)} <version>`."
+        )

@@ -60,6 +60,15 @@ def gc(state: State, older_than: str | None, dry_run: bool) -> None:
         if reaped:
             out.print(f"Marked {render.plural(reaped, 'run')} whose process died as KILLED.")
     doomed: list[Run] = store.deleted_runs(older_than=cutoff)
+    registered = registered_models_of(store, [run.info.run_id for run in doomed])
+    if registered:
+        doomed = [run for run in doomed if run.info.run_id not in registered]
+        kept = sorted({version for versions in registered.values() for version in versions})
+        render.warning(
+            f"Kept {render.plural(len(registered), 'deleted run')} whose models are registered "
+            f"({', '.join(kept[:5])}{', ...' if len(kept) > 5 else ''}); delete those versions "
+            "first with `trialbook models delete NAME VERSION`."
+        )
     if not doomed:
         out.print("No deleted runs to purge.")
         return
@@ -77,6 +86,25 @@ def gc(state: State, older_than: str | None, dry_run: bool) -> None:
         return
     _purge(store, doomed)
     out.print(f"Purged {render.plural(len(doomed), 'deleted run')} and their artifacts.")
+
+
+def registered_models_of(store: Any, run_ids: list[str]) -> dict[str, list[str]]:
+    """Registered model versions (``fraud v3``) by the run among ``run_ids`` they come from.
+
+    Purging such a run would leave its versions nothing to load.
+    """
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(run_ids), _PURGE_CHUNK):
+        chunk = ", ".join(f"'{run_id}'" for run_id in run_ids[start : start + _PURGE_CHUNK])
+        token: str | None = None
+        while True:
+            page = store.registry.search_model_versions(f"run_id IN ({chunk})", page_token=token)
+            for version in page:
+                found.setdefault(version.run_id, []).append(f"{version.name} v{version.version}")
+            token = page.next_page_token
+            if token is None:
+                break
+    return found
 
 
 def _reap(client: Any) -> int:

@@ -5,6 +5,7 @@
     trialbook experiments list
     trialbook runs list --experiment mnist --filter "metrics.acc > 0.9" --max 20
     trialbook runs show 3f2a91c0
+    trialbook models show fraud
     trialbook --tracking-uri sqlite:///runs.db runs compare 3f2a91c0 77b0e1d2
     trialbook gc --older-than 30d
     trialbook db upgrade
@@ -20,7 +21,7 @@ from typing import Any
 
 import click
 
-from trialbook.cli import db, experiments, gc, import_mlflow, runs, server, sync
+from trialbook.cli import db, experiments, gc, import_mlflow, models, runs, server, sync
 from trialbook.cli.common import TRACKING_URI_ENV, State, absolute_uri, pass_state
 from trialbook.errors import TrialbookError
 
@@ -63,6 +64,7 @@ def cli(ctx: click.Context, tracking_uri: str | None) -> None:
 
 cli.add_command(experiments.experiments)
 cli.add_command(runs.runs)
+cli.add_command(models.models)
 cli.add_command(gc.gc)
 cli.add_command(db.db)
 cli.add_command(server.server)
@@ -75,7 +77,8 @@ cli.add_command(import_mlflow.import_mlflow)
     "--backend-store-uri",
     metavar="URI",
     default=None,
-    help="Store to serve [default: the --tracking-uri of trialbook].",
+    help="Store to serve: a folder, a database URI or a tracking server's http(s) URL "
+    "[default: the --tracking-uri of trialbook].",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")

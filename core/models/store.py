@@ -139,20 +139,29 @@ def parse_runs_uri(uri: str) -> tuple[str, str]:
 
 
 def load_model(model_uri: str, dst_path: str | None = None) -> Any:
-    """Load a model logged with :func:`log_model` (``runs:/<run_id>/<name>`` or a local folder).
+    """Load a model logged with :func:`log_model`.
 
+    ``model_uri`` is ``runs:/<run_id>/<name>``, a registered version (``models:/<name>/<version>``,
+    ``models:/<name>@<alias>``, ``models:/<name>/latest``) or a local model folder.
     Trusted sources only: loading unpickles or imports code stored with the model.
     """
-    if model_uri.startswith("runs:/"):
+    if model_uri.startswith(("runs:/", "models:/")):
         from trialbook.tracking.client import TrackingClient
 
-        run_id, path = parse_runs_uri(model_uri)
+        client = TrackingClient()
+        if model_uri.startswith("models:/"):
+            version = client.get_model_version_by_uri(model_uri)
+            run_id, path = version.run_id, version.artifact_path
+        else:
+            run_id, path = parse_runs_uri(model_uri)
         dst = dst_path or tempfile.mkdtemp(prefix="trialbook-model-")
-        folder = Path(TrackingClient().download_artifacts(run_id, path, dst))
+        folder = Path(client.download_artifacts(run_id, path, dst))
     elif "://" not in model_uri and Path(model_uri).is_dir():
         folder = Path(model_uri)
     else:
-        raise InvalidUriError(model_uri, "expected runs:/<run_id>/<name> or a local model folder")
+        raise InvalidUriError(
+            model_uri, "expected runs:/<run_id>/<name>, models:/<name>/<version> or a folder"
+        )
     return load_model_folder(folder)
 
 

@@ -6,7 +6,7 @@
     uvicorn.run(app, host="127.0.0.1", port=5000)           # or: trialbook server ...
 
 Routes: ``/health`` (public), the REST API under ``/api/v1`` (experiments, runs, batches,
-metrics, artifacts; spec at ``/api/v1/openapi.json``, browsable at ``/api/v1/docs``), and
+metrics, artifacts, model registry; spec at ``/api/v1/openapi.json``, browsable at ``/api/v1/docs``), and
 the web UI at ``/`` when ``trialbook.ui`` can be imported. Errors are JSON
 ``{"error": {"code", "message", "fields"}}`` with a 4xx status for bad requests; a database
 that cannot be reached is a 503, which clients retry.
@@ -68,7 +68,13 @@ def create_server_app(
         limits: Request limits (defaults: :class:`~trialbook.server.limits.Limits`).
         ui: Mount the web UI at ``/`` when it can be imported.
     """
-    from trialbook.server import routes_artifacts, routes_data, routes_experiments, routes_runs
+    from trialbook.server import (
+        routes_artifacts,
+        routes_data,
+        routes_experiments,
+        routes_registry,
+        routes_runs,
+    )
     from trialbook.server.auth import TokenStore
     from trialbook.store.sql import SqlStore
     from trialbook.store.uri import resolve
@@ -95,7 +101,7 @@ def create_server_app(
         """Liveness: answers without a token and without touching the database."""
         return {"status": "ok"}
 
-    for module in (routes_experiments, routes_runs, routes_data, routes_artifacts):
+    for module in (routes_experiments, routes_runs, routes_data, routes_artifacts, routes_registry):
         app.include_router(module.router)
     _add_error_handlers(app)
     if ui:

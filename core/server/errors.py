@@ -68,6 +68,10 @@ _FIELDS: dict[type[core.TrialbookError], tuple[str, ...]] = {
     core.InvalidUriError: ("uri", "reason"),
     core.ModelIntegrityError: ("path", "expected", "actual"),
     core.SearchSyntaxError: ("text", "column", "message"),
+    core.RegisteredModelNotFoundError: ("name",),
+    core.RegisteredModelExistsError: ("name",),
+    core.ModelVersionNotFoundError: ("name", "version"),
+    core.ModelAliasNotFoundError: ("name", "alias"),
     RunExistsError: ("run_id",),
 }
 _BY_NAME = {cls.__name__: cls for cls in _FIELDS}
@@ -76,8 +80,15 @@ _PLAIN: dict[str, type[core.TrialbookError]] = {
     for cls in (core.StoreError, core.ActiveRunError, core.PluginError, core.TrialbookError)
 }
 
-_NOT_FOUND = (core.RunNotFoundError, core.ExperimentNotFoundError, core.ArtifactNotFoundError)
-_CONFLICT = (core.ParamConflictError, RunExistsError)
+_NOT_FOUND = (
+    core.RunNotFoundError,
+    core.ExperimentNotFoundError,
+    core.ArtifactNotFoundError,
+    core.RegisteredModelNotFoundError,
+    core.ModelVersionNotFoundError,
+    core.ModelAliasNotFoundError,
+)
+_CONFLICT = (core.ParamConflictError, RunExistsError, core.RegisteredModelExistsError)
 
 
 def status_of(error: core.TrialbookError) -> int:

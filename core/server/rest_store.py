@@ -13,6 +13,7 @@ so a resent batch is applied once. Artifacts go through the server
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 import weakref
@@ -39,6 +40,8 @@ from trialbook.store.base import Batch, MetricArrays, RunPage
 if TYPE_CHECKING:
     import httpx
 
+    from trialbook.registry.rest import RestRegistry
+
 _stores: weakref.WeakSet[RestStore] = weakref.WeakSet()
 
 
@@ -63,6 +66,13 @@ class RestStore:
     def artifact_repository(self, run_id: str) -> HttpArtifactRepository:
         """A run's artifacts, reached through the server."""
         return HttpArtifactRepository(self.http, run_id)
+
+    @functools.cached_property
+    def registry(self) -> RestRegistry:
+        """The server's model registry."""
+        from trialbook.registry.rest import RestRegistry
+
+        return RestRegistry(self.http)
 
     # Experiments ---------------------------------------------------------------------------
 

@@ -124,3 +124,50 @@ class CountRuns(Body):
     experiment_ids: list[ExperimentId]
     filter_string: Text = ""
     view_type: ViewType = ViewType.ACTIVE
+
+
+# Model registry (routes_registry) ------------------------------------------------------------
+
+ModelName = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_no_nul)]
+
+
+class RegisteredModelCreate(Body):
+    """``POST /registered-models``."""
+
+    name: ModelName
+    tags: dict[Text, Text] = Field(default_factory=dict)
+    description: Text = ""
+
+
+class RegisteredModelRename(Body):
+    """``POST /registered-models/{name}/rename``."""
+
+    new_name: ModelName
+
+
+class Description(Body):
+    """``PATCH /registered-models/{name}`` and ``PATCH .../versions/{version}``."""
+
+    description: Text = ""
+
+
+class TagKey(Body):
+    """``POST .../tags/delete``."""
+
+    key: Text
+
+
+class ModelVersionCreate(Body):
+    """``POST /registered-models/{name}/versions``: register the model logged in a run."""
+
+    run_id: RunId
+    artifact_path: Text
+    tags: dict[Text, Text] = Field(default_factory=dict)
+    description: Text = ""
+    create_model: bool = False
+
+
+class AliasTarget(Body):
+    """``PUT /registered-models/{name}/aliases/{alias}``."""
+
+    version: Annotated[int, Field(ge=1, lt=2**31)]

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from trialbook.entities import Experiment, Metric, MetricSummary, Run, RunStatus, ViewType
+
+if TYPE_CHECKING:
+    from trialbook.registry.base import ModelRegistry
 
 
 class MetricPoint(NamedTuple):
@@ -89,6 +92,11 @@ class TrackingStore(Protocol):
 
     artifact_root: str
     """Where experiments' artifact folders go by default (an fsspec URL or a local path)."""
+
+    @property
+    def registry(self) -> ModelRegistry:
+        """The model registry kept with this store (see :mod:`trialbook.registry`)."""
+        ...
 
     # Experiments
     def create_experiment(

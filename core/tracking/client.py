@@ -31,6 +31,7 @@ from trialbook.entities import (
     ViewType,
 )
 from trialbook.errors import TrialbookError
+from trialbook.registry.client import RegistryClient
 from trialbook.store.base import RunPage
 from trialbook.tracking import background
 
@@ -43,8 +44,8 @@ _artifact_uris: dict[tuple[str, str], str] = {}
 _ARTIFACT_URIS_LIMIT = 10_000
 
 
-class TrackingClient:
-    """Create, read, log to and delete experiments and runs by id."""
+class TrackingClient(RegistryClient):
+    """Create, read, log to and delete experiments and runs by id, and the model registry."""
 
     def __init__(self, tracking_uri: str | None = None) -> None:
         from trialbook.tracking import fluent

@@ -120,3 +120,33 @@ def test_gc_rejects_a_malformed_age(runner: CliRunner) -> None:
 
     assert result.exit_code == 2
     assert "'soon' is not an age" in result.output
+
+
+def deleted_run_with_registered_model() -> str:
+    """A deleted run whose model is version 1 of the registered model ``fraud``."""
+    with trialbook.start_run() as run:
+        info = trialbook.log_model({"weights": [1, 2]}, "model")
+    trialbook.register_model(info.model_uri, "fraud")
+    trialbook.TrackingClient().delete_run(run.info.run_id)
+    return run.info.run_id
+
+
+def test_gc_keeps_a_deleted_run_whose_model_is_registered(runner: CliRunner) -> None:
+    run_id = deleted_run_with_registered_model()
+
+    result = runner.invoke(cli, ["gc"])
+
+    assert result.exit_code == 0, result.output
+    assert "fraud v1" in result.output
+    assert trialbook.load_model("models:/fraud/1") == {"weights": [1, 2]}
+    assert trialbook.TrackingClient().get_run(run_id).info.run_id == run_id
+
+
+def test_gc_purges_that_run_once_its_version_is_deleted(runner: CliRunner) -> None:
+    run_id = deleted_run_with_registered_model()
+    trialbook.TrackingClient().delete_model_version("fraud", 1)
+
+    runner.invoke(cli, ["gc"])
+
+    with pytest.raises(RunNotFoundError):
+        trialbook.TrackingClient().get_run(run_id)

@@ -22,7 +22,7 @@ from trialbook.errors import StoreError
 
 T = TypeVar("T")
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 """The newest Alembic revision; a test checks it against the migrations folder."""
 
 _BUSY_TIMEOUT_S = 60.0

@@ -137,3 +137,74 @@ applied_batches = sa.Table(
     sa.Column("batch_id", sa.String(64), primary_key=True),
     sa.Column("applied_time", sa.BigInteger, nullable=False),
 )
+
+# The model registry (trialbook.registry). A version's run_id has no foreign key: versions
+# outlive the purge of their run (loading them fails then, with a clear error).
+registered_models = sa.Table(
+    "registered_models",
+    metadata,
+    sa.Column("model_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(256), nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("creation_time", sa.BigInteger, nullable=False),
+    sa.Column("last_update_time", sa.BigInteger, nullable=False),
+    # The last version number handed out: numbers are never reused after a deletion.
+    sa.Column("last_version", sa.Integer, nullable=False, server_default="0"),
+)
+
+registered_model_tags = sa.Table(
+    "registered_model_tags",
+    metadata,
+    sa.Column(
+        "model_id",
+        sa.Integer,
+        sa.ForeignKey("registered_models.model_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+model_versions = sa.Table(
+    "model_versions",
+    metadata,
+    sa.Column(
+        "model_id",
+        sa.Integer,
+        sa.ForeignKey("registered_models.model_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("run_id", sa.String(32), nullable=False, index=True),
+    sa.Column("artifact_path", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("creation_time", sa.BigInteger, nullable=False),
+    sa.Column("last_update_time", sa.BigInteger, nullable=False),
+)
+
+model_version_tags = sa.Table(
+    "model_version_tags",
+    metadata,
+    sa.Column("model_id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["model_id", "version"],
+        ["model_versions.model_id", "model_versions.version"],
+        ondelete="CASCADE",
+    ),
+)
+
+registered_model_aliases = sa.Table(
+    "registered_model_aliases",
+    metadata,
+    sa.Column("model_id", sa.Integer, primary_key=True),
+    sa.Column("alias", sa.String(256), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["model_id", "version"],
+        ["model_versions.model_id", "model_versions.version"],
+        ondelete="CASCADE",
+    ),
+)

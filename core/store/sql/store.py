@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -32,6 +33,9 @@ from trialbook.store.base import Batch, MetricArrays, RunPage
 from trialbook.store.sql import batch as batch_writer
 from trialbook.store.sql import rows, schema
 from trialbook.store.sql.engine import create_engine, retry_locked, write_connection
+
+if TYPE_CHECKING:
+    from trialbook.registry.sql import SqlRegistry
 
 _REAP_EVERY_S = 10.0
 
@@ -61,6 +65,13 @@ class SqlStore:
     def close(self) -> None:
         """Release the engine's connections."""
         self.engine.dispose()
+
+    @functools.cached_property
+    def registry(self) -> SqlRegistry:
+        """The model registry in this store's database."""
+        from trialbook.registry.sql import SqlRegistry
+
+        return SqlRegistry(self)
 
     def _write(self, func: Any) -> Any:
         def attempt() -> Any:

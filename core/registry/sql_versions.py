@@ -1,0 +1,210 @@
+"""Model versions and their tags in SQL (see :mod:`trialbook.registry.sql`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import sqlalchemy as sa
+
+from trialbook.entities import LifecycleStage
+from trialbook.errors import (
+    DeletedRunError,
+    InvalidUriError,
+    ModelVersionNotFoundError,
+    RegisteredModelNotFoundError,
+)
+from trialbook.registry import filters, rows
+from trialbook.registry.entities import ModelVersion, PagedList
+from trialbook.registry.names import check_name, check_version
+from trialbook.registry.sql_base import (
+    SqlBase,
+    aliases,
+    checked_tags,
+    models,
+    now,
+    text_value,
+    version_tags,
+    versions,
+)
+
+
+class SqlVersions(SqlBase):
+    """Create, read, update, delete, search and tag model versions."""
+
+    def create_model_version(
+        self,
+        name: str,
+        run_id: str,
+        artifact_path: str,
+        tags: Mapping[str, str] | None = None,
+        description: str = "",
+        create_model: bool = False,
+    ) -> ModelVersion:
+        """The next version of ``name``, pointing at the model logged at the run's path.
+
+        With ``create_model``, a missing registered model is created in the same transaction.
+        """
+        check_name(name)
+        path = self._check_source(run_id, artifact_path)
+        checked = checked_tags(tags)
+        text = text_value("description", description)
+
+        def create(conn: sa.engine.Connection) -> int:
+            found = conn.execute(sa.select(models.c.model_id).where(models.c.name == name))
+            row = found.first()
+            if row is not None:
+                model_id = int(row[0])
+            elif create_model:
+                model_id = self._insert_model(conn, name, {}, "")
+            else:
+                raise RegisteredModelNotFoundError(name)
+            stamp = now()
+            conn.execute(  # Locks the model's row until commit (PostgreSQL).
+                sa.update(models)
+                .where(models.c.model_id == model_id)
+                .values(last_version=models.c.last_version + 1, last_update_time=stamp)
+            )
+            version = int(
+                conn.execute(
+                    sa.select(models.c.last_version).where(models.c.model_id == model_id)
+                ).scalar_one()
+            )
+            conn.execute(
+                sa.insert(versions).values(
+                    model_id=model_id,
+                    version=version,
+                    run_id=run_id,
+                    artifact_path=path,
+                    description=text,
+                    creation_time=stamp,
+                    last_update_time=stamp,
+                )
+            )
+            if checked:
+                conn.execute(
+                    sa.insert(version_tags),
+                    [
+                        {"model_id": model_id, "version": version, "key": k, "value": v}
+                        for k, v in checked.items()
+                    ],
+                )
+            return version
+
+        try:
+            version = self._write(create)
+        except sa.exc.IntegrityError:
+            if not create_model:
+                raise
+            version = self._write(create)  # Another process created the model meanwhile.
+        return self.get_model_version(name, version)
+
+    def _check_source(self, run_id: str, artifact_path: str) -> str:
+        """The cleaned artifact path, once the run exists and a model is logged there."""
+        from trialbook.artifacts import ArtifactRepository, clean_artifact_path
+        from trialbook.models.store import METADATA_FILE
+
+        path = clean_artifact_path(artifact_path)
+        source = f"runs:/{run_id}/{path}"
+        if not path:
+            raise InvalidUriError(source, "name the model's folder in the run's artifacts")
+        run = self.store.get_run(run_id)
+        if run.info.lifecycle_stage is LifecycleStage.DELETED:
+            raise DeletedRunError(run_id)
+        if not ArtifactRepository(run.info.artifact_uri).exists(f"{path}/{METADATA_FILE}"):
+            raise InvalidUriError(
+                source,
+                f"no logged model there (no {METADATA_FILE}); log one with "
+                "trialbook.log_model(model, name) and register its model_uri",
+            )
+        return path
+
+    def get_model_version(self, name: str, version: int) -> ModelVersion:
+        """The version, or ModelVersionNotFoundError."""
+        number = check_version(version)
+
+        def load(conn: sa.engine.Connection) -> list[ModelVersion]:
+            query = rows.version_select().where(models.c.name == name, versions.c.version == number)
+            return rows.versions(conn, list(conn.execute(query)))
+
+        found = self._read(load)
+        if not found:
+            self._read(lambda conn: self._model_id(conn, name))
+            raise ModelVersionNotFoundError(name, number)
+        return found[0]
+
+    def update_model_version(self, name: str, version: int, description: str) -> ModelVersion:
+        """Replace a version's description."""
+        number = check_version(version)
+        text = text_value("description", description)
+
+        def update(conn: sa.engine.Connection) -> None:
+            model_id = self._version_key(conn, name, number)
+            conn.execute(
+                sa.update(versions)
+                .where(versions.c.model_id == model_id, versions.c.version == number)
+                .values(description=text, last_update_time=now())
+            )
+
+        self._write(update)
+        return self.get_model_version(name, number)
+
+    def delete_model_version(self, name: str, version: int) -> None:
+        """Delete a version and the aliases pointing at it (never the run's artifacts)."""
+        number = check_version(version)
+
+        def delete(conn: sa.engine.Connection) -> None:
+            model_id = self._version_key(conn, name, number)
+            for table in (aliases, version_tags, versions):
+                conn.execute(
+                    sa.delete(table).where(table.c.model_id == model_id, table.c.version == number)
+                )
+            self._touch(conn, model_id)
+
+        self._write(delete)
+
+    def search_model_versions(
+        self,
+        filter_string: str | None = None,
+        max_results: int = 1000,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[ModelVersion]:
+        """One page of versions matching a filter, by name then newest version first."""
+        where = filters.filter_clause(filter_string, filters.VERSIONS)
+        order = [
+            *filters.order_clauses(order_by or [], filters.VERSIONS),
+            models.c.name.asc(),
+            versions.c.version.desc(),
+        ]
+        query = rows.version_select().where(where).order_by(*order)
+        return self._page(query, max_results, page_token, rows.versions)
+
+    def set_model_version_tag(self, name: str, version: int, key: str, value: str) -> None:
+        """Set (or replace) a version tag."""
+        number = check_version(version)
+        checked = checked_tags({key: value})
+
+        def write(conn: sa.engine.Connection) -> None:
+            model_id = self._version_key(conn, name, number)
+            table = version_tags
+            where = (table.c.model_id == model_id, table.c.version == number, table.c.key == key)
+            conn.execute(sa.delete(table).where(*where))
+            conn.execute(
+                sa.insert(table).values(
+                    model_id=model_id, version=number, key=key, value=checked[key]
+                )
+            )
+
+        self._write(write)
+
+    def delete_model_version_tag(self, name: str, version: int, key: str) -> None:
+        """Remove a version tag (nothing happens when it is not set)."""
+        number = check_version(version)
+
+        def delete(conn: sa.engine.Connection) -> None:
+            model_id = self._version_key(conn, name, number)
+            table = version_tags
+            where = (table.c.model_id == model_id, table.c.version == number, table.c.key == key)
+            conn.execute(sa.delete(table).where(*where))
+
+        self._write(delete)
