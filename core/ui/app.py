@@ -35,6 +35,9 @@ from trialbook.errors import (
     ArtifactNotFoundError,
     ExperimentNotFoundError,
     InvalidArtifactPathError,
+    ModelAliasNotFoundError,
+    ModelVersionNotFoundError,
+    RegisteredModelNotFoundError,
     RunNotFoundError,
     SearchSyntaxError,
     TrialbookError,
@@ -48,7 +51,14 @@ API_PREFIX = "/api/ui"
 """Where the UI's own JSON endpoints live."""
 
 _HERE = Path(__file__).parent
-_NOT_FOUND = (RunNotFoundError, ExperimentNotFoundError, ArtifactNotFoundError)
+_NOT_FOUND = (
+    RunNotFoundError,
+    ExperimentNotFoundError,
+    ArtifactNotFoundError,
+    RegisteredModelNotFoundError,
+    ModelVersionNotFoundError,
+    ModelAliasNotFoundError,
+)
 
 
 def create_app(
@@ -62,7 +72,14 @@ def create_app(
     """
     from trialbook.store.uri import get_store
     from trialbook.tracking.fluent import get_tracking_uri
-    from trialbook.ui import routes_artifacts, routes_pages, routes_run, routes_runs, routes_static
+    from trialbook.ui import (
+        routes_artifacts,
+        routes_models,
+        routes_pages,
+        routes_run,
+        routes_runs,
+        routes_static,
+    )
 
     uri = tracking_uri or get_tracking_uri()
     store = get_store(uri)
@@ -87,7 +104,15 @@ def create_app(
         templates=_templates(),
         history=HistoryService(store),
     )
-    for module in (routes_runs, routes_run, routes_artifacts, routes_static, routes_pages):
+    routers = (
+        routes_runs,
+        routes_run,
+        routes_artifacts,
+        routes_static,
+        routes_pages,
+        routes_models,
+    )
+    for module in routers:
         app.include_router(module.router)
     _add_error_handlers(app)
     app.add_middleware(_CompressSome)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from trialbook.ui.app import page
 from trialbook.ui.history import metric_groups
 from trialbook.ui.reproducibility import reproducibility
+from trialbook.ui.routes_models import registered_versions
 from trialbook.ui.serialize import experiment_json
 from trialbook.ui.state import UIState, ui_state
 
@@ -58,6 +59,7 @@ def run_page(request: Request, state: State, run_id: str) -> HTMLResponse:
         "groups": groups,
         "params": sorted(run.data.params.items()),
         "repro": reproducibility(run.data.tags),
+        "registered": registered_versions(state, run_id),
         "page_data": {
             "run_id": run.info.run_id,
             "status": run.info.status.value,

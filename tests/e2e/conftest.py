@@ -167,6 +167,8 @@ def populate(uri: str) -> Store:
         save_model_folder(model, Path(folder), extra={"run_id": best, "artifact_path": "model"})
         client.log_artifacts(best, folder, "model")
     client.update_run(best, description=f"Best run so far.\nChanged the learning rate. {XSS}")
+    client.register_model(f"runs:/{best}/model", "image-classifier", description=XSS)
+    client.set_registered_model_alias("image-classifier", "champion", 1)
 
     long_run = client.create_run(vision, run_name="long-history", start_time=now - 600_000)
     long_id = long_run.info.run_id

@@ -1,0 +1,102 @@
+"""The model registry's pages: every registered model, and one model with its versions.
+
+::
+
+    GET /models                  models: latest version, aliases, description, last change
+    GET /models/{name}           a model: tags, aliases, and every version with its source run
+
+Both are rendered on the server from the store's registry (its database, or the tracking
+server's API), so they work wherever the runs pages do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from trialbook.entities import Run
+from trialbook.ui.app import page
+from trialbook.ui.state import UIState, ui_state
+
+router = APIRouter(include_in_schema=False)
+
+State = Annotated[UIState, Depends(ui_state)]
+
+MAX_LISTED = 5_000
+"""Models (or versions of one model) shown at most; the page says when there are more."""
+
+T = TypeVar("T")
+
+
+def _pages(search: Callable[[str | None], Any]) -> Iterator[Any]:
+    """Every item of a paged registry search, following its page tokens."""
+    token: str | None = None
+    while True:
+        found = search(token)
+        yield from found
+        token = found.next_page_token
+        if token is None:
+            return
+
+
+def _first(items: Iterator[T], limit: int) -> tuple[list[T], bool]:
+    """Up to ``limit`` items, and whether there were more."""
+    taken: list[T] = []
+    for item in items:
+        if len(taken) == limit:
+            return taken, True
+        taken.append(item)
+    return taken, False
+
+
+def literal(text: str) -> str:
+    """``text`` as a quoted string of the search language (quotes doubled)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@router.get("/models", response_class=HTMLResponse)
+def models_page(request: Request, state: State) -> HTMLResponse:
+    """The registered models, by name."""
+    registry = state.store.registry
+    models, more = _first(
+        _pages(lambda token: registry.search_registered_models(page_token=token)), MAX_LISTED
+    )
+    return page(request, "models.html", {"models": models, "more": more})
+
+
+@router.get("/models/{name}", response_class=HTMLResponse)
+def model_page(request: Request, state: State, name: str) -> HTMLResponse:
+    """One registered model: its tags and aliases, and its versions, newest first."""
+    registry = state.store.registry
+    model = registry.get_registered_model(name)
+    where = f"name = {literal(name)}"
+    versions, more = _first(
+        _pages(lambda token: registry.search_model_versions(where, page_token=token)), MAX_LISTED
+    )
+    runs = _source_runs(state, {v.run_id for v in versions})
+    context = {"model": model, "versions": versions, "more": more, "runs": runs}
+    return page(request, "model.html", context)
+
+
+def _source_runs(state: UIState, run_ids: set[str]) -> dict[str, Run]:
+    """The versions' source runs that still exist (a purged run leaves its id only)."""
+    found: dict[str, Run] = {}
+    for run_id in sorted(run_ids):
+        try:
+            found[run_id] = state.store.get_run(run_id)
+        except LookupError:
+            continue
+    return found
+
+
+def registered_versions(state: UIState, run_id: str) -> list[Any]:
+    """The model versions registered from a run's models (by name, newest first)."""
+    registry = state.store.registry
+    where = f"run_id = {literal(run_id)}"
+    versions, _ = _first(
+        _pages(lambda token: registry.search_model_versions(where, page_token=token)), 100
+    )
+    return versions
