@@ -111,7 +111,7 @@ def bench(session: nox.Session) -> None:
         session.run("python", "-m", "venv", str(mlflow_venv))
     pip = (mlflow_python, "-m", "pip", "install", "--quiet", *CONSTRAINTS)
     session.run(*pip, "torch", external=True)
-    session.run(*pip, MLFLOW, "scikit-learn", "xgboost", "lightning", external=True)
+    session.run(*pip, MLFLOW, "scikit-learn", "xgboost", "lightning", "psutil", external=True)
     session.run("python", "benchmarks/run.py", "--mlflow-python", mlflow_python, *session.posargs)
 
 

@@ -311,4 +311,32 @@ WORKLOADS: tuple[Workload, ...] = (
             ),
         ),
     ),
+    Workload(
+        "system metrics",
+        8,
+        "bench_system",
+        "system_metrics",
+        *_same(
+            {
+                "full": {"wall_s": 30.0, "interval_s": 0.25},
+                "quick": {"wall_s": 10.0, "interval_s": 0.25},
+                "smoke": {"wall_s": 0.5, "interval_s": 0.05},
+            }
+        ),
+        rows=(
+            Row(
+                "system metrics every {interval_s} s for {wall_s:g} s: CPU per sample",
+                "cpu_ms_per_sample",
+                "ms",
+            ),
+            Row(
+                "system metrics at the default 10 s interval: share of one core",
+                "core_percent_default",
+                "%",
+                1,
+                None,
+                "< 1%",
+            ),
+        ),
+    ),
 )

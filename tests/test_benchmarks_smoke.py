@@ -118,3 +118,10 @@ def test_a_value_under_its_target_but_too_close_to_mlflow_is_a_miss() -> None:
     harness = load_harness()
     row = harness.Row("fit", "added_ms", "ms", target=20, min_ratio=100)
     assert harness.status(row, 15.0, 40.0) == "MISS"
+
+
+def test_system_metrics_workload_counts_the_samples_it_stored(tmp_path: Path) -> None:
+    pytest.importorskip("psutil")
+    side = outcome(run_benchmarks(tmp_path, "system metrics"), "system metrics")
+    assert side["error"] is None
+    assert side["values"]["samples"] > 0

@@ -38,7 +38,8 @@ def autolog(
         exclusive: Log only into runs that autolog creates, never into the user's active run.
         silent: Suppress autologging warnings.
         max_tuning_runs: Child runs for the best candidates of hyper-parameter searches.
-        log_system_metrics: Sample system metrics while autolog's runs are active.
+        log_system_metrics: Sample system metrics (CPU, memory, disk, network, GPU) of every
+            run started afterwards, unless ``start_run(log_system_metrics=False)``.
         strict: Re-raise trialbook's own errors (default: ``TRIALBOOK_AUTOLOG_STRICT``).
         **extra: Integration-specific settings.
     """

@@ -23,7 +23,8 @@ class AutologConfig:
         exclusive: Never log into a run the user started; only into autolog's own runs.
         silent: No warnings from autologging (errors are still recorded on the run).
         max_tuning_runs: Child runs for the best candidates of a hyper-parameter search.
-        log_system_metrics: Sample CPU, memory and I/O while autolog's runs are active.
+        log_system_metrics: Sample system metrics of the runs autolog starts (given to
+            ``trialbook.autolog()``: of every run started afterwards).
         strict: Re-raise trialbook's own errors instead of warning (for tests); None follows
             ``TRIALBOOK_AUTOLOG_STRICT`` at the time of the error.
         extra: Integration-specific settings.

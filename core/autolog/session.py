@@ -91,7 +91,9 @@ class AutologRun:
             self.run_id = active.info.run_id
             return True
         run = fluent.start_run(
-            run_name=run_name, tags={SOURCE_TAG: self.integration.name, **(tags or {})}
+            run_name=run_name,
+            tags={SOURCE_TAG: self.integration.name, **(tags or {})},
+            log_system_metrics=True if self.config.log_system_metrics else None,
         )
         self.run_id = run.info.run_id
         self.owns_run = True

@@ -2,7 +2,7 @@
 
 A plugin that fails to import is a warning, never a crash. ``TRIALBOOK_DISABLE_PLUGINS``
 (comma-separated names) blocks plugins by name, built-ins included (``sklearn``,
-``xgboost``, ``lightning``, ``pickle``).
+``xgboost``, ``lightning``, ``pickle``, ``system``).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("sklearn", "trialbook.integrations.sklearn"),
     ("xgboost", "trialbook.integrations.xgboost"),
     ("lightning", "trialbook.integrations.lightning"),
+    ("system", "trialbook.system.plugin"),
 )
 """(name, module) of the plugins that ship with trialbook; each is loaded like a third party's."""
 

@@ -143,11 +143,14 @@ def start_run(
     tags: Mapping[str, Any] | None = None,
     description: str | None = None,
     parent_run_id: str | None = None,
+    log_system_metrics: bool | None = None,
 ) -> ActiveRun:
     """Start a run (or resume ``run_id``) and make it active.
 
     Use it as a context manager: the run ends FINISHED, FAILED on an exception or KILLED on
     KeyboardInterrupt. ``nested=True`` starts a child of the active run.
+    ``log_system_metrics`` samples CPU, memory, disk, network and GPU while the run is active
+    (None: as ``autolog(log_system_metrics=...)`` or ``TRIALBOOK_LOG_SYSTEM_METRICS`` say).
     """
     from trialbook.tracking import context, lifecycle
 
@@ -185,6 +188,10 @@ def start_run(
         client.tracker.mark_alive(run.info.run_id, True)
         _set_top()
     lifecycle.install(_end_all)
+    if log_system_metrics is not None:
+        from trialbook.system import settings as system_settings
+
+        system_settings.request(active.info.run_id, log_system_metrics)
     _notify_started(active)
     return active
 
