@@ -14,19 +14,17 @@ Registered models filter on ``name``, ``description`` and ``tags.<key>``; model 
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from lark import Lark, Token, Tree
+from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
-from lark.lark import PostLex
 
 from trialbook.errors import SearchSyntaxError
-from trialbook.search.grammar import GRAMMAR, KEYWORDS
+from trialbook.search.grammar import tree_parser
 from trialbook.search.messages import describe
 from trialbook.search.sql import like_pattern
 from trialbook.store.sql import schema
@@ -102,27 +100,6 @@ VERSIONS = Target(
 )
 
 
-class _Keywords(PostLex):
-    """Recognise keywords everywhere, as the run-search parser does."""
-
-    always_accept = KEYWORDS
-
-    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        return stream
-
-
-@functools.cache
-def _parser() -> Lark:
-    return Lark(
-        GRAMMAR,
-        parser="lalr",
-        lexer="contextual",
-        start=["filter", "order_item"],
-        maybe_placeholders=False,
-        postlex=_Keywords(),
-    )
-
-
 class _Invalid(Exception):
     def __init__(self, token: Token, message: str) -> None:
         super().__init__(message)
@@ -132,9 +109,9 @@ class _Invalid(Exception):
 
 def _parse(text: str, start: str) -> Any:
     try:
-        return _parser().parse(text, start=start)
+        return tree_parser().parse(text, start=start)
     except UnexpectedInput as err:
-        column, message = describe(_parser(), text, start, err)
+        column, message = describe(tree_parser(), text, start, err)
         raise SearchSyntaxError(text, column, message) from None
 
 

@@ -83,12 +83,25 @@ class _Keywords(PostLex):
 @functools.cache
 def parser() -> Lark:
     """The LALR parser, built on first use; it turns text straight into search nodes."""
+    return _lalr(NodeBuilder())
+
+
+@functools.cache
+def tree_parser() -> Lark:
+    """The same parser without the node builder: it returns lark trees.
+
+    The model registry's filters (:mod:`trialbook.registry.filters`) walk those trees.
+    """
+    return _lalr(None)
+
+
+def _lalr(transformer: NodeBuilder | None) -> Lark:
     return Lark(
         GRAMMAR,
         parser="lalr",
         lexer="contextual",
         start=["filter", "order_item"],
-        transformer=NodeBuilder(),
+        transformer=transformer,
         maybe_placeholders=False,
         postlex=_Keywords(),
     )
