@@ -101,8 +101,25 @@ def train_lightning() -> None:
     trainer.fit(Regressor(), train, valid)
 
 
+def register_champion() -> str | None:
+    """Register the most accurate scikit-learn model logged and call it the champion."""
+    client = trialbook.TrackingClient()
+    candidates = trialbook.search_runs(
+        experiment_names=["demo"],
+        filter_string="tags.trialbook.autolog = 'sklearn' and metrics.training_accuracy_score > 0",
+        order_by=["metrics.training_accuracy_score DESC"],
+        output_format="list",
+    )
+    for run in candidates:
+        if any(f.path == "model" for f in client.list_artifacts(run.info.run_id)):
+            version = trialbook.register_model(f"runs:/{run.info.run_id}/model", "demo-classifier")
+            client.set_registered_model_alias("demo-classifier", "champion", version.version)
+            return f"{run.data.tags.get('estimator_name', 'model')} from run {run.info.run_id}"
+    return None
+
+
 def main() -> None:
-    """Train everything with autolog, then show the runs."""
+    """Train everything with autolog, show the runs, and register the best model."""
     trialbook.set_experiment("demo")
     trialbook.autolog()  # the only tracking line: everything below is plain training code
     for name, train in (
@@ -144,6 +161,9 @@ def main() -> None:
         else runs
     )
     first = best.iloc[0]["run_id"] if len(best) else None
+    champion = register_champion()
+    if champion is not None:
+        print(f"\nRegistered {champion} as demo-classifier@champion")
     print("\nLook further:")
     if first is not None:
         print(f"  trialbook runs show {first}")
@@ -151,6 +171,11 @@ def main() -> None:
     print(
         '  trialbook runs list --experiment demo --filter "metrics.training_accuracy_score > 0.9"'
     )
+    if champion is not None:
+        print("  trialbook models show demo-classifier")
+        print(
+            "  python -c \"import trialbook; print(trialbook.load_model('models:/demo-classifier@champion'))\""
+        )
     print("  trialbook ui            # then open http://127.0.0.1:5000")
 
 
