@@ -50,3 +50,13 @@ def test_ui_draws_a_confusion_matrix_read_through_the_server(ui: Any, logged: st
 def test_ui_shows_the_metric_history_from_the_server(ui: Any, logged: str) -> None:
     history = ui.get(f"/api/ui/runs/{logged}/history", params={"key": "loss"}).json()
     assert history["values"] == [1.0 / (step + 1) for step in range(5)]
+
+
+def test_ui_lists_the_servers_registered_models(ui: Any, server_uri: str) -> None:
+    with trialbook.start_run() as run:
+        info = trialbook.log_model({"weights": [1]}, "model")
+    version = trialbook.register_model(info.model_uri, f"remote-{run.info.run_id[:8]}")
+
+    page = ui.get(f"/models/{version.name}").text
+
+    assert f'href="/runs/{run.info.run_id}"' in page
