@@ -150,6 +150,17 @@ class AutologRun:
 
         log_model(model, name, flavor=flavor, run_id=self.require_run())
 
+    def log_input_example(self, example: dict[str, Any] | None, model_name: str = "model") -> None:
+        """Save an input example (see :mod:`trialbook.autolog.examples`) if asked to."""
+        if example is None or not self.config.log_input_examples:
+            return
+        import json
+
+        from trialbook.autolog.examples import example_path
+
+        text = json.dumps(example, allow_nan=True, default=str)
+        self.log_text(text, example_path(self.config.log_models, model_name))
+
     def log_dict(self, data: Any, artifact_file: str) -> None:
         """Save a dict as a JSON/YAML artifact of the run."""
         self.client.log_dict(self.require_run(), data, artifact_file)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
 
+from trialbook.autolog.examples import input_example
 from trialbook.autolog.session import AutologRun
 from trialbook.integrations.sklearn import evaluation, search
 from trialbook.integrations.sklearn.evaluation import is_number
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 MODEL = "model"
 HTML_FILE = "estimator.html"
 CONFUSION_FILE = "training_confusion_matrix.json"
-INPUT_EXAMPLE_FILE = "input_example.json"
-INPUT_EXAMPLE_ROWS = 5
 FLAVOR = "sklearn"
 
 
@@ -110,7 +109,7 @@ class FitRun(AutologRun):
             if best is not None and search.is_search(estimator):
                 self.log_model(best, search.BEST_ESTIMATOR, flavor=FLAVOR)
         if self.config.log_input_examples:
-            self._log_input_example()
+            self.log_input_example(input_example(self.data.X), MODEL)
 
     def _log_training_metrics(self, estimator: Any) -> None:
         found = training_metrics(estimator, self.data)
@@ -119,14 +118,6 @@ class FitRun(AutologRun):
             self.log_metrics(values)
         if found.confusion is not None:
             self.write_artifact(CONFUSION_FILE, json.dumps(found.confusion).encode("utf-8"))
-
-    def _log_input_example(self) -> None:
-        example = input_example(self.data.X)
-        if example is None:
-            return
-        path = f"{MODEL}/{INPUT_EXAMPLE_FILE}" if self.config.log_models else INPUT_EXAMPLE_FILE
-        text = json.dumps(example, allow_nan=True, default=str)
-        self.write_artifact(path, text.encode("utf-8"))
 
     # Helpers shared with the search module ---------------------------------------------------
 
@@ -173,22 +164,3 @@ def training_data(method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     y = bound.get("y", bound.get("Y"))
     weight = kwargs.get("sample_weight", bound.get("sample_weight"))
     return TrainingData(X=X, y=y, sample_weight=weight, method=method)
-
-
-def input_example(X: Any) -> dict[str, Any] | None:
-    """The first rows of ``X`` as ``{"columns": [...], "data": [[...]]}`` (no full copy)."""
-    rows = INPUT_EXAMPLE_ROWS
-    if hasattr(X, "iloc"):
-        head = X.iloc[:rows]
-        columns = getattr(head, "columns", None)
-        example: dict[str, Any] = {"data": head.to_numpy().tolist()}
-        if columns is not None:
-            example["columns"] = [str(c) for c in columns]
-        return example
-    if getattr(X, "format", None) in ("csr", "csc", "lil", "dok"):
-        return {"data": X[:rows].toarray().tolist()}
-    if hasattr(X, "shape") and hasattr(X, "tolist"):
-        return {"data": X[:rows].tolist()}
-    if isinstance(X, (list, tuple)):
-        return {"data": [list(r) if isinstance(r, (list, tuple)) else r for r in X[:rows]]}
-    return None

@@ -27,6 +27,7 @@ from typing import Any
 
 from typing_extensions import override
 
+from trialbook.autolog.examples import INPUT_EXAMPLE_ROWS, input_example
 from trialbook.autolog.integration import Integration
 from trialbook.autolog.session import AutologRun
 from trialbook.integrations.xgboost.names import param_items, safe_params
@@ -128,6 +129,8 @@ class XGBoostRun(AutologRun):
 class TrainRun(XGBoostRun):
     """``xgboost.train``: params and arguments, the callback's metrics, the returned booster."""
 
+    dtrain: Any = None
+
     @override
     def on_start(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -140,12 +143,16 @@ class TrainRun(XGBoostRun):
         logged = self.log_arguments(bound, TRAIN_ARGUMENTS)
         self.bind(self.plan(outputs=False, skip_params=frozenset(logged)))
         bound.arguments["callbacks"] = _with_callback(bound.arguments.get("callbacks"))
+        self.dtrain = bound.arguments.get("dtrain")
         return bound.args, bound.kwargs
 
     @override
     def on_success(self, result: Any) -> None:
         """Feature importance and the booster ``train`` returned (whatever callbacks did)."""
-        log_outputs(self, self.plan(), result, result)
+        plan = self.plan()
+        log_outputs(self, plan, result, result)
+        if self.config.log_input_examples:
+            self.log_input_example(dmatrix_example(self.dtrain), plan.model_name)
 
 
 class CvRun(XGBoostRun):
@@ -175,12 +182,14 @@ class FitRun(XGBoostRun):
     """A scikit-learn wrapper's ``fit``: ``get_params()``, metrics, and the fitted wrapper."""
 
     estimator: Any = None
+    features: Any = None
 
     @override
     def on_start(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         self.estimator = args[0]
+        self.features = args[1] if len(args) > 1 else kwargs.get("X")
         params = {k: v for k, v in self.estimator.get_params().items() if v is not None}
         logged = safe_params(params)
         self.log_params(logged)
@@ -190,7 +199,10 @@ class FitRun(XGBoostRun):
     @override
     def on_success(self, result: Any) -> None:
         """Feature importance of the fitted booster, and the wrapper as the model."""
-        log_outputs(self, self.plan(), self.estimator, self.estimator.get_booster())
+        plan = self.plan()
+        log_outputs(self, plan, self.estimator, self.estimator.get_booster())
+        if self.config.log_input_examples:
+            self.log_input_example(input_example(self.features), plan.model_name)
 
 
 def _adding_bound_callback(train: Callable[..., Any]) -> Callable[..., Any]:
@@ -256,3 +268,25 @@ def _argument(bound: inspect.BoundArguments, name: str) -> Any:
         return bound.arguments[name]
     parameter = bound.signature.parameters.get(name)
     return None if parameter is None else parameter.default
+
+
+def dmatrix_example(dtrain: Any) -> dict[str, Any] | None:
+    """The first rows of a ``DMatrix``, missing values as NaN, with its feature names.
+
+    Only those rows are sliced out; a matrix that cannot be sliced or read back
+    (``QuantileDMatrix``) gives no example.
+    """
+    import numpy as np
+
+    try:
+        rows = min(INPUT_EXAMPLE_ROWS, int(dtrain.num_row()))
+        head = dtrain.slice(list(range(rows))).get_data().tocoo()
+        names = dtrain.feature_names
+    except Exception:  # noqa: BLE001 - XGBoost's own limits: an example is optional
+        return None
+    dense = np.full(head.shape, np.nan)
+    dense[head.row, head.col] = head.data
+    example: dict[str, Any] = {"data": dense.tolist()}
+    if names:
+        example["columns"] = list(names)
+    return example

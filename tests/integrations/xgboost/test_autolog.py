@@ -378,3 +378,65 @@ def test_train_outside_a_wrapper_is_unaffected_by_an_earlier_fit(
     xgboost.XGBClassifier(n_estimators=2, n_jobs=1).fit(x, y)
     xgboost.train(params, dtrain, 2, evals=[(dvalid, "eval")], verbose_eval=False)
     assert len(runs()) == 2
+
+
+def read_example(path: str) -> Any:
+    import json
+
+    run = only_run()
+    with trialbook.TrackingClient().artifact_repository(run.info.run_id).open(path) as handle:
+        return json.loads(handle.read())
+
+
+def test_train_input_example_is_the_first_rows_with_missing_values_and_names(
+    params: dict[str, Any],
+) -> None:
+    x = np.arange(24, dtype=float).reshape(8, 3)
+    x[1, 2] = np.nan
+    dtrain = xgboost.DMatrix(x, np.arange(8.0), feature_names=["a", "b", "c"])
+    trialbook.autolog(log_input_examples=True)
+
+    xgboost.train(params, dtrain, num_boost_round=2)
+
+    example = read_example("model/input_example.json")
+    assert example["columns"] == ["a", "b", "c"]
+    expected = x[:5].tolist()
+    assert np.array_equal(np.array(example["data"]), np.array(expected), equal_nan=True)
+
+
+def test_a_quantile_dmatrix_trains_without_an_example(
+    params: dict[str, Any], regression: tuple[Any, Any]
+) -> None:
+    x, y = regression
+    trialbook.autolog(log_input_examples=True)
+
+    xgboost.train(params, xgboost.QuantileDMatrix(x, y), num_boost_round=2)
+
+    files = {
+        f.path for f in trialbook.TrackingClient().list_artifacts(only_run().info.run_id, "model")
+    }
+    assert "model/input_example.json" not in files
+
+
+def test_a_wrapper_fit_saves_the_first_rows_of_its_dataframe(
+    classification: tuple[Any, Any],
+) -> None:
+    x, y = classification
+    frame = pd.DataFrame(x, columns=["w", "x", "y", "z"])
+    trialbook.autolog(log_input_examples=True)
+
+    xgboost.XGBClassifier(n_estimators=2).fit(frame, y)
+
+    example = read_example("model/input_example.json")
+    assert example == {"columns": ["w", "x", "y", "z"], "data": x[:5].tolist()}
+
+
+def test_no_input_example_unless_asked(classification: tuple[Any, Any]) -> None:
+    trialbook.autolog()
+
+    xgboost.XGBClassifier(n_estimators=2).fit(*classification)
+
+    files = {
+        f.path for f in trialbook.TrackingClient().list_artifacts(only_run().info.run_id, "model")
+    }
+    assert "model/input_example.json" not in files
