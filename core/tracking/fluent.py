@@ -224,7 +224,7 @@ def _capture_in_background(client: Any, run_id: str) -> None:
         for path, text in captured.artifacts.items():
             repo.write_bytes(path, text.encode("utf-8"))
 
-    background.submit(run_id, capture, "trialbook-context")
+    background.submit(run_id, capture)
 
 
 def active_run() -> ActiveRun | None:

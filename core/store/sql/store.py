@@ -9,6 +9,7 @@ import os
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -323,7 +324,8 @@ class SqlStore:
                 )
 
         self._write(create)
-        return self.get_run(run_id)
+        # The new run is exactly what was written: no need to read it back.
+        return rows.run(SimpleNamespace(**values, end_time=None), {}, tags or {}, [])
 
     def get_run(self, run_id: str) -> Run:
         """The run with this id."""

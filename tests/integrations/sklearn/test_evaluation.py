@@ -129,11 +129,8 @@ def test_the_model_registry_does_not_keep_models_alive() -> None:
     import gc
     import weakref
 
-    from trialbook.tracking import background
-
     trialbook.autolog(log_models=False)
     model = LogisticRegression().fit(X, Y)
-    background.wait()  # the estimator's HTML is rendered in the background, holding it till then
     ref = weakref.ref(model)
     size = len(evaluation.models)
     del model
