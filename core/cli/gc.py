@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -22,6 +23,7 @@ from trialbook.artifacts import ArtifactRepository
 from trialbook.cli import render
 from trialbook.cli.common import State, pass_state
 from trialbook.entities import Run, ViewType
+from trialbook.registry.entities import ModelVersion, every_page, quoted
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", re.IGNORECASE)
@@ -95,16 +97,14 @@ def registered_models_of(store: Any, run_ids: list[str]) -> dict[str, list[str]]
     """
     found: dict[str, list[str]] = {}
     for start in range(0, len(run_ids), _PURGE_CHUNK):
-        chunk = ", ".join(f"'{run_id}'" for run_id in run_ids[start : start + _PURGE_CHUNK])
-        token: str | None = None
-        while True:
-            page = store.registry.search_model_versions(f"run_id IN ({chunk})", page_token=token)
-            for version in page:
-                found.setdefault(version.run_id, []).append(f"{version.name} v{version.version}")
-            token = page.next_page_token
-            if token is None:
-                break
+        chunk = ", ".join(quoted(run_id) for run_id in run_ids[start : start + _PURGE_CHUNK])
+        for version in _versions(store, f"run_id IN ({chunk})"):
+            found.setdefault(version.run_id, []).append(f"{version.name} v{version.version}")
     return found
+
+
+def _versions(store: Any, where: str) -> Iterator[ModelVersion]:
+    return every_page(lambda token: store.registry.search_model_versions(where, page_token=token))
 
 
 def _reap(client: Any) -> int:

@@ -21,7 +21,7 @@ import click
 from trialbook.cli import render
 from trialbook.cli.common import State, pass_state
 from trialbook.errors import TrialbookError
-from trialbook.registry.entities import ModelVersion, RegisteredModel
+from trialbook.registry.entities import ModelVersion, RegisteredModel, every_page, quoted
 
 if TYPE_CHECKING:
     from trialbook.tracking.client import TrackingClient
@@ -122,15 +122,8 @@ def show(state: State, name: str, full_ids: bool) -> None:
 
 
 def _all_versions(client: TrackingClient, name: str) -> list[ModelVersion]:
-    quoted = name.replace("'", "''")
-    found: list[ModelVersion] = []
-    token: str | None = None
-    while True:
-        page = client.search_model_versions(f"name = '{quoted}'", _PAGE, None, token)
-        found.extend(page)
-        token = page.next_page_token
-        if token is None:
-            return found
+    where = f"name = {quoted(name)}"
+    return list(every_page(lambda token: client.search_model_versions(where, _PAGE, None, token)))
 
 
 def _tags(pairs: Sequence[str]) -> dict[str, str]:

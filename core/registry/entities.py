@@ -12,7 +12,7 @@ model from 1 and never reused, even after a version is deleted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -72,3 +72,26 @@ class PagedList(list[T], Generic[T]):
     def token(self) -> str | None:
         """MLflow's name for :attr:`next_page_token`."""
         return self.next_page_token
+
+
+def every_page(search: Callable[[str | None], PagedList[T]]) -> Iterator[T]:
+    """Every item of a paged search, following its tokens: ``search(token)`` gets one page.
+
+    ::
+
+        for version in every_page(lambda token: client.search_model_versions(
+                "name = 'fraud'", page_token=token)):
+            ...
+    """
+    token: str | None = None
+    while True:
+        page = search(token)
+        yield from page
+        token = page.next_page_token
+        if token is None:
+            return
+
+
+def quoted(text: str) -> str:
+    """``text`` as a string literal of the search language (quotes doubled)."""
+    return "'" + text.replace("'", "''") + "'"

@@ -11,13 +11,14 @@ server's API), so they work wherever the runs pages do.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from trialbook.entities import Run
+from trialbook.registry.entities import every_page, quoted
 from trialbook.ui.app import page
 from trialbook.ui.state import UIState, ui_state
 
@@ -31,17 +32,6 @@ MAX_LISTED = 5_000
 T = TypeVar("T")
 
 
-def _pages(search: Callable[[str | None], Any]) -> Iterator[Any]:
-    """Every item of a paged registry search, following its page tokens."""
-    token: str | None = None
-    while True:
-        found = search(token)
-        yield from found
-        token = found.next_page_token
-        if token is None:
-            return
-
-
 def _first(items: Iterator[T], limit: int) -> tuple[list[T], bool]:
     """Up to ``limit`` items, and whether there were more."""
     taken: list[T] = []
@@ -52,17 +42,12 @@ def _first(items: Iterator[T], limit: int) -> tuple[list[T], bool]:
     return taken, False
 
 
-def literal(text: str) -> str:
-    """``text`` as a quoted string of the search language (quotes doubled)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 @router.get("/models", response_class=HTMLResponse)
 def models_page(request: Request, state: State) -> HTMLResponse:
     """The registered models, by name."""
     registry = state.store.registry
     models, more = _first(
-        _pages(lambda token: registry.search_registered_models(page_token=token)), MAX_LISTED
+        every_page(lambda token: registry.search_registered_models(page_token=token)), MAX_LISTED
     )
     return page(request, "models.html", {"models": models, "more": more})
 
@@ -72,9 +57,10 @@ def model_page(request: Request, state: State, name: str) -> HTMLResponse:
     """One registered model: its tags and aliases, and its versions, newest first."""
     registry = state.store.registry
     model = registry.get_registered_model(name)
-    where = f"name = {literal(name)}"
+    where = f"name = {quoted(name)}"
     versions, more = _first(
-        _pages(lambda token: registry.search_model_versions(where, page_token=token)), MAX_LISTED
+        every_page(lambda token: registry.search_model_versions(where, page_token=token)),
+        MAX_LISTED,
     )
     runs = _source_runs(state, {v.run_id for v in versions})
     context = {"model": model, "versions": versions, "more": more, "runs": runs}
@@ -95,8 +81,8 @@ def _source_runs(state: UIState, run_ids: set[str]) -> dict[str, Run]:
 def registered_versions(state: UIState, run_id: str) -> list[Any]:
     """The model versions registered from a run's models (by name, newest first)."""
     registry = state.store.registry
-    where = f"run_id = {literal(run_id)}"
+    where = f"run_id = {quoted(run_id)}"
     versions, _ = _first(
-        _pages(lambda token: registry.search_model_versions(where, page_token=token)), 100
+        every_page(lambda token: registry.search_model_versions(where, page_token=token)), 100
     )
     return versions
