@@ -36,6 +36,10 @@ def check_name(name: object, key: str = "name") -> str:
         raise InvalidValueError(key, name, f"names are at most {NAME_LENGTH} characters")
     if name != name.strip():
         raise InvalidValueError(key, name, "names cannot start or end with whitespace")
+    if name in (".", ".."):
+        raise InvalidValueError(
+            key, name, "'.' and '..' cannot be names (URLs would read them as folders)"
+        )
     if _FORBIDDEN_IN_NAME.search(name):
         raise InvalidValueError(
             key,

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from trialbook.errors import InvalidUriError, InvalidValueError
-from trialbook.registry.names import ModelReference, check_alias, check_version, parse_models_uri
+from trialbook.registry.names import (
+    ModelReference,
+    check_alias,
+    check_name,
+    check_version,
+    parse_models_uri,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +62,14 @@ def test_versions_are_positive_integers(given: object, number: int) -> None:
 def test_other_versions_are_refused(given: object) -> None:
     with pytest.raises(InvalidValueError):
         check_version(given)
+
+
+@pytest.mark.parametrize("name", ["fraud", "card fraud", "50% off", "...", "a.b"])
+def test_valid_names_are_accepted(name: str) -> None:
+    assert check_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", " padded", "a/b", "a@b", "tab\there"])
+def test_names_that_break_uris_or_urls_are_refused(name: str) -> None:
+    with pytest.raises(InvalidValueError):
+        check_name(name)
