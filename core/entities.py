@@ -111,6 +111,22 @@ class RunInfo:
         """MLflow's old name for :attr:`run_id`."""
         return self.run_id
 
+    def to_dict(self) -> dict[str, object]:
+        """The fields as JSON-ready values (the status and stage by their names)."""
+        return {
+            "run_id": self.run_id,
+            "run_name": self.run_name,
+            "experiment_id": self.experiment_id,
+            "status": self.status.value,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "lifecycle_stage": self.lifecycle_stage.value,
+            "artifact_uri": self.artifact_uri,
+            "user_id": self.user_id,
+            "parent_run_id": self.parent_run_id,
+            "description": self.description,
+        }
+
 
 @dataclass(frozen=True)
 class RunData:

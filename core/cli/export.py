@@ -88,21 +88,8 @@ def export(
 
 def run_record(run: Run) -> dict[str, Any]:
     """A run as a JSON-ready dict: info, params, latest metrics and tags."""
-    info = run.info
     return {
-        "info": {
-            "run_id": info.run_id,
-            "run_name": info.run_name,
-            "experiment_id": info.experiment_id,
-            "status": info.status.value,
-            "start_time": info.start_time,
-            "end_time": info.end_time,
-            "lifecycle_stage": info.lifecycle_stage.value,
-            "artifact_uri": info.artifact_uri,
-            "user_id": info.user_id,
-            "parent_run_id": info.parent_run_id,
-            "description": info.description,
-        },
+        "info": run.info.to_dict(),
         "params": dict(run.data.params),
         "metrics": dict(run.data.metrics),
         "tags": dict(run.data.tags),

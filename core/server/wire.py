@@ -80,21 +80,11 @@ def experiment_from_json(data: Mapping[str, Any]) -> Experiment:
 
 def run_json(run: Run, artifact_uri: str | None = None) -> dict[str, Any]:
     """A run (``artifact_uri`` replaces its artifact URI when given)."""
-    info = run.info
+    info = run.info.to_dict()
+    if artifact_uri is not None:
+        info["artifact_uri"] = artifact_uri
     return {
-        "info": {
-            "run_id": info.run_id,
-            "experiment_id": info.experiment_id,
-            "run_name": info.run_name,
-            "status": info.status.value,
-            "start_time": info.start_time,
-            "end_time": info.end_time,
-            "lifecycle_stage": info.lifecycle_stage.value,
-            "artifact_uri": info.artifact_uri if artifact_uri is None else artifact_uri,
-            "user_id": info.user_id,
-            "parent_run_id": info.parent_run_id,
-            "description": info.description,
-        },
+        "info": info,
         "data": {
             "params": dict(run.data.params),
             "metrics": {k: number(v) for k, v in run.data.metrics.items()},
