@@ -11,6 +11,27 @@ const DETAIL_POINTS = 2000;
 /** Chart options shared by every chart of a page. */
 export const chartOptions = { xMode: "step", smoothing: 0, log: false };
 
+/**
+ * Wire the page's x-axis, smoothing and log-scale controls to chartOptions; each change
+ * redraws the charts drawn so far. charts: a function returning the page's MetricCharts.
+ */
+export function bindChartControls(charts) {
+  const xAxis = document.getElementById("x-axis");
+  const smoothing = document.getElementById("smoothing");
+  const output = document.getElementById("smoothing-value");
+  const log = document.getElementById("log-scale");
+  const redraw = () => {
+    for (const chart of charts()) if (chart.drawnOnce) chart.draw();
+  };
+  xAxis.addEventListener("change", () => { chartOptions.xMode = xAxis.value; redraw(); });
+  smoothing.addEventListener("input", () => {
+    chartOptions.smoothing = Number(smoothing.value);
+    output.textContent = smoothing.value;
+    redraw();
+  });
+  log.addEventListener("change", () => { chartOptions.log = log.checked; redraw(); });
+}
+
 function prepare(history) {
   return {
     steps: history.steps,

@@ -5,7 +5,7 @@ import {
   api, baseLayout, BASE, el, experimentUrl, fill, fmtNumber, fullNumber, loadPlotly, num,
   pageData, PALETTE, PLOT_CONFIG, plotlyText, runUrl, whenVisible,
 } from "./common.js";
-import { chartOptions, MetricChart } from "./charts.js";
+import { bindChartControls, MetricChart } from "./charts.js";
 import { axis, drawParallel, emptyMessage } from "./parcoords.js";
 
 const { run_ids: runIds } = pageData();
@@ -93,23 +93,6 @@ function metricCharts() {
     charts.push(new MetricChart(plot, key, series, { points: 1000, meta }));
     observer.observe(plot);
   }
-}
-
-function chartControls() {
-  const xAxis = document.getElementById("x-axis");
-  const smoothing = document.getElementById("smoothing");
-  const output = document.getElementById("smoothing-value");
-  const log = document.getElementById("log-scale");
-  const redraw = () => {
-    for (const chart of charts) if (chart.drawnOnce) chart.draw();
-  };
-  xAxis.addEventListener("change", () => { chartOptions.xMode = xAxis.value; redraw(); });
-  smoothing.addEventListener("input", () => {
-    chartOptions.smoothing = Number(smoothing.value);
-    output.textContent = smoothing.value;
-    redraw();
-  });
-  log.addEventListener("change", () => { chartOptions.log = log.checked; redraw(); });
 }
 
 // Params -------------------------------------------------------------------------------
@@ -219,7 +202,7 @@ async function start() {
   }
   chips();
   metricSummary();
-  chartControls();
+  bindChartControls(() => charts);
   metricCharts();
   paramsTable();
   document.getElementById("only-diff").addEventListener("change", paramsTable);

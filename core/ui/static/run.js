@@ -4,7 +4,7 @@ import {
   api, baseLayout, copyButtons, el, fill, fmtDuration, fmtNumber, fullNumber, loadPlotly,
   pageData, PALETTE, PLOT_CONFIG, plotlyText, relativeTimes, rowFilters, sparkline, statusBadge, whenVisible,
 } from "./common.js";
-import { chartOptions, MetricChart } from "./charts.js";
+import { bindChartControls, MetricChart } from "./charts.js";
 import { initArtifacts, loadReproducibility, selectArtifact } from "./artifacts.js";
 
 const data = pageData();
@@ -140,21 +140,8 @@ function focusChart(key) {
 }
 
 function chartControls() {
-  const xAxis = document.getElementById("x-axis");
-  const smoothing = document.getElementById("smoothing");
-  const output = document.getElementById("smoothing-value");
-  const log = document.getElementById("log-scale");
+  bindChartControls(() => charts.values());
   const filter = document.getElementById("chart-filter");
-  const redraw = () => {
-    for (const chart of charts.values()) if (chart.drawnOnce) chart.draw();
-  };
-  xAxis.addEventListener("change", () => { chartOptions.xMode = xAxis.value; redraw(); });
-  smoothing.addEventListener("input", () => {
-    chartOptions.smoothing = Number(smoothing.value);
-    output.textContent = smoothing.value;
-    redraw();
-  });
-  log.addEventListener("change", () => { chartOptions.log = log.checked; redraw(); });
   filter.addEventListener("input", () => {
     const query = filter.value.trim().toLowerCase();
     for (const card of document.querySelectorAll(".chart-card[data-metric]")) {
