@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from trialbook.autolog.config import AutologConfig
 from trialbook.autolog.integration import Integration
-from trialbook.autolog.patching import AutologgingWarning
+from trialbook.autolog.patching import AutologgingWarning, NestedTask, in_session
 from trialbook.autolog.session import AutologRun
 
-__all__ = ["AutologConfig", "AutologRun", "AutologgingWarning", "Integration"]
+__all__ = [
+    "AutologConfig",
+    "AutologRun",
+    "AutologgingWarning",
+    "Integration",
+    "NestedTask",
+    "in_session",
+]
