@@ -14,10 +14,13 @@ The safe-patch contract every integration gets from :func:`safe_patch`:
   thread the user started is independent and logs on its own;
 * a patched attribute looks like the original: same type (function, ``staticmethod``,
   ``classmethod``, ``property``, or the same descriptor class), same ``__name__``,
-  ``__qualname__``, ``__module__`` and signature, the same answer to ``hasattr``, and a
-  patched module function pickles as the original does (it is patched in the module that
-  defines it too, so pickle finds it there by name). A descriptor that cannot be wrapped
-  faithfully is left unpatched.
+  ``__qualname__`` and signature, the same answer to ``hasattr``. A module function that is
+  a decorator's wrapper (``functools.wraps`` style, as scikit-learn's public functions and
+  ``xgboost.train`` are) is patched in place: the function it wraps is swapped inside its
+  closure, so every reference to it, taken before or after ``autolog()``, is the same object
+  and pickles exactly as before. Another module function is replaced in the module it was
+  patched in, under that module's name, so it pickles by that public name. A descriptor that
+  cannot be wrapped faithfully is left unpatched.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ import copy
 import functools
 import inspect
 import logging
-import sys
 import threading
 import types
 import warnings
@@ -42,6 +44,8 @@ _in_session: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 _MISSING = object()
+CLOSURE = "__closure__"
+"""The name under which an in-place patch of a decorated function is recorded."""
 
 
 class AutologgingWarning(UserWarning):
@@ -114,11 +118,27 @@ class Patch:
                 pass
 
 
+@dataclass
+class CellPatch:
+    """A function swapped inside a decorator's closure cell, and how to put it back."""
+
+    owner: Any
+    """The decorator's wrapper function (the object users hold)."""
+    name: str
+    original: Any
+    """The function the cell held."""
+    cell: Any
+
+    def revert(self) -> None:
+        """Put the original function back into the cell."""
+        self.cell.cell_contents = self.original
+
+
 class PatchSet:
     """The patches one integration applied, reverted together."""
 
     def __init__(self) -> None:
-        self.patches: list[Patch] = []
+        self.patches: list[Patch | CellPatch] = []
         self._keys: set[tuple[int, str]] = set()
         self._lock = threading.RLock()
 
@@ -136,6 +156,15 @@ class PatchSet:
             self.patches.append(Patch(owner, name, original, own is not _MISSING))
             self._keys.add((id(owner), name))
             setattr(owner, name, replacement)
+
+    def apply_cell(self, function: Any, cell: Any, replacement: Callable[..., Any]) -> None:
+        """Swap the content of ``cell``, a closure cell of ``function``, for ``replacement``."""
+        with self._lock:
+            if self.is_patched(function, CLOSURE):
+                return
+            self.patches.append(CellPatch(function, CLOSURE, cell.cell_contents, cell))
+            self._keys.add((id(function), CLOSURE))
+            cell.cell_contents = replacement
 
     def revert_all(self) -> None:
         """Undo every patch, newest first."""
@@ -169,14 +198,34 @@ def safe_patch(
     """
     own = vars(owner).get(name, _MISSING)
     original = getattr(owner, name) if own is _MISSING else own
+    if isinstance(owner, types.ModuleType) and inspect.isfunction(original):
+        cell = _wrapped_cell(original)
+        if cell is not None:
+            inner = _session_wrapper(cell.cell_contents, logger_factory, enabled)
+            patches.apply_cell(original, cell, inner)
+            return True
     replacement = _replacement(original, logger_factory, enabled)
     if replacement is None:
         return False
+    if isinstance(owner, types.ModuleType) and getattr(original, "__qualname__", None) == name:
+        replacement.__module__ = owner.__name__  # pickled by the name it was patched under
     patches.apply(owner, name, replacement)
-    home = _defining_module(owner, name, original)
-    if home is not None:
-        patches.apply(home, name, replacement)
     return True
+
+
+def _wrapped_cell(function: Any) -> Any:
+    """The closure cell of a decorator's wrapper that holds ``function.__wrapped__``, or None."""
+    wrapped = getattr(function, "__wrapped__", None)
+    if not inspect.isfunction(wrapped):
+        return None
+    found = []
+    for cell in function.__closure__ or ():
+        try:
+            if cell.cell_contents is wrapped:
+                found.append(cell)
+        except ValueError:  # an empty cell
+            continue
+    return found[0] if len(found) == 1 else None
 
 
 def _replacement(
@@ -295,21 +344,6 @@ def _instance_wrapper(
             return _run_session(call, (instance, *args[preset:]), kwargs, logger_factory)
 
     return wrapper
-
-
-def _defining_module(owner: Any, name: str, original: Any) -> types.ModuleType | None:
-    """The module that defines ``original`` under ``name``, when it is not ``owner`` itself.
-
-    ``sklearn.metrics.accuracy_score`` is defined in ``sklearn.metrics._classification``;
-    pickle looks a function up there by its ``__module__`` and ``__qualname__``, so the
-    wrapper must be found there too.
-    """
-    if not isinstance(owner, types.ModuleType) or not inspect.isfunction(original):
-        return None
-    home = sys.modules.get(getattr(original, "__module__", None) or "")
-    if home is None or home is owner or getattr(original, "__qualname__", None) != name:
-        return None
-    return home if vars(home).get(name) is original else None
 
 
 def _run_session(

@@ -107,7 +107,11 @@ class CrossValidationRun(AutologRun):
             self._log_curve(train, test, list(range(len(train))))
         elif self.function == "permutation_test_score" and isinstance(result, tuple):
             score, permutation_scores, pvalue = result
-            metrics = {"score": score, "pvalue": pvalue, **_summary("permutation_score", permutation_scores)}
+            metrics = {
+                "score": score,
+                "pvalue": pvalue,
+                **_summary("permutation_score", permutation_scores),
+            }
             self.log_metrics({k: v for k, v in metrics.items() if is_number(v)})
 
     def _log_folds(self, folds: dict[str, Any]) -> None:
@@ -150,8 +154,10 @@ class CrossValidationRun(AutologRun):
 
 def _is_scores(value: Any) -> bool:
     """A one-dimensional array of numbers (one per fold)."""
-    return getattr(value, "ndim", None) == 1 and getattr(value, "dtype", None) is not None and (
-        value.dtype.kind in "iuf"
+    return (
+        getattr(value, "ndim", None) == 1
+        and getattr(value, "dtype", None) is not None
+        and (value.dtype.kind in "iuf")
     )
 
 

@@ -9,12 +9,11 @@ an inherited method is patched once, where it is defined. Classes of frameworks 
 own integration (XGBoost, LightGBM) are left to it.
 
 The public metric functions of ``sklearn.metrics`` and the cross-validation helpers of
-``sklearn.model_selection`` are patched as module attributes when their module is imported,
-in the public module and in the private one that defines them
-(``sklearn.metrics._classification.accuracy_score``): pickle finds a function by its defining
-module and name, so ``make_scorer(accuracy_score)`` pickles exactly as without autologging.
-A function imported by name before ``trialbook.autolog()``
-(``from sklearn.metrics import accuracy_score``) keeps the original and is not logged.
+``sklearn.model_selection`` are patched when their module is imported. They are wrappers made
+by scikit-learn's parameter-validation decorator, so they are patched in place (see
+:func:`trialbook.autolog.patching.safe_patch`): ``accuracy_score`` stays the very same object
+everywhere, imported by name before ``trialbook.autolog()`` or after, held by a scorer or
+not, and ``make_scorer(accuracy_score)`` pickles exactly as without autologging.
 ``joblib.Parallel`` carries an outermost call into its workers (:mod:`.parallel`).
 """
 
