@@ -140,7 +140,16 @@ class PatchSet:
     def __init__(self) -> None:
         self.patches: list[Patch | CellPatch] = []
         self._keys: set[tuple[int, str]] = set()
+        self._replacements: dict[int, Any] = {}
         self._lock = threading.RLock()
+
+    def replacement_for(self, original: Any) -> Any:
+        """The replacement already made for ``original`` (patched under another name), or None.
+
+        One function reachable under two names (a class attribute shared by two classes) gets
+        one wrapper, so pickle finds the same object whichever name it looks up.
+        """
+        return self._replacements.get(id(original))
 
     def is_patched(self, owner: Any, name: str) -> bool:
         """Whether ``owner.name`` is one of ours."""
@@ -153,7 +162,9 @@ class PatchSet:
                 return
             own = vars(owner).get(name, _MISSING)
             original = getattr(owner, name) if own is _MISSING else own
-            self.patches.append(Patch(owner, name, original, own is not _MISSING))
+            patch = Patch(owner, name, original, own is not _MISSING)
+            self.patches.append(patch)
+            self._replacements.setdefault(id(original), replacement)
             self._keys.add((id(owner), name))
             setattr(owner, name, replacement)
 
@@ -172,6 +183,7 @@ class PatchSet:
             while self.patches:
                 self.patches.pop().revert()
             self._keys.clear()
+            self._replacements.clear()
 
 
 Hooks = Callable[[Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any]
@@ -204,7 +216,9 @@ def safe_patch(
             inner = _session_wrapper(cell.cell_contents, logger_factory, enabled)
             patches.apply_cell(original, cell, inner)
             return True
-    replacement = _replacement(original, logger_factory, enabled)
+    replacement = patches.replacement_for(original) or _replacement(
+        original, logger_factory, enabled
+    )
     if replacement is None:
         return False
     if isinstance(owner, types.ModuleType) and getattr(original, "__qualname__", None) == name:

@@ -223,6 +223,8 @@ def _adding_bound_callback(train: Callable[..., Any]) -> Callable[..., Any]:
                 binding.session.report(err, "adding the trialbook callback")
         return train(*args, **kwargs)
 
+    # Pickled by the name it replaces (xgboost.sklearn.train): the same function unpickled.
+    train_with_callback.__module__ = "xgboost.sklearn"
     return train_with_callback
 
 

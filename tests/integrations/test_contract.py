@@ -348,3 +348,74 @@ def test_only_the_training_thread_touches_the_warnings_filters(
     background.wait()
     assert len(runs()) == 1
     assert [t.name for t in entered_from if t is not training_thread] == []
+
+
+def _function_of(value: Any) -> Any:
+    """The function behind a patched attribute (a method, static/class method or property)."""
+    if isinstance(value, (staticmethod, classmethod)):
+        return value.__func__
+    if isinstance(value, property):
+        return value.fget
+    return value
+
+
+def _resolve(module: str, qualname: str) -> Any:
+    """What pickle finds at ``module`` + ``qualname``, or None where it cannot look."""
+    import sys
+
+    if "<locals>" in qualname or module not in sys.modules:
+        return None
+    found: Any = sys.modules[module]
+    for part in qualname.split("."):
+        found = vars(found).get(part) if hasattr(found, "__dict__") else None
+        if found is None:
+            return None
+    return found
+
+
+def _patches(case: Case) -> list[Any]:
+    from trialbook.autolog.patching import Patch
+    from trialbook.plugins.manager import integrations
+
+    only_autolog(case, log_models=False)
+    case.train()
+    return [
+        patch
+        for patch in integrations()[case.name].patches.patches
+        if not (isinstance(patch, Patch) and patch.name.startswith("__"))
+    ]
+
+
+def test_patched_attributes_keep_their_type_name_and_qualname(case: Case) -> None:
+    from trialbook.autolog.patching import Patch
+
+    patches = [p for p in _patches(case) if isinstance(p, Patch) and p.had_own]
+    assert patches
+    for patch in patches:
+        current = vars(patch.owner)[patch.name]
+        assert type(current) is type(patch.original), patch.name
+        before, after = _function_of(patch.original), _function_of(current)
+        assert after.__name__ == before.__name__
+        assert after.__qualname__ == before.__qualname__
+
+
+def test_patched_functions_pickle_by_reference_as_the_originals(case: Case) -> None:
+    import pickle
+
+    from trialbook.autolog.patching import CellPatch
+
+    for patch in _patches(case):
+        if isinstance(patch, CellPatch):
+            assert pickle.loads(pickle.dumps(patch.owner)) is patch.owner
+            continue
+        if not patch.had_own:
+            continue  # placed on a subclass: pickled under the defining class's name
+        current = _function_of(vars(patch.owner)[patch.name])
+        before = _function_of(patch.original)
+        if not callable(current):
+            continue
+        found = _function_of(_resolve(current.__module__, current.__qualname__))
+        if found is not current and found is not before:
+            continue  # the original is not picklable by reference either
+        assert found is current, f"{current.__module__}.{current.__qualname__}"
+        assert pickle.loads(pickle.dumps(current)) is current
