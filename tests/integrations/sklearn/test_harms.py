@@ -300,7 +300,15 @@ def test_a_known_pure_estimator_still_gets_training_metrics(
 
 
 def scorers() -> list[Any]:
-    return [make_scorer(accuracy_score), make_scorer(fbeta_score, beta=2)]
+    """Scorers on the metric functions as found now, and as imported before autologging."""
+    import sklearn.metrics
+
+    return [
+        make_scorer(sklearn.metrics.accuracy_score),
+        make_scorer(sklearn.metrics.fbeta_score, beta=2),
+        make_scorer(accuracy_score),
+        make_scorer(fbeta_score, beta=2),
+    ]
 
 
 def test_scorers_pickle_exactly_as_without_autolog() -> None:
@@ -309,12 +317,14 @@ def test_scorers_pickle_exactly_as_without_autolog() -> None:
 
 
 def test_a_fitted_search_with_a_scorer_unpickles_without_trialbook(tmp_path: Any) -> None:
+    import sklearn.metrics
+
     trialbook.autolog(log_models=False)
-    search = GridSearchCV(
-        LogisticRegression(), {"C": [0.1, 1.0]}, cv=2, scoring=make_scorer(accuracy_score)
-    ).fit(X, Y)
+    scorer = make_scorer(sklearn.metrics.accuracy_score)
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2, scoring=scorer)
+    search.fit(X, Y)
     path = tmp_path / "search.pkl"
-    path.write_bytes(pickle.dumps((search, make_scorer(fbeta_score, beta=2))))
+    path.write_bytes(pickle.dumps((search, make_scorer(sklearn.metrics.fbeta_score, beta=2))))
     code = (
         "import pickle, sys\n"
         f"search, scorer = pickle.loads(open({str(path)!r}, 'rb').read())\n"
