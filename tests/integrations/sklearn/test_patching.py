@@ -76,14 +76,20 @@ def test_disable_restores_every_class_dict_exactly() -> None:
     assert class_dicts([*classes, BaseEstimator]) == before
 
 
-def test_disable_restores_the_metric_functions() -> None:
+def test_metric_functions_are_patched_in_place_and_restored() -> None:
     import sklearn.metrics
 
+    function = sklearn.metrics.accuracy_score
     before = dict(vars(sklearn.metrics))
+    inner = function.__wrapped__
     trialbook.autolog()
-    assert is_patched(sklearn.metrics.accuracy_score)
+    assert sklearn.metrics.accuracy_score is function
+    cells = [cell.cell_contents for cell in function.__closure__]
+    assert inner not in cells
+    assert any(is_patched(content) for content in cells if callable(content))
     trialbook.autolog(disable=True)
     assert dict(vars(sklearn.metrics)) == before
+    assert inner in [cell.cell_contents for cell in function.__closure__]
 
 
 def test_enabling_twice_changes_nothing() -> None:
