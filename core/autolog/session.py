@@ -123,6 +123,10 @@ class AutologRun:
         self.owns_run = True
         return True
 
+    def source_tags(self) -> dict[str, str]:
+        """The tags marking a run as autologged by this integration (for child runs)."""
+        return {SOURCE_TAG: self.integration.name}
+
     def _start_detached(self, run_name: str | None, tags: Mapping[str, str]) -> Any:
         from trialbook.tracking import context, fluent
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
 
-from trialbook.autolog.session import SOURCE_TAG, AutologRun
+from trialbook.autolog import AutologRun
 from trialbook.entities import RunStatus
 from trialbook.integrations.sklearn.evaluation import is_number
 from trialbook.integrations.sklearn.params import TRUNCATED_TAG, loggable, param_text
@@ -126,7 +126,7 @@ class CrossValidationRun(AutologRun):
         client = self.client
         parent = self.require_run()
         experiment_id = self.experiment_id or client.get_run(parent).info.experiment_id
-        tags = {SOURCE_TAG: self.integration.name, FUNCTION_TAG: self.function}
+        tags = {**self.source_tags(), FUNCTION_TAG: self.function}
         count = min(len(np.asarray(values)) for values in folds.values())
         children = []
         for fold in range(count):
@@ -147,7 +147,7 @@ class CrossValidationRun(AutologRun):
             client.set_terminated(child_id, RunStatus.FINISHED)
 
     def _log_curve(self, train: Any, test: Any, steps: list[int]) -> None:
-        for step, train_row, test_row in zip(steps, train, test):
+        for step, train_row, test_row in zip(steps, train, test, strict=False):
             metrics = {**_summary("train_score", train_row), **_summary("test_score", test_row)}
             self.log_metrics({k: v for k, v in metrics.items() if is_number(v)}, step=step)
 

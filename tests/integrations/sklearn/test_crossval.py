@@ -11,8 +11,8 @@ import trialbook
 
 pytest.importorskip("sklearn")
 
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.model_selection import (  # noqa: E402
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import (
     cross_val_predict,
     cross_val_score,
     cross_validate,
@@ -88,7 +88,7 @@ def test_cross_val_predict_logs_one_run() -> None:
 
 def test_learning_curve_logs_scores_by_training_size() -> None:
     trialbook.autolog(log_models=False)
-    sizes, train, test = learning_curve(LogisticRegression(), X, Y, cv=3, train_sizes=[0.5, 1.0])
+    sizes, _, test = learning_curve(LogisticRegression(), X, Y, cv=3, train_sizes=[0.5, 1.0])
     (run,) = runs()
     history = trialbook.TrackingClient().get_metric_history(run.info.run_id, "mean_test_score")
     assert [point.step for point in history] == [int(size) for size in sizes]

@@ -23,20 +23,20 @@ from trialbook.integrations.sklearn.policy import SKIPPED_TAG
 
 pytest.importorskip("sklearn")
 
-import sklearn  # noqa: E402
-from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
-from sklearn.dummy import DummyClassifier  # noqa: E402
-from sklearn.ensemble import (  # noqa: E402
+import sklearn
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import (
     HistGradientBoostingRegressor,
     RandomForestClassifier,
     StackingClassifier,
 )
-from sklearn.feature_selection import RFECV  # noqa: E402
-from sklearn.linear_model import LogisticRegression, LogisticRegressionCV  # noqa: E402
-from sklearn.metrics import accuracy_score, fbeta_score, make_scorer  # noqa: E402
-from sklearn.model_selection import GridSearchCV  # noqa: E402
-from sklearn.neighbors import KernelDensity, KNeighborsClassifier  # noqa: E402
-from sklearn.utils.validation import check_is_fitted  # noqa: E402
+from sklearn.feature_selection import RFECV
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.metrics import accuracy_score, fbeta_score, make_scorer
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KernelDensity, KNeighborsClassifier
+from sklearn.utils.validation import check_is_fitted
 
 pytestmark = pytest.mark.sklearn
 
