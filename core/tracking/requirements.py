@@ -33,6 +33,7 @@ __all__ = [
     "Origin",
     "installed_packages",
     "left_out",
+    "local_path",
     "origin_of",
     "requirements_text",
 ]
@@ -153,7 +154,7 @@ def _requirement(package: InstalledPackage, folder_source: FolderSource) -> tupl
         commit = f"@{origin.commit}" if origin.commit else ""
         return f"{name} @ {origin.vcs}+{origin.url}{commit}", None
     if origin.kind in ("editable", "directory") and origin.url is not None:
-        folder = _local_path(origin.url)
+        folder = local_path(origin.url)
         clone = folder_source(folder) if folder is not None else None
         if clone is not None:
             remote, commit, subdirectory = clone
@@ -166,7 +167,7 @@ def _requirement(package: InstalledPackage, folder_source: FolderSource) -> tupl
             None,
         )
     if origin.kind == "archive" and origin.url is not None:
-        path = _local_path(origin.url)
+        path = local_path(origin.url)
         if path is None:
             return f"{name} @ {origin.url}", None
         if "+" not in version:
@@ -184,7 +185,7 @@ def _requirement(package: InstalledPackage, folder_source: FolderSource) -> tupl
     )
 
 
-def _local_path(url: str) -> Path | None:
+def local_path(url: str) -> Path | None:
     """The path of a ``file:`` URL, None for other schemes."""
     parts = urlsplit(url)
     if parts.scheme != "file":
