@@ -154,9 +154,6 @@ def main() -> None:
             "list",
             "--experiment",
             "demo",
-            "--columns",
-            "tags.trialbook.autolog,tags.estimator_name,metrics.training_accuracy_score,"
-            "metrics.best_score,metrics.validation_0-logloss,metrics.val_loss",
         ],
         check=False,
     )

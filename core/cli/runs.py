@@ -210,12 +210,22 @@ def _natural_width(out: Console, table: Table) -> int:
 
 
 def _metric_columns(found: Sequence[Run]) -> list[str]:
-    """Metric columns, those most runs have first; the machine's (``system/``) last."""
-    counts: dict[str, int] = {}
+    """Metric columns, those most top-level runs have first; the machine's (``system/``) last.
+
+    Top-level runs count first so that a search's many child runs (one per candidate) do not
+    push the metrics of the training runs themselves out of the table.
+    """
+    top: dict[str, int] = {}
+    every: dict[str, int] = {}
     for run in found:
         for key in run.data.metrics:
-            counts[key] = counts.get(key, 0) + 1
-    ranked = sorted(counts, key=lambda k: (k.startswith(SYSTEM_METRIC_PREFIX), -counts[k], k))
+            every[key] = every.get(key, 0) + 1
+            if run.info.parent_run_id is None:
+                top[key] = top.get(key, 0) + 1
+    ranked = sorted(
+        every,
+        key=lambda k: (k.startswith(SYSTEM_METRIC_PREFIX), -top.get(k, 0), -every[k], k),
+    )
     return [METRICS_PREFIX + key for key in ranked[:MAX_AUTO_METRICS]]
 
 

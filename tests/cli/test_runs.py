@@ -345,3 +345,21 @@ def test_runs_list_json_has_every_param_and_metric(runner: CliRunner) -> None:
             assert record[f"metrics.{key}"] == value
         for key, text in run.data.params.items():
             assert record[f"params.{key}"] == text
+
+
+def test_runs_list_ranks_metrics_of_top_level_runs_before_a_searchs_children(
+    runner: CliRunner,
+) -> None:
+    trialbook.set_experiment("search")
+    with trialbook.start_run(run_name="search"):
+        trialbook.log_metric("best_accuracy", 0.9)
+        for index in range(5):
+            with trialbook.start_run(run_name=f"candidate-{index}", nested=True):
+                trialbook.log_metric("candidate_fit_time", 0.1 * index)
+
+    result = runner.invoke(cli, ["runs", "list", "--output", "wide"])
+    ranked = runner.invoke(cli, ["runs", "list"], env={"COLUMNS": "200"})
+
+    assert "candidate_fit_time" in headers_of(result.output)
+    shown = [h for h in headers_of(ranked.output) if h in ("best_accuracy", "candidate_fit_time")]
+    assert shown[0] == "best_accuracy"
