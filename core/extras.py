@@ -14,7 +14,7 @@ import shlex
 import sys
 from importlib import metadata
 
-from trialbook.tracking.requirements import local_path, origin_of
+from trialbook.origins import local_path, origin_of
 
 __all__ = ["install_command"]
 

@@ -16,25 +16,20 @@ install keeps its URL and commit; a remote archive keeps its URL. Standard libra
 
 from __future__ import annotations
 
-import json
 import re
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
+
+from trialbook.origins import Origin, local_path, origin_of
 
 __all__ = [
     "NOT_INSTALLED",
     "PYTORCH_INDEX",
     "FolderSource",
     "InstalledPackage",
-    "Origin",
     "installed_packages",
     "left_out",
-    "local_path",
-    "origin_of",
     "requirements_text",
 ]
 
@@ -61,50 +56,12 @@ FolderSource = Callable[[Path], "tuple[str, str, str] | None"]
 
 
 @dataclass(frozen=True)
-class Origin:
-    """Where a distribution was installed from (PEP 610).
-
-    Attributes:
-        kind: ``index`` (no direct URL), ``editable`` or ``directory`` (a local folder),
-            ``vcs`` or ``archive`` (a wheel or sdist file or URL).
-        url: The direct URL, None for an index install.
-        vcs: ``git``, ``hg``, ... for a VCS install.
-        commit: The installed commit of a VCS install.
-    """
-
-    kind: str
-    url: str | None = None
-    vcs: str | None = None
-    commit: str | None = None
-
-
-@dataclass(frozen=True)
 class InstalledPackage:
     """One installed distribution: its declared name, version and origin."""
 
     name: str
     version: str
     origin: Origin
-
-
-def origin_of(direct_url: str | None) -> Origin:
-    """Parse the text of a ``direct_url.json`` (None: installed from an index)."""
-    if direct_url is None:
-        return Origin("index")
-    try:
-        data = json.loads(direct_url)
-    except ValueError:
-        return Origin("index")
-    url = data.get("url") if isinstance(data, dict) else None
-    if not isinstance(url, str):
-        return Origin("index")
-    if isinstance(data.get("vcs_info"), dict):
-        vcs_info = data["vcs_info"]
-        return Origin("vcs", url, str(vcs_info.get("vcs", "git")), vcs_info.get("commit_id"))
-    if isinstance(data.get("dir_info"), dict):
-        editable = data["dir_info"].get("editable") is True
-        return Origin("editable" if editable else "directory", url)
-    return Origin("archive", url)
 
 
 def installed_packages() -> list[InstalledPackage]:
@@ -183,16 +140,6 @@ def _requirement(package: InstalledPackage, folder_source: FolderSource) -> tupl
         "index or file it came from",
         None,
     )
-
-
-def local_path(url: str) -> Path | None:
-    """The path of a ``file:`` URL, None for other schemes."""
-    parts = urlsplit(url)
-    if parts.scheme != "file":
-        return None
-    if sys.platform == "win32":
-        return Path(url2pathname(parts.path))
-    return Path(unquote(parts.path))
 
 
 def _pip_git_url(remote: str) -> str:

@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from trialbook.origins import Origin, origin_of
 from trialbook.tracking.requirements import (
     NOT_INSTALLED,
     InstalledPackage,
-    Origin,
     installed_packages,
     left_out,
-    origin_of,
     requirements_text,
 )
 
