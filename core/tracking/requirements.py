@@ -115,9 +115,16 @@ def _requirement(package: InstalledPackage, folder_source: FolderSource) -> tupl
         clone = folder_source(folder) if folder is not None else None
         if clone is not None:
             remote, commit, subdirectory = clone
+            url = _pip_git_url(remote)
+            if url is None:
+                return (
+                    f"{NOT_INSTALLED}{pin} was installed from {folder}, a clone of the folder "
+                    f"{remote} at commit {commit}: install it from a clone of that commit",
+                    None,
+                )
             where = f"#subdirectory={subdirectory}" if subdirectory else ""
             note = f"  # was installed from the folder {folder}; local changes not included"
-            return f"{name} @ git+{_pip_git_url(remote)}@{commit}{where}{note}", None
+            return f"{name} @ git+{url}@{commit}{where}{note}", None
         return (
             f"{NOT_INSTALLED}{pin} was installed from {origin.url}, which is not a git "
             "clone with a remote: install it from a copy of that folder (pip install <folder>)",
@@ -142,13 +149,16 @@ def _requirement(package: InstalledPackage, folder_source: FolderSource) -> tupl
     )
 
 
-def _pip_git_url(remote: str) -> str:
-    """A git remote as pip takes it: ``git@host:org/repo`` becomes ``ssh://git@host/org/repo``."""
+def _pip_git_url(remote: str) -> str | None:
+    """A git remote as pip takes it (``git@host:org/repo`` as ``ssh://git@host/org/repo``).
+
+    None for a remote that is a folder: it exists on this machine only.
+    """
     scp = _SCP_LIKE.match(remote)
     if scp and "://" not in remote:
         return f"ssh://{scp['user']}@{scp['host']}/{scp['path']}"
-    if "://" not in remote:  # a path on this machine
-        return f"file://{remote}"
+    if "://" not in remote or remote.startswith("file:"):
+        return None
     return remote
 
 

@@ -166,3 +166,13 @@ def test_every_line_is_one_pip_reads(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["pytest", "pluggy"])
 def test_the_installed_list_has_the_test_tools(name: str) -> None:
     assert name in {package.name.lower() for package in installed_packages()}
+
+
+def test_a_clone_of_a_folder_is_left_out_naming_the_folder_and_commit() -> None:
+    packages = [InstalledPackage("tools", "0.1.0", Origin("editable", "file:///src/tools"))]
+
+    text = requirements_text(packages, lambda _f: ("/srv/git/tools", "abc123", ""))
+
+    assert package_lines(text) == []
+    (note,) = left_out(text)
+    assert "a clone of the folder /srv/git/tools at commit abc123" in note
