@@ -57,7 +57,7 @@ PASSTHROUGH_ENV = ("TRIALBOOK_TEST_POSTGRES_URI", "TRIALBOOK_TEST_CHROMIUM", "CI
 def torch_source(find_links: str | None = None) -> tuple[str, ...]:
     """pip options under which the pinned torch resolves to its CPU build.
 
-    None when a folder of `find_links` (default: $PIP_FIND_LINKS, as on this project's CI
+    No options when a folder of `find_links` (default: $PIP_FIND_LINKS, as on this project's CI
     machines, which reach PyPI only) holds a CPU torch wheel; else PyTorch's CPU index.
     """
     folders = (os.environ.get("PIP_FIND_LINKS", "") if find_links is None else find_links).split()
