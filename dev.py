@@ -14,6 +14,7 @@ own interpreter that refuses `pip install` outside a virtual environment (PEP 66
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,8 +44,11 @@ def ensure_nox(venv: Path) -> Path:
     python = venv_script(venv, "python")
     if not python.exists():
         print(f"dev.py: creating {venv}", flush=True)
+        existed = venv.exists()
         made = subprocess.run([sys.executable, "-m", "venv", str(venv)], check=False)
         if made.returncode != 0:
+            if not existed:  # a venv without pip (Debian's python3 without python3-venv)
+                shutil.rmtree(venv, ignore_errors=True)
             sys.exit(
                 "dev.py: could not create a virtual environment. On Debian or Ubuntu install "
                 "the venv module first: sudo apt install python3-venv"
