@@ -92,3 +92,17 @@ def test_other_install_arguments_reinstall(project: Path) -> None:
     stamp(project / ".venv", noxfile.install_digest(project, ".[sklearn]"))
 
     assert noxfile.needs_install(project / ".venv", noxfile.install_digest(project, ".[xgboost]"))
+
+
+def test_dev_without_a_working_venv_module_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing = tmp_path / "python3"
+    failing.write_text('#!/bin/sh\nmkdir -p "$3/bin" && touch "$3/bin/python"\nexit 1\n')
+    failing.chmod(0o755)
+    monkeypatch.setattr(dev.sys, "executable", str(failing))
+
+    with pytest.raises(SystemExit, match="apt install python3-venv"):
+        dev.ensure_nox(tmp_path / ".venv")
+
+    assert not (tmp_path / ".venv").exists()
