@@ -131,5 +131,5 @@ def _instance_methods(estimator: Any) -> list[str]:
     return sorted(
         name
         for name, value in state.items()
-        if callable(value) and callable(getattr(cls, name, None)) and not _is_estimator(value)
+        if callable(value) and callable(getattr(cls, name, None))
     )

@@ -268,18 +268,14 @@ def test_kernel_density_fit_scores_nothing(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_a_method_replaced_on_the_instance_is_not_called() -> None:
+    from unittest.mock import Mock
+
     def scenario() -> int:
-        calls = []
         model = HistGradientBoostingRegressor(max_iter=2, random_state=0)
-        original = model._raw_predict
-
-        def counting(*args: Any, **kwargs: Any) -> Any:
-            calls.append(1)
-            return original(*args, **kwargs)
-
-        model._raw_predict = counting  # type: ignore[method-assign]
+        spy = Mock(side_effect=model._raw_predict)
+        model._raw_predict = spy  # type: ignore[method-assign]
         model.fit(X, X[:, 0])
-        return len(calls)
+        return int(spy.call_count)
 
     off, on = off_and_on(scenario)
     assert on == off == 0
