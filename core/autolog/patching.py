@@ -227,6 +227,19 @@ def safe_patch(
     return True
 
 
+def is_patched(function: Any) -> bool:
+    """Whether ``function`` is one of our wrappers, or a decorated function patched in place."""
+    if getattr(function, "__trialbook_patched__", False):
+        return True
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            if getattr(cell.cell_contents, "__trialbook_patched__", False):
+                return True
+        except ValueError:  # an empty cell
+            continue
+    return False
+
+
 def _wrapped_cell(function: Any) -> Any:
     """The closure cell of a decorator's wrapper that holds ``function.__wrapped__``, or None."""
     wrapped = getattr(function, "__wrapped__", None)
