@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 import trialbook
 from trialbook.tracking import background
 from trialbook.tracking.tracker import get_tracker
@@ -150,3 +152,19 @@ def test_exit_right_after_logging_without_a_run_loses_nothing(isolated_store: Pa
     run = client.get_run(run_id)
     assert run.data.tags["late"] == "yes"
     assert "trialbook.platform" in run.data.tags  # the capture finished before exit
+
+
+@pytest.mark.sklearn
+def test_no_trialbook_thread_remains_after_an_autologged_fit() -> None:
+    datasets = pytest.importorskip("sklearn.datasets")
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    x, y = datasets.make_classification(n_samples=60, n_features=4, random_state=0)
+    trialbook.autolog(strict=True)
+    try:
+        linear_model.LogisticRegression().fit(x, y)
+    finally:
+        trialbook.autolog(disable=True)
+    eventually(no_trialbook_thread, f"threads ended, left: {trialbook_threads()}")
+    run = trialbook.last_active_run()
+    assert run is not None
+    assert "trialbook.platform" in run.data.tags
