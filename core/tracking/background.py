@@ -51,11 +51,12 @@ def submit(run_id: str, work: Callable[[], object]) -> None:
         _stopping = False
         try:
             worker.start()  # Under the lock: stop() never sees it unstarted.
-        except RuntimeError:  # the interpreter is shutting down: no new threads
-            worker = None
-        _worker = worker
-    if worker is None:
-        _drain_here()
+        except RuntimeError:  # the interpreter is shutting down: no new threads, work here
+            pass
+        else:
+            _worker = worker
+            return
+    _drain_here()
 
 
 def _serve() -> None:
