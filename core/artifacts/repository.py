@@ -152,6 +152,16 @@ class ArtifactRepository:
             self.fs.rm(self.root, recursive=True)
 
 
+def delete_unused_blobs(experiment_location: str) -> int:
+    """Delete the shared blobs of an experiment's folder that no run uses; return how many."""
+    import fsspec.core
+
+    fs, folder = fsspec.core.url_to_fs(experiment_location)
+    if "file" not in _protocols(fs):
+        return 0
+    return shared.sweep(folder)
+
+
 def _protocols(fs: Any) -> tuple[str, ...]:
     protocol = fs.protocol
     return (protocol,) if isinstance(protocol, str) else tuple(protocol)

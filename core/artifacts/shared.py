@@ -108,6 +108,30 @@ def delete_unused(blobs: list[str]) -> None:
             pass
 
 
+def sweep(location: str) -> int:
+    """Delete the blobs of an experiment folder that no run links to; return how many.
+
+    :func:`delete_unused` does this as runs are deleted; a sweep also catches blobs left by a
+    process that died between deleting a run's files and its blobs, or by hand deletions.
+    """
+    blobs = os.path.join(location, BLOB_FOLDER)
+    try:
+        names = os.listdir(blobs)
+    except OSError:
+        return 0
+    paths = [os.path.join(blobs, name) for name in names if not name.startswith(".")]
+    unused = [path for path in paths if _links(path) == 1]
+    delete_unused(unused)
+    return len(unused)
+
+
+def _links(path: str) -> int:
+    try:
+        return os.stat(path).st_nlink
+    except OSError:
+        return 0
+
+
 def _link_blob(blobs: str, data: bytes, temporary: str) -> bool:
     """Make ``temporary`` a link to the blob of ``data`` (creating the blob); False if unshareable."""
     blob = os.path.join(blobs, _digest(data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,13 @@ def test_sync_copies_shared_files_byte_for_byte_and_shares_them_again(
     copies = [local_file(r, "env/requirements.txt") for r in (first, second)]
     assert [c.read_text() for c in copies] == [TEXT, TEXT]
     assert os.path.samefile(*copies)
+
+
+def test_gc_deletes_blobs_left_behind_by_an_interrupted_purge() -> None:
+    gone, kept = run_with_text("left behind"), run_with_text()
+    orphan = next(b for b in blobs_of_experiment(gone) if b.read_text() == "left behind")
+    shutil.rmtree(local_file(gone, "").parent)  # the files went, the blob stayed
+    gc()
+    assert not orphan.exists()
+    assert local_file(kept, "env/requirements.txt").read_text() == TEXT
+    assert len(blobs_of_experiment(kept)) == 1
