@@ -168,3 +168,23 @@ def test_no_trialbook_thread_remains_after_an_autologged_fit() -> None:
     run = trialbook.last_active_run()
     assert run is not None
     assert "trialbook.platform" in run.data.tags
+
+
+def test_an_idle_active_run_keeps_its_heartbeat_going(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trialbook.tracking import writer as writer_module
+
+    monkeypatch.setattr(writer_module, "IDLE_EXIT_S", 0.0)
+    monkeypatch.setenv("TRIALBOOK_HEARTBEAT_INTERVAL", "0.05")
+    store = get_tracker(trialbook.get_tracking_uri()).store
+    beats: list[list[str]] = []
+    original = store.heartbeat
+
+    def counting(run_ids: list[str], now: int) -> None:
+        beats.append(list(run_ids))
+        original(run_ids, now)
+
+    monkeypatch.setattr(store, "heartbeat", counting)
+    with trialbook.start_run() as run:
+        eventually(lambda: len(beats) >= 3, "three heartbeats of a run that logs nothing")
+    assert all(ids == [run.info.run_id] for ids in beats)
+    eventually(no_trialbook_thread, "threads ended after the run")
