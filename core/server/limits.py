@@ -28,8 +28,13 @@ class Limits:
 
     max_body_bytes: int = 64 * MIB
     """Request body as sent (compressed or not), artifact uploads excepted."""
-    max_decoded_bytes: int = 256 * MIB
+    max_decoded_bytes: int = 64 * MIB
     """Request body after gzip decoding (a gzip bomb stops here)."""
+    max_json_depth: int = 64
+    """Nesting of arrays and objects in a JSON body (checked before parsing)."""
+    max_json_values: int = 1_000_000
+    """Arrays, objects and comma-separated elements in a JSON body (checked before parsing):
+    with the body limits, this bounds the memory parsing one request takes."""
     max_artifact_bytes: int = 4096 * MIB
     """One artifact file upload."""
     max_batch_points: int = 1_000_000

@@ -16,7 +16,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from trialbook.server.security import LOCAL_HOSTS
+from trialbook.ui.security import hosts_to_answer
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -40,11 +40,7 @@ class ServerConfig:
 
     def hosts(self) -> list[str] | None:
         """The Host headers to answer (None: any)."""
-        if self.allowed_hosts:
-            return list(self.allowed_hosts)
-        if self.host in LOCAL_HOSTS:
-            return list(LOCAL_HOSTS)
-        return None
+        return hosts_to_answer(self.host, self.allowed_hosts)
 
 
 def build_app(config: ServerConfig) -> FastAPI:
