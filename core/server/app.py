@@ -35,6 +35,7 @@ from trialbook.server.security import (
     Scope,
     Send,
     StateChangeCheck,
+    WriteRoutes,
 )
 from trialbook.server.state import ServerState, normalise_destination
 
@@ -98,8 +99,18 @@ def create_server_app(
         """Liveness: answers without a token and without touching the database."""
         return {"status": "ok"}
 
-    for module in (routes_experiments, routes_runs, routes_data, routes_artifacts, routes_registry):
-        app.include_router(module.router)
+    routers = [
+        module.router
+        for module in (
+            routes_experiments,
+            routes_runs,
+            routes_data,
+            routes_artifacts,
+            routes_registry,
+        )
+    ]
+    for router in routers:
+        app.include_router(router)
     add_error_handlers(app)
     if ui:
         _mount_ui(app, backend_store_uri)
@@ -108,7 +119,8 @@ def create_server_app(
     app.add_middleware(BodyLimit, limits=state.limits)
     app.add_middleware(StateChangeCheck, origins=cors_origins)
     if state.tokens is not None:
-        app.add_middleware(Authenticate, tokens=state.tokens)
+        writes = WriteRoutes(route for router in routers for route in router.routes)
+        app.add_middleware(Authenticate, tokens=state.tokens, writes=writes)
     if cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 

@@ -110,9 +110,7 @@ class BodyLimit:
         if body is None:
             return  # The client went away.
         if body:
-            problem = json_shape_error(
-                body, self.limits.max_json_depth, self.limits.max_json_values
-            )
+            problem = json_shape_error(body, self.limits.max_json_depth, self.limits.json_values)
             if problem is not None:
                 await _too_large(send, problem)
                 return

@@ -16,11 +16,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from urllib.parse import urlparse
 
 from fastapi.routing import APIRoute
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import PERMISSIONS, PUBLIC_PATHS, TokenStore, bearer_token
@@ -67,9 +67,12 @@ async def reply(
 class Authenticate:
     """With auth on, attach the token's principal to the request, or answer 401."""
 
-    def __init__(self, app: ASGIApp, tokens: TokenStore) -> None:
+    def __init__(
+        self, app: ASGIApp, tokens: TokenStore, writes: Callable[[Scope], bool] | None = None
+    ) -> None:
         self.app = app
         self.tokens = tokens
+        self.writes = writes or WriteRoutes(())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the token, then pass the request on."""
@@ -92,7 +95,7 @@ class Authenticate:
                 {"www-authenticate": challenge},
             )
             return
-        if principal.read_only and _writes(scope):
+        if principal.read_only and self.writes(scope):
             await reply(
                 send,
                 403,
@@ -105,19 +108,27 @@ class Authenticate:
         await self.app(scope, receive, send)
 
 
-def _writes(scope: Scope) -> bool:
-    """Whether the API route the request goes to needs a read-write token.
+class WriteRoutes:
+    """Which requests go to an API route that needs a read-write token.
 
-    Decided from the route's declared permission (``dependencies=[WRITE]``), before the
-    body is read, so a read-only token cannot make the server parse what it may not send.
+    Read from the routes' declared permissions (``dependencies=[WRITE]``), so the token's
+    permission is checked before the body is read: a read-only token cannot make the
+    server parse what it may not send.
     """
-    app = scope.get("app")
-    if app is None or not scope.get("path", "").startswith(API_PREFIX + "/"):
+
+    def __init__(self, routes: Iterable[BaseRoute]) -> None:
+        self.routes = [
+            (route, any(PERMISSIONS.get(d.call) == "write" for d in route.dependant.dependencies))
+            for route in routes
+            if isinstance(route, APIRoute)
+        ]
+
+    def __call__(self, scope: Scope) -> bool:
+        """Whether the route ``scope`` goes to writes (the first full match decides)."""
+        for route, writes in self.routes:
+            if route.matches(scope)[0] is Match.FULL:
+                return writes
         return False
-    for route in app.router.routes:
-        if isinstance(route, APIRoute) and route.matches(scope)[0] is Match.FULL:
-            return any(PERMISSIONS.get(d.call) == "write" for d in route.dependant.dependencies)
-    return False
 
 
 class StateChangeCheck:
