@@ -62,8 +62,17 @@ def app_from_environment() -> FastAPI:
 
 
 def serve(config: ServerConfig) -> None:
-    """Serve until interrupted (SIGINT or SIGTERM stop it gracefully)."""
+    """Serve until interrupted (SIGINT or SIGTERM stop it gracefully).
+
+    First, the parts of uploads a previous run of the server left (killed mid-upload) are
+    removed: they were never visible as artifacts.
+    """
     import uvicorn
+
+    from trialbook.server.state import normalise_destination
+    from trialbook.server.uploads import clean_staging
+
+    clean_staging(normalise_destination(config.artifacts_destination))
 
     options: dict[str, object] = {
         "host": config.host,

@@ -8,11 +8,14 @@ measured exactly by ``benchmarks/server_bench.py``.
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import json
 import logging
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -230,3 +233,118 @@ def test_thousands_of_nested_nots_are_a_syntax_error(api: Any) -> None:
     answer = search(api, experiment_id, "not " * 5000 + "run_name = 'r'")
     assert_permanent(answer)
     assert answer.json()["error"]["code"] == "SearchSyntaxError"
+
+
+# 6. An upload is visible whole, or not at all. ----------------------------------------------
+
+OCTETS = {"content-type": "application/octet-stream"}
+
+
+@pytest.mark.parametrize("lie", ["digest", "size"])
+def test_an_upload_that_is_not_what_was_announced_is_refused_and_not_kept(
+    api: Any, tmp_path: Path, lie: str
+) -> None:
+    from trialbook.server.uploads import STAGING_FOLDER
+
+    _, run_id = new_run(api)
+    body = b"the real content"
+    other = base64.b64encode(hashlib.sha256(b"something else").digest()).decode()
+    headers = {**OCTETS, "content-digest": f"sha-256=:{other}:"} if lie == "digest" else OCTETS
+    url = f"/api/v1/runs/{run_id}/artifacts/content"
+    params = {"path": "model.pkl"}
+    if lie == "size":  # A body that ends early: fewer bytes than its Content-Length.
+        request = api.build_request("PUT", url, params=params, content=body, headers=headers)
+        request.headers["content-length"] = str(len(body) + 10)
+        answer = api.send(request)
+    else:
+        answer = api.put(url, params=params, content=body, headers=headers)
+    assert answer.status_code == 400, answer.text
+    assert api.get(f"/api/v1/runs/{run_id}/artifacts").json()["files"] == []
+    assert list((tmp_path / "artifacts" / STAGING_FOLDER).iterdir()) == []
+
+
+def test_the_rest_client_announces_size_and_digest() -> None:
+    from trialbook.server.artifacts import HttpArtifactRepository
+    from trialbook.server.transport import Transport
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        request.read()
+        seen.append(request)
+        return httpx.Response(200, json={"path": "a.bin"})
+
+    http = Transport("http://server", http_transport=httpx.MockTransport(handler))
+    HttpArtifactRepository(http, "run").write_bytes("a.bin", b"payload")
+    digest = base64.b64encode(hashlib.sha256(b"payload").digest()).decode()
+    assert seen[0].headers["content-digest"] == f"sha-256=:{digest}:"
+    assert seen[0].headers["content-length"] == "7"
+
+
+def wait_for(condition: Any, what: str, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.02)
+
+
+def test_a_server_killed_mid_upload_leaves_no_torn_artifact(tmp_path: Path) -> None:
+    from trialbook.server.testing import ServerProcess
+    from trialbook.server.uploads import STAGING_FOLDER
+
+    destination = tmp_path / "artifacts"
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    server = ServerProcess(
+        f"sqlite:///{tmp_path / 'server.db'}", destination, env={"TMPDIR": str(system_temp)}
+    )
+    server.start()
+    api = httpx.Client(base_url=server.url, timeout=30)
+    try:
+        experiment_id, run_id = new_run(api)
+        run_folder = destination / experiment_id / run_id / "artifacts"
+        staging = destination / STAGING_FOLDER
+        release = threading.Event()
+        failures: list[BaseException] = []
+
+        def body() -> Iterator[bytes]:
+            for _ in range(4):
+                yield b"x" * MIB
+            release.wait(timeout=60)
+            yield b"x" * MIB
+
+        def upload() -> None:
+            try:
+                httpx.put(
+                    f"{server.url}/api/v1/runs/{run_id}/artifacts/content",
+                    params={"path": "big.bin"},
+                    content=body(),
+                    headers=OCTETS,
+                    timeout=60,
+                )
+            except httpx.HTTPError as err:
+                failures.append(err)
+
+        sender = threading.Thread(target=upload)
+        sender.start()
+
+        def part_is_growing() -> bool:
+            parts = list(staging.glob("*.part")) if staging.exists() else []
+            return any(p.stat().st_size >= MIB for p in parts)
+
+        try:
+            wait_for(part_is_growing, "the upload to reach the staging folder")
+            server.kill()
+        finally:
+            release.set()
+            sender.join(timeout=60)
+        assert failures, "the upload cannot have succeeded: the server was killed"
+        assert not (run_folder / "big.bin").exists()
+        assert list(system_temp.iterdir()) == []
+        server.start()
+        assert list(staging.glob("*.part")) == []
+        listed = api.get(f"/api/v1/runs/{run_id}/artifacts").json()["files"]
+        assert [f["path"] for f in listed] == []
+    finally:
+        api.close()
+        server.stop()
