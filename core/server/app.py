@@ -95,8 +95,11 @@ def create_server_app(
     app.state.trialbook_server = state
 
     @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
-        """Liveness: answers without a token and without touching the database."""
+    async def health() -> dict[str, str]:
+        """Liveness: answers without a token, the database or a worker thread.
+
+        On the event loop itself, so it answers while every worker thread is busy.
+        """
         return {"status": "ok"}
 
     routers = [

@@ -43,6 +43,13 @@ class LimitExceededError(ServerError):
         super().__init__(message, 413)
 
 
+class ServerBusyError(ServerError):
+    """The server runs as many searches as it may at once; try again shortly (503)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 503)
+
+
 class RunExistsError(ServerError):
     """A run with the requested id exists already (409)."""
 

@@ -104,7 +104,9 @@ def add_error_handlers(app: FastAPI) -> None:
     async def on_trialbook_error(_request: Request, error: Exception) -> Response:
         if not isinstance(error, TrialbookError):  # pragma: no cover - registered for it only
             raise error
-        return JSONResponse(error_body(error), status_code=status_of(error))
+        status = status_of(error)
+        headers = {"Retry-After": "1"} if status == 503 else None
+        return JSONResponse(error_body(error), status_code=status, headers=headers)
 
     async def on_validation_error(_request: Request, error: Exception) -> Response:
         errors = error.errors() if isinstance(error, RequestValidationError) else []

@@ -54,6 +54,9 @@ class Limits:
     """Run or experiment ids in one request (summaries, search, purge)."""
     max_array_points: int = 20_000_000
     """Points in one metric-arrays response."""
+    max_concurrent_searches: int = 8
+    """Searches (runs, experiments, models) running at once in one server process; more get
+    503 and the client retries. Worker threads stay free for logging and ``/health``."""
 
     @property
     def json_values(self) -> int:

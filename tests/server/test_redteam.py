@@ -19,6 +19,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -348,3 +349,40 @@ def test_a_server_killed_mid_upload_leaves_no_torn_artifact(tmp_path: Path) -> N
     finally:
         api.close()
         server.stop()
+
+
+# 2. Slow searches are bounded and never starve /health. ------------------------------------
+
+
+def test_health_answers_while_slow_searches_hold_every_worker(
+    make_app: Any, api_of: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    api = api_of(app)
+    experiment_id, _ = new_run(api)
+    store = app.state.trialbook_server.store
+    release = threading.Event()
+    entered: list[int] = []
+    real = store.search_runs
+
+    def slow_search(*args: Any, **kwargs: Any) -> Any:
+        entered.append(1)
+        release.wait(timeout=120)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "search_runs", slow_search)
+    body = {"experiment_ids": [experiment_id]}
+    limit = Limits().max_concurrent_searches
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        searches = [pool.submit(api.post, "/api/v1/runs/search", json=body) for _ in range(45)]
+        try:
+            wait_for(
+                lambda: len(entered) == limit and sum(s.done() for s in searches) == 45 - limit,
+                f"{limit} searches running and the others refused",
+            )
+            health = pool.submit(api.get, "/health").result(timeout=60)
+            assert health.status_code == 200
+        finally:
+            release.set()
+        statuses = sorted(s.result(timeout=120).status_code for s in searches)
+    assert statuses == [200] * limit + [503] * (45 - limit)
