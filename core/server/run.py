@@ -16,6 +16,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+from trialbook.server.limits import Limits
 from trialbook.ui.security import hosts_to_answer
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class ServerConfig:
     allowed_hosts: list[str] | None = None
     """None: the local names when bound to localhost, else any Host."""
     cors_origins: list[str] = field(default_factory=list)
+    limits: dict[str, int] = field(default_factory=dict)
+    """Overrides of :class:`~trialbook.server.limits.Limits` fields, by name."""
 
     def hosts(self) -> list[str] | None:
         """The Host headers to answer (None: any)."""
@@ -53,6 +56,7 @@ def build_app(config: ServerConfig) -> FastAPI:
         auth=config.auth,
         allowed_hosts=config.hosts(),
         cors_origins=config.cors_origins,
+        limits=Limits(**config.limits),
     )
 
 

@@ -475,3 +475,29 @@ def test_fuzzed_filters_answer_200_or_4xx_within_a_budget(make_app: Any, api_of:
         check()
     finally:
         pool.shutdown(wait=True)
+
+
+# The limits are settings of `trialbook server`. --------------------------------------------
+
+
+def test_server_limits_are_set_by_name(tmp_path: Path) -> None:
+    from trialbook.server.run import ServerConfig, build_app
+
+    config = ServerConfig(
+        f"sqlite:///{tmp_path / 's.db'}", str(tmp_path / "a"), limits={"max_json_depth": 5}
+    )
+    app = build_app(config)
+    try:
+        assert app.state.trialbook_server.limits.max_json_depth == 5
+    finally:
+        app.state.trialbook_server.store.close()
+
+
+def test_an_unknown_limit_is_refused_with_the_known_names() -> None:
+    from click.testing import CliRunner
+
+    from trialbook.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["server", "--limit", "max_bogus=1"])
+    assert result.exit_code == 2
+    assert "max_body_bytes" in result.output
