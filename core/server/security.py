@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match
 
 from trialbook.server import API_PREFIX
-from trialbook.server.auth import PERMISSIONS, PUBLIC_PATHS, TokenStore, bearer_token
+from trialbook.server.auth import PUBLIC_PATHS, TokenStore, bearer_token, require_write
 from trialbook.server.errors import message_body
 from trialbook.ui.security import LOCAL_HOSTS as LOCAL_HOSTS
 from trialbook.ui.security import ASGIApp as ASGIApp
@@ -118,7 +118,7 @@ class WriteRoutes:
 
     def __init__(self, routes: Iterable[BaseRoute]) -> None:
         self.routes = [
-            (route, any(PERMISSIONS.get(d.call) == "write" for d in route.dependant.dependencies))
+            (route, any(d.call is require_write for d in route.dependant.dependencies))
             for route in routes
             if isinstance(route, APIRoute)
         ]
