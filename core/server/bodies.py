@@ -42,7 +42,7 @@ class _TooLarge(Exception):
         self.message = message
 
 
-def json_shape_error(data: bytes, max_depth: int, max_values: int) -> str | None:
+def json_shape_error(data: bytes | bytearray, max_depth: int, max_values: int) -> str | None:
     """Why ``data`` is too deep or has too many elements to parse, or None when it is fine.
 
     Counts containers and separators outside strings (an upper bound of the values JSON
@@ -121,9 +121,9 @@ class BodyLimit:
                 for k, v in scope["headers"]
                 if k.lower() not in (b"content-encoding", b"content-length")
             ] + [(b"content-length", str(len(body)).encode())]
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, _replay(bytes(body), receive), send)
 
-    async def _read(self, receive: Receive, limit: int, gzipped: bool) -> bytes | None:
+    async def _read(self, receive: Receive, limit: int, gzipped: bool) -> bytearray | None:
         """The whole body, decoded; None when the client disconnected first."""
         decoded_limit = self.limits.max_decoded_bytes
         decoder = zlib.decompressobj(wbits=31) if gzipped else None
@@ -157,7 +157,7 @@ class BodyLimit:
                 raise zlib.error("the gzip stream is truncated")
             if decoder.unused_data:
                 raise zlib.error("data follows the end of the gzip stream")
-        return bytes(body)
+        return body
 
     async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         seen = 0
