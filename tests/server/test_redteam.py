@@ -438,6 +438,10 @@ _filters = st.recursive(
         inner.map(lambda f: f"({f})"),
         st.integers(1, 200).map(lambda n: "not " * n + "run_name = 'r'"),
         st.integers(1, 200).map(lambda n: "(" * n + "run_name = 'r'" + ")" * n),
+        st.integers(1, 3000).map(lambda n: " or ".join(["run_name = 'r'"] * n)),
+        st.integers(1, 60).map(
+            lambda n: "(run_name = 'a' and (" * n + "run_name = 'r'" + ") or run_name = 'b')" * n
+        ),
     ),
     max_leaves=12,
 ) | st.text(max_size=40)
