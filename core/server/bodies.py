@@ -17,6 +17,9 @@ from __future__ import annotations
 import re
 import zlib
 
+import anyio
+import anyio.lowlevel
+
 from trialbook.server.limits import Limits
 from trialbook.server.security import (
     ASGIApp,
@@ -34,6 +37,8 @@ from trialbook.server.security import (
 _TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{},]', re.DOTALL)
 _OPENERS = frozenset(b"[{")
 _CLOSERS = frozenset(b"]}")
+_PIECE = 1 << 20
+"""Bytes of decoded output produced at a time."""
 
 
 class _TooLarge(Exception):
@@ -49,9 +54,8 @@ def json_shape_error(data: bytes | bytearray, max_depth: int, max_values: int) -
     would build), stopping at the first limit crossed: the work is bounded by the limits,
     whatever the size of ``data``.
     """
-    openers = data.count(b"[") + data.count(b"{")
-    if openers <= max_depth and openers + data.count(b",") <= max_values:
-        return None  # The counts bound the depth and the values: no need to look closer.
+    if plainly_within(data, max_depth, max_values):
+        return None
     depth = 0
     values = 0
     for match in _TOKENS.finditer(data):
@@ -74,6 +78,12 @@ def json_shape_error(data: bytes | bytearray, max_depth: int, max_values: int) -
                 f"{max_values}; send it in smaller requests."
             )
     return None
+
+
+def plainly_within(data: bytes | bytearray, max_depth: int, max_values: int) -> bool:
+    """True when mere counts of brackets and commas show ``data`` within both limits."""
+    openers = data.count(b"[") + data.count(b"{")
+    return openers <= max_depth and openers + data.count(b",") <= max_values
 
 
 class BodyLimit:
@@ -109,8 +119,10 @@ class BodyLimit:
             return
         if body is None:
             return  # The client went away.
-        if body:
-            problem = json_shape_error(body, self.limits.max_json_depth, self.limits.json_values)
+        depth, values = self.limits.max_json_depth, self.limits.json_values
+        if body and not plainly_within(body, depth, values):
+            # A long scan runs in a worker thread, so other requests go on meanwhile.
+            problem = await anyio.to_thread.run_sync(json_shape_error, body, depth, values)
             if problem is not None:
                 await _too_large(send, problem)
                 return
@@ -146,9 +158,12 @@ class BodyLimit:
                 if chunk:
                     raise zlib.error("data follows the end of the gzip stream")
                 continue
-            body += decoder.decompress(chunk, decoded_limit + 1 - len(body))
-            if len(body) > decoded_limit or decoder.unconsumed_tail:
-                raise _TooLarge(_over(decoded_limit, "decoded "))
+            while chunk:  # In pieces: the output never exists twice in memory.
+                body += decoder.decompress(chunk, _PIECE)
+                if len(body) > decoded_limit:
+                    raise _TooLarge(_over(decoded_limit, "decoded "))
+                chunk = decoder.unconsumed_tail
+                await anyio.lowlevel.checkpoint()  # Let other requests run between pieces.
         if decoder is not None:
             body += decoder.flush()
             if len(body) > decoded_limit:
