@@ -4,7 +4,8 @@ For each bomb a fresh ``trialbook server`` starts (default limits unless ``limit
 given), answers one small request (warm-up), and then gets the bomb on
 ``POST /api/v1/runs/search``. Reported: the growth of the server's peak resident memory
 (``VmHWM`` minus ``VmRSS`` before the bomb, from ``/proc``), as MB and as a multiple of
-``max_decoded_bytes``, and the time until its answer (a 413). Bombs:
+``max_decoded_bytes``, the time until its answer (a 413) and the server's CPU time for it.
+Bombs:
 
 * ``gzip``: a few hundred KiB of gzip decoding to 16 times the decoded limit;
 * ``wide``: just under the decoded limit of ``{},`` (empty objects: past the element limit);
@@ -15,6 +16,7 @@ trialbook only: MLflow's server is not measured here.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 import zlib
@@ -52,6 +54,13 @@ def _memory_kib(pid: int, field: str) -> int:
     raise RuntimeError(f"no {field} in /proc/{pid}/status")
 
 
+def _cpu_ms(pid: int) -> float:
+    """CPU time (user + system) the process used so far, in ms."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def _one(name: str, bomb: bytes, args: list[str], limit: int) -> dict[str, Any]:
     import httpx
 
@@ -66,6 +75,7 @@ def _one(name: str, bomb: bytes, args: list[str], limit: int) -> dict[str, Any]:
             with httpx.Client(base_url=server.url, timeout=600) as http:
                 http.post("/api/v1/runs/search", json={"experiment_ids": ["0"]})
                 before = _memory_kib(pid, "VmRSS")
+                cpu_before = _cpu_ms(pid)
                 start = time.perf_counter()
                 answer = http.post(
                     "/api/v1/runs/search",
@@ -73,6 +83,7 @@ def _one(name: str, bomb: bytes, args: list[str], limit: int) -> dict[str, Any]:
                     headers={"content-type": "application/json", "content-encoding": "gzip"},
                 )
                 seconds = time.perf_counter() - start
+                cpu = _cpu_ms(pid) - cpu_before
             growth = max(0, _memory_kib(pid, "VmHWM") - before) * 1024
     return {
         f"{name}_compressed_kib": len(bomb) / 1024,
@@ -80,6 +91,7 @@ def _one(name: str, bomb: bytes, args: list[str], limit: int) -> dict[str, Any]:
         f"{name}_peak_growth_mb": growth / 1e6,
         f"{name}_growth_x_limit": growth / limit,
         f"{name}_answer_ms": seconds * 1000,
+        f"{name}_server_cpu_ms": cpu,
     }
 
 
@@ -103,7 +115,8 @@ def tb_request_bombs(limit_mib: int | None) -> dict[str, Any]:
         result["notes"][f"{name}_growth_x_limit"] = (
             f"{measured[f'{name}_compressed_kib']:,.0f} KiB sent; "
             f"{measured[f'{name}_growth_x_limit']:.2f}x max_decoded_bytes; "
-            f"413 in {measured[f'{name}_answer_ms']:,.0f} ms"
+            f"413 in {measured[f'{name}_answer_ms']:,.0f} ms "
+            f"({measured[f'{name}_server_cpu_ms']:,.0f} ms of server CPU)"
         )
     return result
 
