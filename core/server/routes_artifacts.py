@@ -120,16 +120,18 @@ async def upload_artifact(
     sha256 = announced_sha256(request.headers.get("content-digest"))
     repo = await anyio.to_thread.run_sync(_writable, state, run_id)
     part = await anyio.to_thread.run_sync(Staging(state.destination).new_part)
+    kept = False
     try:
         async for chunk in request.stream():
             if chunk:
                 await part.write(chunk)
         await part.finish(clean, size, sha256)
         await anyio.to_thread.run_sync(repo.move_in, part.path, clean)
-    except BaseException:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(part.discard)
-        raise
+        kept = True
+    finally:
+        if not kept:  # Refused, failed or cut off: the part goes, nothing appears.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(part.discard)
     return {"path": clean}
 
 
