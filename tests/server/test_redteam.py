@@ -88,7 +88,7 @@ def test_a_bomb_costs_a_few_times_the_body_limit_and_is_a_413(
         lambda: api.post("/api/v1/runs/search", content=BOMBS[bomb], headers=JSON_GZIP)
     )
     assert answer.status_code == 413, answer.text
-    assert peak < 6 * MIB, f"{bomb} bomb took {peak / MIB:.1f} MiB against a 1 MiB limit"
+    assert peak < 8 * MIB, f"{bomb} bomb took {peak / MIB:.1f} MiB against a 1 MiB limit"
 
 
 def receive_spy(body: bytes) -> tuple[Any, list[bytes]]:
