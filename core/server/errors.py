@@ -75,6 +75,7 @@ _FIELDS: dict[type[core.TrialbookError], tuple[str, ...]] = {
     core.InvalidUriError: ("uri", "reason"),
     core.ModelIntegrityError: ("path", "expected", "actual"),
     core.SearchSyntaxError: ("text", "column", "message"),
+    core.QueryTooComplexError: ("reason",),
     core.RegisteredModelNotFoundError: ("name",),
     core.RegisteredModelExistsError: ("name",),
     core.ModelVersionNotFoundError: ("name", "version"),
@@ -106,6 +107,8 @@ def status_of(error: core.TrialbookError) -> int:
         return 404
     if isinstance(error, _CONFLICT):
         return 409
+    if isinstance(error, core.QueryTooComplexError):
+        return 413
     return 400
 
 

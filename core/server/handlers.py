@@ -6,7 +6,9 @@ filesystem can never hold (a name too long, a folder where a file goes) must com
 once as a client error that says what to change. Messages never carry server paths or SQL,
 and the log gets one short line, never the statement.
 
-* Database: :func:`database_failure` reads SQLite's message or PostgreSQL's SQLSTATE.
+* Database: the store raises :class:`~trialbook.errors.QueryTooComplexError` (413) for a
+  statement the database can never run; :func:`database_failure` classifies what reaches
+  the server raw (SQLite's message, PostgreSQL's SQLSTATE).
 * Artifact storage: :func:`storage_failure` reads the ``errno``.
 """
 
@@ -23,23 +25,10 @@ from fastapi.responses import JSONResponse, Response
 
 from trialbook.errors import TrialbookError
 from trialbook.server.errors import error_body, message_body, status_of
+from trialbook.store.sql.engine import too_complex
 
 log = logging.getLogger(__name__)
 
-# SQLite's messages for statements it can never run (sqlite3 has no error codes for them).
-_SQLITE_TOO_COMPLEX = (
-    "expression tree is too large",
-    "too many terms",
-    "too many sql variables",
-    "too many columns",
-    "too many arguments",
-    "parser stack overflow",
-    "string or blob too big",
-    "pattern too complex",
-    "too many levels of trigger recursion",
-)
-_PG_TOO_COMPLEX = "54"
-"""SQLSTATE class 54, program limit exceeded (statement too complex, stack depth)."""
 _PG_BAD_DATA = "22"
 """SQLSTATE class 22, data exception (a value out of range, a bad encoding)."""
 _PG_CANCELED = "57014"
@@ -55,11 +44,10 @@ _DENIED_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 def database_failure(error: sa.exc.DBAPIError) -> tuple[int, str, str]:
     """The status, error code and message a database error answers with."""
     orig = error.orig
-    text = str(orig).lower()
     sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
     if isinstance(error, sa.exc.DataError) or sqlstate.startswith(_PG_BAD_DATA):
         return 400, "InvalidValue", f"The database refused a value: {_first_line(orig)}"
-    if sqlstate.startswith(_PG_TOO_COMPLEX) or any(m in text for m in _SQLITE_TOO_COMPLEX):
+    if too_complex(orig):
         return (
             413,
             "RequestTooComplex",

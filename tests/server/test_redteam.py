@@ -29,6 +29,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trialbook.errors import QueryTooComplexError
+from trialbook.server.errors import from_response
 from trialbook.server.limits import MIB, Limits
 from trialbook.server.testing import free_port
 
@@ -210,7 +212,21 @@ def test_a_filter_too_large_for_sqlite_is_a_client_error(
     with caplog.at_level(logging.WARNING):
         answer = search(api, experiment_id, terms)
     assert_permanent(answer)
+    assert answer.status_code == 413
     assert len(caplog.text) < 5000  # One short line, not the statement.
+    error = from_response(answer.status_code, answer.json())
+    assert isinstance(error, QueryTooComplexError)  # What the client raises: no retry.
+
+
+def test_the_store_says_a_query_is_too_complex_not_unavailable(tmp_path: Path) -> None:
+    from trialbook.store.uri import get_store
+
+    store = get_store(f"sqlite:///{tmp_path / 'local.db'}")
+    experiment_id = str(store.create_experiment("e"))
+    terms = " or ".join(f"run_name = 'r{i}'" for i in range(1500))
+    with pytest.raises(QueryTooComplexError) as caught:
+        store.search_runs([experiment_id], terms)
+    assert "SELECT" not in str(caught.value)
 
 
 def test_too_many_order_by_terms_is_a_client_error(api: Any) -> None:
