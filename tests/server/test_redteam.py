@@ -2,8 +2,9 @@
 
 Each test replays the attack or the fault that worked before the fix: a gzip or nesting
 bomb, a read-only token's body, a foreign Host header, a torn upload, a permanent error
-served as a 503, a hostile filter. Memory is bounded with generous margins here and
-measured exactly by ``benchmarks/server_bench.py``.
+served as a 503, a hostile filter, searches holding every worker. Memory is bounded with
+generous margins here and measured exactly by ``benchmarks/bench_server_limits.py``
+(``nox -s bench``); the search-grammar fuzz is in ``test_redteam_fuzz.py``.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from trialbook.errors import QueryTooComplexError
 from trialbook.server.errors import from_response
@@ -402,99 +401,6 @@ def test_health_answers_while_slow_searches_hold_every_worker(
             release.set()
         statuses = sorted(s.result(timeout=120).status_code for s in searches)
     assert statuses == [200] * limit + [503] * (45 - limit)
-
-
-# A bounded fuzz of the search grammar: every filter is a 200 or a 4xx, within a budget. ----
-
-FUZZ_BUDGET_S = 20.0
-"""Generous: a filter on a handful of runs answers in milliseconds."""
-
-_fields = st.sampled_from(
-    [
-        "metrics.acc",
-        "max(metrics.acc)",
-        "min(metrics.loss)",
-        "params.p",
-        "tags.t",
-        "tags.`a b`",
-        'params."x.y"',
-        "attributes.run_name",
-        "run_name",
-        "status",
-        "start_time",
-        "duration",
-        "experiment_id",
-        "run_id",
-        "attributes.nope",
-        "metrics.",
-        "bogus(metrics.acc)",
-    ]
-)
-_text = st.text(alphabet="ab%_'\"\\`() .,x\u00e9\x00", max_size=12)
-_values = st.one_of(
-    st.integers(-(2**70), 2**70).map(str),
-    st.floats(allow_nan=False).map(repr),
-    _text.map(lambda t: "'" + t.replace("'", "''") + "'"),
-    _text.map(lambda t: "'" + "%" * len(t) + t + "'"),
-    _text,
-)
-_comparisons = st.one_of(
-    st.tuples(_fields, st.sampled_from(["=", "!=", "<>", "<", "<=", ">", ">=", "=="]), _values),
-    st.tuples(_fields, st.sampled_from(["LIKE", "ILIKE", "NOT LIKE", "not ilike"]), _values),
-    st.tuples(_fields, st.sampled_from(["IN", "NOT IN"]), st.lists(_values, max_size=4)).map(
-        lambda c: (c[0], c[1], "(" + ", ".join(c[2]) + ")")
-    ),
-    st.tuples(_fields, st.sampled_from(["IS NULL", "IS NOT NULL", "is null"]), st.just("")),
-).map(" ".join)
-_filters = st.recursive(
-    _comparisons,
-    lambda inner: st.one_of(
-        st.tuples(inner, st.sampled_from([" and ", " or ", " AND ", " Or "]), inner).map("".join),
-        inner.map(lambda f: f"not {f}"),
-        inner.map(lambda f: f"({f})"),
-        st.integers(1, 200).map(lambda n: "not " * n + "run_name = 'r'"),
-        st.integers(1, 200).map(lambda n: "(" * n + "run_name = 'r'" + ")" * n),
-        st.integers(1, 3000).map(lambda n: " or ".join(["run_name = 'r'"] * n)),
-        st.integers(1, 60).map(
-            lambda n: "(run_name = 'a' and (" * n + "run_name = 'r'" + ") or run_name = 'b')" * n
-        ),
-    ),
-    max_leaves=12,
-) | st.text(max_size=40)
-
-
-def test_fuzzed_filters_answer_200_or_4xx_within_a_budget(make_app: Any, api_of: Any) -> None:
-    api = api_of(make_app())
-    experiment_id, run_id = new_run(api)
-    batch = {
-        "params": [[run_id, "p", "1"]],
-        "tags": [[run_id, "t", "x%y"]],
-        "series": [],
-    }
-    assert api.post("/api/v1/batches", json=batch).status_code == 200
-    pool = ThreadPoolExecutor(max_workers=1)
-
-    @settings(
-        max_examples=150,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    )
-    @given(filter_string=_filters, order=st.lists(_fields, max_size=3))
-    def check(filter_string: str, order: list[str]) -> None:
-        answer = pool.submit(search, api, experiment_id, filter_string, order_by=order).result(
-            timeout=FUZZ_BUDGET_S
-        )
-        assert answer.status_code == 200 or 400 <= answer.status_code < 500, (
-            filter_string,
-            answer.status_code,
-            answer.text[:300],
-        )
-
-    try:
-        check()
-    finally:
-        pool.shutdown(wait=True)
 
 
 # The limits are settings of `trialbook server`. --------------------------------------------
