@@ -70,6 +70,36 @@ def write_file(target: str, source: Path, blobs: str | None) -> None:
         _remove(temporary)
 
 
+def adopt(target: str, blobs: str | None) -> None:
+    """Share the file just moved to ``target`` (an upload) with identical files, when small."""
+    if blobs is None:
+        return
+    try:
+        if os.stat(target).st_size > SHARE_MAX_BYTES:
+            return
+        data = Path(target).read_bytes()
+    except OSError:
+        return
+    blob = os.path.join(blobs, _digest(data))
+    temporary = _temporary(target)
+    try:
+        os.link(blob, temporary)
+    except FileNotFoundError:  # The first of its kind: it becomes the blob.
+        try:
+            os.makedirs(blobs, exist_ok=True)
+            os.link(target, blob)
+        except OSError:
+            pass  # Stays a plain file.
+        return
+    except OSError:
+        return  # No hard links here.
+    try:
+        if os.stat(temporary).st_size == len(data):
+            os.replace(temporary, target)
+    finally:
+        _remove(temporary)
+
+
 def blobs_of(root: str, blobs: str | None) -> list[str]:
     """The blobs that the files under ``root`` link to (before deleting those files).
 
