@@ -43,6 +43,30 @@ def _same(sizes: Sizes) -> tuple[Sizes, Sizes]:
 
 WORKLOADS: tuple[Workload, ...] = (
     Workload(
+        "request bombs",
+        12,
+        "bench_server_limits",
+        "request_bombs",
+        *_same(
+            {
+                "full": {"limit_mib": None},
+                "quick": {"limit_mib": None},
+                "smoke": {"limit_mib": 4},
+            }
+        ),
+        rows=tuple(
+            Row(
+                f"server: {bomb} bomb, peak memory growth / max_decoded_bytes",
+                f"{bomb}_growth_x_limit",
+                "x",
+                4,
+                None,
+                "≤ 4x",
+            )
+            for bomb in ("gzip", "wide", "deep")
+        ),
+    ),
+    Workload(
         "import",
         2,
         "bench_core",
@@ -250,6 +274,30 @@ WORKLOADS: tuple[Workload, ...] = (
             Row("  of which import", "first_fit_import_ms", "ms"),
             Row("  of which autolog()", "first_fit_autolog_ms", "ms"),
         ),
+    ),
+    Workload(
+        "store size",
+        11,
+        "bench_store",
+        "store_size",
+        {"full": {"fits": 1000}, "quick": {"fits": 200}, "smoke": {"fits": 3}},
+        # MLflow takes 10-30 s per fit here (a subprocess infers each model's requirements):
+        # fewer fits, scaled to 1,000 (noted in the table).
+        {"full": {"fits": 30}, "quick": {"fits": 20}, "smoke": {"fits": 3}},
+        rows=(
+            Row(
+                "store on disk per 1,000 autologged LogisticRegression fits",
+                "store_mb_per_1000",
+                "MB",
+            ),
+            Row(
+                "files on disk per 1,000 autologged LogisticRegression fits",
+                "store_files_per_1000",
+                "files",
+            ),
+            Row("  time per fit while filling the store", "store_ms_per_fit", "ms"),
+        ),
+        timeout=3600.0,
     ),
     Workload(
         "xgboost autolog",
