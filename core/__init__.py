@@ -50,7 +50,6 @@ from trialbook.errors import (
 from trialbook.models.store import ModelInfo, load_model, log_model
 from trialbook.plugins.hookspecs import hookimpl
 from trialbook.registry.entities import ModelVersion, RegisteredModel
-from trialbook.registry.fluent import register_model
 from trialbook.tracking.client import TrackingClient
 from trialbook.tracking.fluent import (
     ActiveRun,
@@ -78,6 +77,7 @@ from trialbook.tracking.fluent import (
     set_tracking_uri,
     start_run,
 )
+from trialbook.tracking.registry_fluent import register_model
 
 __version__ = "0.1.0"
 

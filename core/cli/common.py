@@ -64,7 +64,7 @@ def absolute_uri(uri: str) -> str:
 
 def check_store_exists(uri: str) -> None:
     """Raise TrialbookError when ``uri`` names a local SQLite store that does not exist."""
-    from trialbook.store.uri import resolve
+    from trialbook.store.factory import resolve
 
     if uri.lower().startswith(("http://", "https://")):
         return  # A tracking server: it answers for its store.

@@ -38,9 +38,9 @@ def upgrade(state: State, tracking_uri: str | None) -> None:
     from alembic.util.exc import CommandError
 
     from trialbook.errors import StoreError
+    from trialbook.store.factory import resolve
     from trialbook.store.sql.engine import HEAD_REVISION, current_revision
     from trialbook.store.sql.engine import upgrade as run_migrations
-    from trialbook.store.uri import resolve
 
     db_url, _ = resolve(tracking_uri or state.tracking_uri)
     url = sa.engine.make_url(db_url)

@@ -45,7 +45,7 @@ from trialbook.server import TOKEN_ENV
 from trialbook.tracking import context
 
 if TYPE_CHECKING:
-    from trialbook.server.artifacts import HttpArtifactRepository
+    from trialbook.store.rest.artifacts import HttpArtifactRepository
     from trialbook.tracking.client import TrackingClient
 
     Artifacts = ArtifactRepository | HttpArtifactRepository

@@ -131,8 +131,8 @@ def tokens() -> None:
 
 def _token_store(state: State, backend_store_uri: str | None) -> TokenStore:
     from trialbook.server.auth import TokenStore
+    from trialbook.store.factory import resolve
     from trialbook.store.sql import SqlStore
-    from trialbook.store.uri import resolve
 
     db_url, artifact_root = resolve(_backend(state, backend_store_uri))
     return TokenStore(SqlStore(db_url, artifact_root).engine)

@@ -26,8 +26,6 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from trialbook.errors import TrialbookError
 from trialbook.server import API_PREFIX
-from trialbook.server.errors import error_body, message_body, status_of
-from trialbook.server.limits import Limits
 from trialbook.server.security import (
     LOCAL_HOSTS,
     ASGIApp,
@@ -40,6 +38,8 @@ from trialbook.server.security import (
     StateChangeCheck,
 )
 from trialbook.server.state import ServerState, normalise_destination
+from trialbook.store.rest.errors import error_body, message_body, status_of
+from trialbook.store.rest.limits import Limits
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def create_server_app(
         auth: Require API tokens (``trialbook server tokens create``).
         allowed_hosts: Host headers answered (None: any, for servers behind a proxy).
         cors_origins: Foreign origins browsers may call the API from (none by default).
-        limits: Request limits (defaults: :class:`~trialbook.server.limits.Limits`).
+        limits: Request limits (defaults: :class:`~trialbook.store.rest.limits.Limits`).
         ui: Mount the web UI at ``/`` when it can be imported.
     """
     from trialbook.server import (
@@ -76,8 +76,8 @@ def create_server_app(
         routes_runs,
     )
     from trialbook.server.auth import TokenStore
+    from trialbook.store.factory import resolve
     from trialbook.store.sql import SqlStore
-    from trialbook.store.uri import resolve
 
     db_url, _ = resolve(backend_store_uri)
     destination = normalise_destination(artifacts_destination)

@@ -30,7 +30,7 @@ from fastapi import Depends, Request
 
 from trialbook.errors import TrialbookError
 from trialbook.server import API_PREFIX
-from trialbook.server.errors import AuthenticationError, PermissionDeniedError
+from trialbook.store.rest.errors import AuthenticationError, PermissionDeniedError
 
 PUBLIC_PATHS = frozenset({"/health", f"{API_PREFIX}/openapi.json"})
 """The only routes that answer without a token."""

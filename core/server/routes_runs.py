@@ -26,10 +26,10 @@ from trialbook.entities import Run
 from trialbook.errors import RunNotFoundError
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
-from trialbook.server.errors import RunExistsError, ServerError
 from trialbook.server.schemas import CountRuns, Reap, RunCreate, RunIds, RunUpdate, SearchRuns
 from trialbook.server.state import ServerState, State
-from trialbook.server.wire import run_json, summary_json
+from trialbook.store.rest.errors import RunExistsError, ServerError
+from trialbook.store.rest.wire import run_json, summary_json
 from trialbook.validation import check_key, tag_value
 
 router = APIRouter(prefix=f"{API_PREFIX}/runs", tags=["runs"])

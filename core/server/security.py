@@ -21,8 +21,8 @@ from urllib.parse import urlparse
 
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import PUBLIC_PATHS, TokenStore, bearer_token
-from trialbook.server.errors import message_body
-from trialbook.server.limits import Limits
+from trialbook.store.rest.errors import message_body
+from trialbook.store.rest.limits import Limits
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -19,8 +19,8 @@ from fastapi import Depends, Request
 from trialbook.artifacts import ArtifactRepository
 from trialbook.errors import ExperimentNotFoundError
 from trialbook.server import ARTIFACTS_SCHEME
-from trialbook.server.errors import PermissionDeniedError
-from trialbook.server.limits import Limits
+from trialbook.store.rest.errors import PermissionDeniedError
+from trialbook.store.rest.limits import Limits
 
 if TYPE_CHECKING:
     from trialbook.server.auth import TokenStore

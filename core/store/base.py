@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from trialbook.entities import Experiment, Metric, MetricSummary, Run, RunStatus, ViewType
 
 if TYPE_CHECKING:
-    from trialbook.registry.base import ModelRegistry
+    from trialbook.store.registry import ModelRegistry
 
 
 class MetricPoint(NamedTuple):

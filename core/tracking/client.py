@@ -31,9 +31,9 @@ from trialbook.entities import (
     ViewType,
 )
 from trialbook.errors import TrialbookError
-from trialbook.registry.client import RegistryClient
 from trialbook.store.base import RunPage
 from trialbook.tracking import background
+from trialbook.tracking.registry_client import RegistryClient
 
 if TYPE_CHECKING:
     from trialbook.tracking.tracker import Tracker

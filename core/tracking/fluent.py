@@ -84,7 +84,7 @@ def get_tracking_uri() -> str:
     """The tracking URI in use (``TRIALBOOK_TRACKING_URI`` or ``./.trialbook`` by default)."""
     if _tracking_uri is not None:
         return _tracking_uri
-    from trialbook.store.uri import default_tracking_uri
+    from trialbook.store.factory import default_tracking_uri
 
     return default_tracking_uri()
 

@@ -39,7 +39,7 @@ def get_tracker(tracking_uri: str) -> Tracker:
         with _lock:
             tracker = _trackers.get(tracking_uri)
             if tracker is None:
-                from trialbook.store.uri import get_store
+                from trialbook.store.factory import get_store
 
                 tracker = Tracker(tracking_uri, get_store(tracking_uri))
                 _trackers[tracking_uri] = tracker

@@ -249,9 +249,9 @@ def flush_all(writers: Iterable[BufferedWriter] | None = None) -> None:
 
 
 def _reset_after_fork() -> None:
-    from trialbook.store import uri
+    from trialbook.store import factory
 
-    for store in list(uri._stores.values()):
+    for store in list(factory._stores.values()):
         engine = getattr(store, "engine", None)
         if engine is not None:
             engine.dispose(close=False)

@@ -70,7 +70,7 @@ def create_app(
         tracking_uri: A folder, ``sqlite:///`` or ``postgresql://`` URI.
         on_startup: Called once the server is ready to answer (``serve`` opens a browser).
     """
-    from trialbook.store.uri import get_store
+    from trialbook.store.factory import get_store
     from trialbook.tracking.fluent import get_tracking_uri
     from trialbook.ui import (
         routes_artifacts,

@@ -33,8 +33,8 @@ def _run_filter(experiment_ids: Sequence[str], view_type: ViewType, filter_strin
     import sqlalchemy as sa
 
     from trialbook.search import parse_filter
-    from trialbook.search.sql import filter_clause
     from trialbook.store.sql import schema
+    from trialbook.store.sql.search import filter_clause
 
     runs = schema.runs
     clauses = [

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 import trialbook
 from trialbook.server import auth
 from trialbook.server.auth import PERMISSIONS, PUBLIC_PATHS, TokenStore, tokens_table
-from trialbook.server.errors import AuthenticationError, PermissionDeniedError
 from trialbook.server.testing import ServerProcess
+from trialbook.store.rest.errors import AuthenticationError, PermissionDeniedError
 
 WRITING = {"POST", "PUT", "PATCH", "DELETE"}
 DOCS = {"/api/v1/docs"}
@@ -191,9 +191,9 @@ def test_token_commands_create_list_and_revoke(tmp_path: Path) -> None:
 def test_client_sends_the_token_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from trialbook.server.rest_store import RestStore
+    from trialbook.store.factory import reset_stores
+    from trialbook.store.rest.store import RestStore
     from trialbook.store.sql import SqlStore
-    from trialbook.store.uri import reset_stores
     from trialbook.tracking import context, fluent
 
     monkeypatch.setenv(context.DISABLE_ENV_VAR, "1")

@@ -81,7 +81,7 @@ def test_syncing_twice_copies_nothing_twice(
 def test_interrupted_sync_resumes_without_duplicates(
     server_uri: str, local_uri: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from trialbook.server.artifacts import HttpArtifactRepository
+    from trialbook.store.rest.artifacts import HttpArtifactRepository
 
     experiment = f"resume-{uuid.uuid4().hex[:8]}"
     run_id = log_local_run(local_uri, experiment, tmp_path)

@@ -36,7 +36,7 @@ from trialbook.store.sql import rows, schema
 from trialbook.store.sql.engine import create_engine, retry_locked, write_connection
 
 if TYPE_CHECKING:
-    from trialbook.registry.sql import SqlRegistry
+    from trialbook.store.sql.registry import SqlRegistry
 
 _REAP_EVERY_S = 10.0
 
@@ -70,7 +70,7 @@ class SqlStore:
     @functools.cached_property
     def registry(self) -> SqlRegistry:
         """The model registry in this store's database."""
-        from trialbook.registry.sql import SqlRegistry
+        from trialbook.store.sql.registry import SqlRegistry
 
         return SqlRegistry(self)
 
@@ -545,7 +545,7 @@ class SqlStore:
     ) -> RunPage:
         """Runs matching a filter, ordered, one page at a time."""
         from trialbook.search import parse_filter, parse_order_by
-        from trialbook.search.sql import filter_clause, order_clauses
+        from trialbook.store.sql.search import filter_clause, order_clauses
 
         if max_results < 1:
             raise TrialbookError(f"max_results must be at least 1, got {max_results}.")
@@ -590,7 +590,7 @@ class SqlStore:
     ) -> int:
         """How many runs match a filter."""
         from trialbook.search import parse_filter
-        from trialbook.search.sql import filter_clause
+        from trialbook.store.sql.search import filter_clause
 
         runs = schema.runs
         where = sa.and_(

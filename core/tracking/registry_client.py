@@ -26,7 +26,7 @@ from trialbook.registry.names import (
 )
 
 if TYPE_CHECKING:
-    from trialbook.registry.base import ModelRegistry
+    from trialbook.store.registry import ModelRegistry
 
 
 def _tags(tags: Mapping[str, Any] | None) -> dict[str, str]:

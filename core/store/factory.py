@@ -71,7 +71,7 @@ def get_store(uri: str) -> TrackingStore:
         with _lock:
             store = _stores.get((uri, ""))
             if store is None:
-                from trialbook.server.rest_store import RestStore
+                from trialbook.store.rest.store import RestStore
 
                 store = _stores[(uri, "")] = RestStore(uri)
             return store

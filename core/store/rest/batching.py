@@ -1,7 +1,7 @@
 """Splitting a batch into requests the server accepts, each with an id stable across retries.
 
-A batch within :data:`~trialbook.server.limits.CLIENT_BATCH_POINTS` points and
-:data:`~trialbook.server.limits.CLIENT_BATCH_ITEMS` params and tags goes whole, under its own
+A batch within :data:`~trialbook.store.rest.limits.CLIENT_BATCH_POINTS` points and
+:data:`~trialbook.store.rest.limits.CLIENT_BATCH_ITEMS` params and tags goes whole, under its own
 id. A bigger one goes run by run, each part under ``part_batch_id(batch_id, run_id)``: the
 id the buffered writer gives a run's part when it retries run by run, so a part the server
 applied already is skipped either way. A run too big for one request goes in chunks of
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from trialbook.server.limits import CLIENT_BATCH_ITEMS, CLIENT_BATCH_POINTS
-from trialbook.server.wire import grouped
 from trialbook.store.base import Batch, MetricSeries
+from trialbook.store.rest.limits import CLIENT_BATCH_ITEMS, CLIENT_BATCH_POINTS
+from trialbook.store.rest.wire import grouped
 from trialbook.tracking.writer import part_batch_id
 
 
