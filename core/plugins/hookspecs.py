@@ -46,8 +46,11 @@ def trialbook_register_model_flavors(register: Callable[[ModelFlavor], None]) ->
 
 
 @hookspec
-def trialbook_run_started(run: Run) -> None:
-    """A run was started or resumed through ``start_run``; ``run`` is its state then."""
+def trialbook_run_started(run: Run, log_system_metrics: bool | None) -> None:
+    """A run was started or resumed through ``start_run``; ``run`` is its state then.
+
+    ``log_system_metrics`` is what ``start_run`` was asked (None: nothing said).
+    """
 
 
 @hookspec

@@ -128,9 +128,9 @@ def model_flavors() -> list[ModelFlavor]:
     return _flavors
 
 
-def call_run_started(run: Run) -> None:
+def call_run_started(run: Run, log_system_metrics: bool | None = None) -> None:
     """Tell plugins a run started; a failing listener is a warning."""
-    _notify("trialbook_run_started", run=run)
+    _notify("trialbook_run_started", run=run, log_system_metrics=log_system_metrics)
 
 
 def call_run_ended(run_id: str, status: RunStatus) -> None:

@@ -7,6 +7,7 @@ PostgreSQL); the contract suite in ``tests/store`` runs against every implementa
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -63,6 +64,46 @@ class Batch:
 
     def __bool__(self) -> bool:
         return bool(self.metrics or self.series or self.params or self.tags)
+
+    def run_ids(self) -> list[str]:
+        """The runs this batch writes to, sorted."""
+        return sorted(
+            {m[0] for m in self.metrics}
+            | {s.run_id for s in self.series}
+            | {p[0] for p in self.params}
+            | {t[0] for t in self.tags}
+        )
+
+    def per_run(self) -> list[tuple[str, Batch]]:
+        """The batch split by run: (run id, that run's part) pairs, in run id order.
+
+        A one-run batch is its own part. Each part of a bigger batch is under
+        ``part_batch_id(batch_id, run_id)``, the same on every retry (no id when the batch has
+        none), so a store that applied a part already skips it.
+        """
+        run_ids = self.run_ids()
+        if len(run_ids) == 1:
+            return [(run_ids[0], self)]
+        return [
+            (
+                run_id,
+                Batch(
+                    metrics=[m for m in self.metrics if m[0] == run_id],
+                    params=[p for p in self.params if p[0] == run_id],
+                    tags=[t for t in self.tags if t[0] == run_id],
+                    batch_id=None
+                    if self.batch_id is None
+                    else part_batch_id(self.batch_id, run_id),
+                    series=[s for s in self.series if s.run_id == run_id],
+                ),
+            )
+            for run_id in run_ids
+        ]
+
+
+def part_batch_id(batch_id: str, part: str) -> str:
+    """The id of one part of a batch (one run's data, one chunk): the same on every retry."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"trialbook-batch:{batch_id}/{part}").hex
 
 
 @dataclass(frozen=True)

@@ -188,11 +188,7 @@ def start_run(
         client.tracker.mark_alive(run.info.run_id, True)
         _set_top()
     lifecycle.install(_end_all)
-    if log_system_metrics is not None:
-        from trialbook.system import settings as system_settings
-
-        system_settings.request(active.info.run_id, log_system_metrics)
-    _notify_started(active)
+    _notify_started(active, log_system_metrics)
     return active
 
 
@@ -293,10 +289,10 @@ def _end_all(status: RunStatus) -> None:
     flush_all()
 
 
-def _notify_started(run: Run) -> None:
+def _notify_started(run: Run, log_system_metrics: bool | None) -> None:
     from trialbook.plugins import manager
 
-    manager.call_run_started(run)
+    manager.call_run_started(run, log_system_metrics)
 
 
 def _notify_ended(run_id: str, status: RunStatus) -> None:

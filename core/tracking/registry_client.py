@@ -23,7 +23,9 @@ from trialbook.registry.names import (
     check_name,
     check_version,
     parse_models_uri,
+    parse_runs_uri,
 )
+from trialbook.tracking import background
 
 if TYPE_CHECKING:
     from trialbook.store.registry import ModelRegistry
@@ -137,8 +139,6 @@ class RegistryClient:
         description: str | None,
         create_model: bool,
     ) -> ModelVersion:
-        from trialbook.tracking import background
-
         check_name(name)
         run_id, path = self._source(source, run_id)
         background.wait(run_id)  # Artifacts the run is still writing in the background.
@@ -147,8 +147,6 @@ class RegistryClient:
         )
 
     def _source(self, source: str, run_id: str | None) -> tuple[str, str]:
-        from trialbook.models.store import parse_runs_uri
-
         if source.startswith("runs:/"):
             source_run, path = parse_runs_uri(source)
             if run_id is not None and run_id != source_run:

@@ -17,8 +17,8 @@ from trialbook.errors import DeletedRunError, ParamConflictError
 from trialbook.store.base import TrackingStore
 from trialbook.tracking.writer import BufferedWriter, SeriesBuffer
 from trialbook.validation import (
-    _known_keys,
     check_key,
+    known_keys,
     metric_value,
     param_value,
     step_value,
@@ -112,7 +112,7 @@ class Tracker:
         timestamp: Any = None,
     ) -> None:
         """Buffer one metric point. ``step=None`` means one past this key's last step."""
-        if key not in _known_keys:
+        if key not in known_keys:
             check_key(key)
         if type(value) is not float:
             value = metric_value(key, value)

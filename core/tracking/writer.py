@@ -173,24 +173,7 @@ class BufferedWriter:
 
     def _write_per_run(self, batch: Batch) -> None:
         """A batch failed for a reason of its own: write run by run, report the failures."""
-        run_ids = sorted(
-            {s.run_id for s in batch.series}
-            | {p[0] for p in batch.params}
-            | {t[0] for t in batch.tags}
-        )
-        for run_id in run_ids:
-            part = (
-                batch
-                if len(run_ids) == 1
-                else Batch(
-                    series=[s for s in batch.series if s.run_id == run_id],
-                    params=[p for p in batch.params if p[0] == run_id],
-                    tags=[t for t in batch.tags if t[0] == run_id],
-                    batch_id=None
-                    if batch.batch_id is None
-                    else part_batch_id(batch.batch_id, run_id),
-                )
-            )
+        for run_id, part in batch.per_run():
             try:
                 self.store.write_batch(part)
             except TrialbookError as err:
@@ -227,11 +210,6 @@ class BufferedWriter:
         self._wake = threading.Event()
         if not self._closed:
             self._start_thread()
-
-
-def part_batch_id(batch_id: str, part: str) -> str:
-    """The id of one part of a batch (one run's data, one chunk): the same on every retry."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"trialbook-batch:{batch_id}/{part}").hex
 
 
 def _drain(queue: deque[tuple[str, str, str]]) -> list[tuple[str, str, str]]:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from trialbook.errors import RunNotFoundError
-from trialbook.store.base import Batch
-from trialbook.tracking.writer import BufferedWriter, SeriesBuffer, part_batch_id
+from trialbook.store.base import Batch, part_batch_id
+from trialbook.tracking.writer import BufferedWriter, SeriesBuffer
 
 RUN_A = "a" * 32
 RUN_B = "b" * 32
