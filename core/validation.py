@@ -13,6 +13,18 @@ from typing import SupportsIndex, cast
 
 from trialbook.errors import InvalidKeyError, InvalidValueError
 
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "MAX_PARAM_VALUE_LENGTH",
+    "MAX_TAG_VALUE_LENGTH",
+    "check_key",
+    "known_keys",
+    "metric_value",
+    "param_value",
+    "step_value",
+    "tag_value",
+]
+
 MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 1_000_000
 MAX_TAG_VALUE_LENGTH = 1_000_000

@@ -130,12 +130,11 @@ def tokens() -> None:
 
 
 def _token_store(state: State, backend_store_uri: str | None) -> TokenStore:
-    from trialbook.server.auth import TokenStore
-    from trialbook.store.factory import resolve
-    from trialbook.store.sql import SqlStore
+    from trialbook.server.auth import TokenStore, token_table
+    from trialbook.store.factory import open_store
 
-    db_url, artifact_root = resolve(_backend(state, backend_store_uri))
-    return TokenStore(SqlStore(db_url, artifact_root).engine)
+    uri = _backend(state, backend_store_uri)
+    return TokenStore(token_table(open_store(uri), uri))
 
 
 @tokens.command("create")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from trialbook.autolog.integration import Integration
     from trialbook.entities import Run, RunStatus
     from trialbook.models.flavor import ModelFlavor
+    from trialbook.store.backend import StoreBackend
 
 hookspec = pluggy.HookspecMarker("trialbook")
 hookimpl = pluggy.HookimplMarker("trialbook")
@@ -42,6 +43,16 @@ def trialbook_register_model_flavors(register: Callable[[ModelFlavor], None]) ->
 
     Called once. ``log_model`` asks the flavors, most recently registered first, whether they
     handle an object; ``load_model`` finds the flavor by the name recorded with the model.
+    """
+
+
+@hookspec
+def trialbook_register_stores(register: Callable[[StoreBackend], None]) -> None:
+    """Register store backends: how to open the stores of some tracking URI schemes.
+
+    Called once, when a store is first opened. Call ``register`` with one
+    :class:`~trialbook.store.backend.StoreBackend` instance per backend; the first registered
+    for a scheme wins (the built-in ones are ``trylast``, so a plugin can replace them).
     """
 
 

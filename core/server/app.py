@@ -18,13 +18,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.middleware.gzip import GZipMiddleware
 
-from trialbook.errors import TrialbookError
+from trialbook.errors import StoreUnavailableError, TrialbookError
 from trialbook.server import API_PREFIX
 from trialbook.server.security import (
     LOCAL_HOSTS,
@@ -75,16 +74,14 @@ def create_server_app(
         routes_registry,
         routes_runs,
     )
-    from trialbook.server.auth import TokenStore
-    from trialbook.store.factory import resolve
-    from trialbook.store.sql import SqlStore
+    from trialbook.server.auth import TokenStore, token_table
+    from trialbook.store.factory import open_store
 
-    db_url, _ = resolve(backend_store_uri)
     destination = normalise_destination(artifacts_destination)
-    store = SqlStore(db_url, destination)
+    store = open_store(backend_store_uri, destination)
     state = ServerState(store, destination, limits or Limits())
     if auth:
-        state.tokens = TokenStore(store.engine)
+        state.tokens = TokenStore(token_table(store, backend_store_uri))
 
     app = FastAPI(
         title="trialbook tracking server",
@@ -139,6 +136,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def on_trialbook_error(_request: Request, error: Exception) -> Response:
         if not isinstance(error, TrialbookError):  # pragma: no cover - registered for it only
             raise error
+        if isinstance(error, StoreUnavailableError):
+            log.warning("trialbook server: store unavailable: %s", error)
+            return JSONResponse(
+                message_body("Unavailable", f"{error}; try again."),
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
         return JSONResponse(error_body(error), status_code=status_of(error))
 
     async def on_validation_error(_request: Request, error: Exception) -> Response:
@@ -152,17 +156,6 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def on_bad_value(_request: Request, error: Exception) -> Response:
         return JSONResponse(message_body("InvalidValue", str(error)), status_code=400)
 
-    async def on_database_error(_request: Request, error: Exception) -> Response:
-        if isinstance(error, sa.exc.DataError):
-            message = f"The database refused a value: {getattr(error, 'orig', error)}"
-            return JSONResponse(message_body("InvalidValue", message), status_code=400)
-        log.warning("trialbook server: database error: %s", error)
-        return JSONResponse(
-            message_body("Unavailable", "The database is unavailable; try again."),
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
-
     async def on_storage_error(_request: Request, error: Exception) -> Response:
         log.warning("trialbook server: artifact storage error: %s", error)
         return JSONResponse(
@@ -174,9 +167,6 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TrialbookError, on_trialbook_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(ValueError, on_bad_value)
-    app.add_exception_handler(sa.exc.DataError, on_database_error)
-    app.add_exception_handler(sa.exc.OperationalError, on_database_error)
-    app.add_exception_handler(sa.exc.TimeoutError, on_database_error)
     app.add_exception_handler(OSError, on_storage_error)
 
 

@@ -1,8 +1,16 @@
-"""The tracking store interface.
+"""The store interface: :class:`TrackingStore` and the optional capabilities.
 
-Everything that persists experiments, runs and their data implements :class:`TrackingStore`.
-trialbook ships one implementation, :class:`trialbook.store.sql.SqlStore` (SQLite and
-PostgreSQL); the contract suite in ``tests/store`` runs against every implementation.
+Everything that persists experiments, runs and their data implements :class:`TrackingStore`
+(its model registry is a :class:`~trialbook.store.registry.ModelRegistry`). A backend that can
+do more implements some of the small capability protocols below; callers check them with
+``isinstance`` and fall back when a store lacks one. trialbook ships two backends,
+:mod:`trialbook.store.sql` (SQLite and PostgreSQL) and :mod:`trialbook.store.rest` (a
+tracking server); the contract suite in :mod:`trialbook.testing.store_contract` runs against
+every backend.
+
+Backends raise :class:`~trialbook.errors.StoreUnavailableError` for failures a retry may
+cure, other :class:`~trialbook.errors.TrialbookError` subclasses for the rest, and never their
+library's own exceptions.
 """
 
 from __future__ import annotations
@@ -10,11 +18,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from trialbook.entities import Experiment, Metric, MetricSummary, Run, RunStatus, ViewType
 
 if TYPE_CHECKING:
+    from trialbook.artifacts import ArtifactRepository
     from trialbook.store.registry import ModelRegistry
 
 
@@ -283,4 +292,105 @@ class TrackingStore(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+# Optional capabilities ---------------------------------------------------------------------
+
+
+@runtime_checkable
+class RunAggregates(Protocol):
+    """Aggregate questions of the runs table, answered by one query each."""
+
+    def run_keys(
+        self, experiment_ids: Sequence[str], view_type: ViewType = ViewType.ACTIVE
+    ) -> dict[str, list[str]]:
+        """The sorted ``params``, ``metrics`` and ``tags`` keys the experiments' runs have."""
+        ...
+
+    def param_value_counts(
+        self,
+        experiment_ids: Sequence[str],
+        param: str,
+        filter_string: str = "",
+        view_type: ViewType = ViewType.ACTIVE,
+        limit: int = 500,
+    ) -> list[tuple[str | None, int]]:
+        """(value, matching runs) per value of a param (None: runs without it), in the order
+        ``params.<param>`` sorts them, at most ``limit`` values."""
+        ...
+
+
+@runtime_checkable
+class ArtifactService(Protocol):
+    """A store that serves runs' artifacts itself (clients hold no storage credentials)."""
+
+    def artifact_repository(self, run_id: str) -> ArtifactRepository:
+        """A run's artifacts, read and written through the store."""
+        ...
+
+
+@runtime_checkable
+class DeadRunReaping(Protocol):
+    """A store that marks RUNNING runs whose owner stopped beating as KILLED."""
+
+    def reap_dead_runs_now(self) -> None:
+        """Run the dead-run check now (``trialbook gc``, tests)."""
+        ...
+
+
+@runtime_checkable
+class BatchLedger(Protocol):
+    """A store that remembers the ids of applied batches, so a resent batch is skipped."""
+
+    def forget_applied_batches(self, applied_before: int) -> None:
+        """Forget batch ids applied before ``applied_before`` (ms since the epoch)."""
+        ...
+
+
+@runtime_checkable
+class WantsBatchIds(Protocol):
+    """A store a write may reach without its answer coming back (over a network).
+
+    The writer gives every batch it sends such a store an id, so a resent batch is skipped.
+    """
+
+    idempotent_batches: bool
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """An API token as stored: its id, name and permission, and the SHA-256 of the token."""
+
+    token_id: str
+    name: str
+    token_hash: str
+    read_only: bool
+    created_time: int
+    revoked_time: int | None = None
+
+
+@runtime_checkable
+class TokenTable(Protocol):
+    """A store that keeps the tracking server's API tokens (hashed)."""
+
+    def add_token(self, record: TokenRecord) -> None:
+        """Store a new token."""
+        ...
+
+    def list_tokens(self, include_revoked: bool = True) -> list[TokenRecord]:
+        """Tokens, oldest first."""
+        ...
+
+    def revoke_tokens(self, token_id_or_name: str, now: int) -> int:
+        """Revoke the token with this id (or every token with this name); return how many."""
+        ...
+
+
+@runtime_checkable
+class ForkAware(Protocol):
+    """A store holding connections a forked child must not share with its parent."""
+
+    def after_fork(self) -> None:
+        """Called in the child after ``os.fork``: drop the parent's connections."""
         ...

@@ -31,7 +31,7 @@ from trialbook.entities import (
     ViewType,
 )
 from trialbook.errors import TrialbookError
-from trialbook.store.base import RunPage
+from trialbook.store.base import ArtifactService, RunPage
 from trialbook.tracking import background
 from trialbook.tracking.registry_client import RegistryClient
 
@@ -250,9 +250,8 @@ class TrackingClient(RegistryClient):
 
     def _repository(self, run_id: str) -> ArtifactRepository:
         """The artifact repository of a run (its URI never changes: looked up once)."""
-        remote = getattr(self.store, "artifact_repository", None)
-        if remote is not None:  # A tracking server: artifacts go through it.
-            return remote(run_id)  # type: ignore[no-any-return]
+        if isinstance(self.store, ArtifactService):  # A tracking server: through it.
+            return self.store.artifact_repository(run_id)
         key = (self.tracking_uri, run_id)
         uri = _artifact_uris.get(key)
         if uri is None:

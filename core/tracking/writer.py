@@ -8,6 +8,11 @@ called by ``end_run``, at interpreter exit, on SIGTERM and before any read throu
 client, so a process always reads its own writes.
 
 Memory stays bounded: past ``max_pending`` buffered items the logging call itself flushes.
+
+A write that fails with :class:`~trialbook.errors.StoreUnavailableError` (the store's "try
+again") keeps its batch, which is resent as is before anything newer; a batch the store refuses
+for a reason of its own is written run by run, each run's failure logged. Nothing is dropped
+without a warning.
 """
 
 from __future__ import annotations
@@ -22,10 +27,8 @@ from array import array
 from collections import deque
 from collections.abc import Iterable
 
-import sqlalchemy as sa
-
-from trialbook.errors import TrialbookError
-from trialbook.store.base import Batch, MetricSeries, TrackingStore
+from trialbook.errors import StoreUnavailableError, TrialbookError
+from trialbook.store.base import Batch, MetricSeries, TrackingStore, WantsBatchIds
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ class BufferedWriter:
         self._warned: set[str] = set()
         self._retry: Batch | None = None
         """A batch whose write failed for a transient reason: resent as is before anything new."""
-        self._idempotent = bool(getattr(store, "idempotent_batches", False))
+        self._idempotent = isinstance(store, WantsBatchIds) and store.idempotent_batches
         self._thread: threading.Thread | None = None
         self._start_thread()
         _writers.add(self)
@@ -99,13 +102,13 @@ class BufferedWriter:
                 self._beat()
                 failures = 0
                 self.store_down = False
-            except (sa.exc.SQLAlchemyError, OSError) as err:
+            except StoreUnavailableError as err:
                 failures += 1
                 self.store_down = True
                 self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
             except Exception:  # this thread is the only writer: it must survive
                 failures += 1
-                log.exception("trialbook's background writer failed; it will retry")
+                log.exception("trialbook's background writer failed")
 
     def _beat(self) -> None:
         if self.alive_runs and time.monotonic() - self._last_heartbeat >= _heartbeat_interval():
@@ -127,7 +130,7 @@ class BufferedWriter:
             try:
                 self.flush()
                 return
-            except (sa.exc.SQLAlchemyError, OSError) as err:
+            except StoreUnavailableError as err:
                 self.store_down = True
                 self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
         if self.points > 10 * self.max_pending:
@@ -161,13 +164,24 @@ class BufferedWriter:
             )
             try:
                 self._write(batch)
-            except (sa.exc.SQLAlchemyError, OSError):
+            except StoreUnavailableError:
                 self._retry = batch  # Kept, in order, for the next attempt.
+                raise
+            except Exception:
+                log.exception(
+                    "trialbook dropped %d metric points, %d params and %d tags: the store failed "
+                    "unexpectedly",
+                    sum(len(s) for s in batch.series),
+                    len(batch.params),
+                    len(batch.tags),
+                )
                 raise
 
     def _write(self, batch: Batch) -> None:
         try:
             self.store.write_batch(batch)
+        except StoreUnavailableError:
+            raise
         except TrialbookError:
             self._write_per_run(batch)
 
@@ -176,6 +190,8 @@ class BufferedWriter:
         for run_id, part in batch.per_run():
             try:
                 self.store.write_batch(part)
+            except StoreUnavailableError:
+                raise
             except TrialbookError as err:
                 # Usually in the background thread, where a warning would reach nobody.
                 log.warning("trialbook could not store data of run %s: %s", run_id, err)
@@ -222,17 +238,11 @@ def flush_all(writers: Iterable[BufferedWriter] | None = None) -> None:
     for writer in list(writers if writers is not None else _writers):
         try:
             writer.flush()
-        except (sa.exc.SQLAlchemyError, OSError) as err:
+        except StoreUnavailableError as err:
             log.warning("trialbook could not write pending data: %s", err)
 
 
 def _reset_after_fork() -> None:
-    from trialbook.store import factory
-
-    for store in list(factory._stores.values()):
-        engine = getattr(store, "engine", None)
-        if engine is not None:
-            engine.dispose(close=False)
     for writer in list(_writers):
         writer._after_fork()
 

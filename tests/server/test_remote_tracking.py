@@ -142,7 +142,7 @@ def test_param_conflict_on_the_server_keeps_its_class(server_uri: str) -> None:
 
 
 def test_creating_a_run_with_a_taken_id_is_refused(server_uri: str) -> None:
-    from trialbook.store.rest.errors import RunExistsError
+    from trialbook.errors import RunExistsError
 
     store = RestStore(server_uri)
     try:

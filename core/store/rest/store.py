@@ -21,11 +21,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from trialbook.entities import Experiment, Metric, MetricSummary, Run, RunStatus, ViewType
+from trialbook.errors import RunExistsError
 from trialbook.store.base import Batch, MetricArrays, RunPage
 from trialbook.store.rest import ARTIFACTS_SCHEME
 from trialbook.store.rest.artifacts import HttpArtifactRepository
 from trialbook.store.rest.batching import request_parts
-from trialbook.store.rest.errors import RunExistsError
 from trialbook.store.rest.limits import CLIENT_HISTORY_PAGE, CLIENT_SEARCH_PAGE
 from trialbook.store.rest.transport import Transport
 from trialbook.store.rest.wire import (
