@@ -104,7 +104,7 @@ class AutologRun:
         if self.owns_run and self.run_id is not None:
             from trialbook.tracking import fluent
 
-            fluent._end_until(self.run_id, status)
+            fluent.end_runs_until(self.run_id, status)
             self.owns_run = False
 
     # Logging helpers -----------------------------------------------------------------------

@@ -108,7 +108,7 @@ def log_model(
     artifact_path = clean_artifact_path(name)
     if not artifact_path:
         raise InvalidUriError(name, "log_model needs a non-empty name")
-    run_id = run_id or fluent._run_id()
+    run_id = run_id or fluent.current_run_id()
     client = TrackingClient()
     with tempfile.TemporaryDirectory(prefix="trialbook-model-") as tmp:
         folder = Path(tmp) / "model"

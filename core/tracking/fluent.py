@@ -21,10 +21,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trialbook.entities import Experiment, LifecycleStage, Run, RunStatus, ViewType
 from trialbook.errors import ActiveRunError, DeletedRunError, ExperimentNotFoundError
+
+if TYPE_CHECKING:
+    from trialbook.tracking.client import TrackingClient
 
 DEFAULT_EXPERIMENT = "Default"
 
@@ -57,7 +60,7 @@ class ActiveRun(Run):
             status = RunStatus.KILLED
         else:
             status = RunStatus.FAILED
-        _end_until(self.info.run_id, status)
+        end_runs_until(self.info.run_id, status)
 
 
 # Tracking URI and experiment -------------------------------------------------------------
@@ -89,7 +92,7 @@ def get_tracking_uri() -> str:
     return default_tracking_uri()
 
 
-def _client() -> Any:
+def _client() -> TrackingClient:
     from trialbook.tracking.client import TrackingClient
 
     return TrackingClient(get_tracking_uri())
@@ -108,7 +111,7 @@ def set_experiment(
     else:
         raise ValueError("set_experiment needs experiment_name or experiment_id.")
     _experiment_name, _experiment_id = experiment.name, experiment.experiment_id
-    return experiment  # type: ignore[no-any-return]
+    return experiment
 
 
 def _current_experiment_id(client: Any) -> str:
@@ -266,7 +269,8 @@ def _end_top(status: RunStatus) -> None:
     _notify_ended(run_id, status)
 
 
-def _end_until(run_id: str, status: RunStatus) -> None:
+def end_runs_until(run_id: str, status: RunStatus) -> None:
+    """End the active runs, innermost first, down to ``run_id`` (nothing if it is not active)."""
     with _stack_lock:
         if not any(r.info.run_id == run_id for r in _run_stack):
             return
@@ -301,7 +305,8 @@ def _notify_ended(run_id: str, status: RunStatus) -> None:
     manager.call_run_ended(run_id, status)
 
 
-def _run_id() -> str:
+def current_run_id() -> str:
+    """The id of the run logging calls log into: the active run, started when there is none."""
     run = _run_stack[-1] if _run_stack else None
     if run is None:
         run = start_run()
@@ -323,7 +328,7 @@ def log_metric(
     if top is not None and run_id is None:
         top[1].log_metric(top[0], key, value, step, timestamp)
         return
-    _client_for_logging().log_metric(run_id or _run_id(), key, value, step, timestamp)
+    _tracker_for_logging().log_metric(run_id or current_run_id(), key, value, step, timestamp)
 
 
 def log_metrics(
@@ -333,34 +338,34 @@ def log_metrics(
     run_id: str | None = None,
 ) -> None:
     """Log several metrics at one step."""
-    _client_for_logging().log_metrics(run_id or _run_id(), metrics, step, timestamp)
+    _tracker_for_logging().log_metrics(run_id or current_run_id(), metrics, step, timestamp)
 
 
 def log_param(key: str, value: Any) -> Any:
     """Log a param; logging the same value again is fine, another value raises."""
-    _client_for_logging().log_params(_run_id(), {key: value})
+    _tracker_for_logging().log_params(current_run_id(), {key: value})
     return value
 
 
 def log_params(params: Mapping[str, Any]) -> None:
     """Log several params; all are checked before any is logged."""
-    _client_for_logging().log_params(_run_id(), params)
+    _tracker_for_logging().log_params(current_run_id(), params)
 
 
 def set_tag(key: str, value: Any) -> None:
     """Set a tag on the active run."""
-    _client_for_logging().set_tags(_run_id(), {key: value})
+    _tracker_for_logging().set_tags(current_run_id(), {key: value})
 
 
 def set_tags(tags: Mapping[str, Any]) -> None:
     """Set several tags on the active run."""
-    _client_for_logging().set_tags(_run_id(), tags)
+    _tracker_for_logging().set_tags(current_run_id(), tags)
 
 
 _tracker_cache: tuple[str, Any] | None = None
 
 
-def _client_for_logging() -> Any:
+def _tracker_for_logging() -> Any:
     """The tracker for the current URI, cached for the hot path."""
     global _tracker_cache
     uri = get_tracking_uri()
@@ -376,36 +381,36 @@ def _client_for_logging() -> Any:
 
 def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
     """Copy a local file into the active run's artifacts."""
-    return _client().log_artifact(_run_id(), local_path, artifact_path)  # type: ignore[no-any-return]
+    return _client().log_artifact(current_run_id(), local_path, artifact_path)
 
 
 def log_artifacts(local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> list[str]:
     """Copy a local folder into the active run's artifacts."""
-    return _client().log_artifacts(_run_id(), local_dir, artifact_path)  # type: ignore[no-any-return]
+    return _client().log_artifacts(current_run_id(), local_dir, artifact_path)
 
 
 def log_text(text: str, artifact_file: str) -> str:
     """Save text as an artifact file."""
-    return _client().log_text(_run_id(), text, artifact_file)  # type: ignore[no-any-return]
+    return _client().log_text(current_run_id(), text, artifact_file)
 
 
 def log_dict(dictionary: Any, artifact_file: str) -> str:
     """Save a dict as a JSON or YAML (by extension) artifact file."""
-    return _client().log_dict(_run_id(), dictionary, artifact_file)  # type: ignore[no-any-return]
+    return _client().log_dict(current_run_id(), dictionary, artifact_file)
 
 
 def log_figure(figure: Any, artifact_file: str) -> str:
     """Save a matplotlib or plotly figure as an artifact file."""
-    return _client().log_figure(_run_id(), figure, artifact_file)  # type: ignore[no-any-return]
+    return _client().log_figure(current_run_id(), figure, artifact_file)
 
 
 def get_artifact_uri(artifact_path: str | None = None) -> str:
     """The URI of the active run's artifacts (or of one artifact in them)."""
     from trialbook.artifacts import clean_artifact_path
 
-    run = _client().get_run(_run_id())
+    run = _client().get_run(current_run_id())
     rel = clean_artifact_path(artifact_path)
-    return run.info.artifact_uri + (f"/{rel}" if rel else "")  # type: ignore[no-any-return]
+    return run.info.artifact_uri + (f"/{rel}" if rel else "")
 
 
 # Reading ---------------------------------------------------------------------------------
@@ -413,7 +418,7 @@ def get_artifact_uri(artifact_path: str | None = None) -> str:
 
 def get_run(run_id: str) -> Run:
     """The run with this id."""
-    return _client().get_run(run_id)  # type: ignore[no-any-return]
+    return _client().get_run(run_id)
 
 
 def search_experiments(
@@ -422,7 +427,7 @@ def search_experiments(
     max_results: int | None = None,
 ) -> list[Experiment]:
     """Experiments, by name."""
-    return _client().search_experiments(view_type, name_like, max_results)  # type: ignore[no-any-return]
+    return _client().search_experiments(view_type, name_like, max_results)
 
 
 def search_runs(

@@ -28,6 +28,7 @@ from trialbook.registry.names import (
 from trialbook.tracking import background
 
 if TYPE_CHECKING:
+    from trialbook.store.base import TrackingStore
     from trialbook.store.registry import ModelRegistry
 
 
@@ -40,12 +41,16 @@ def _tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
 class RegistryClient:
     """Registered models, versions, tags and aliases; mixed into ``TrackingClient``."""
 
-    store: Any
+    if TYPE_CHECKING:  # TrackingClient provides it.
+
+        @property
+        def store(self) -> TrackingStore:
+            """The store whose registry this client reaches."""
 
     @property
     def registry(self) -> ModelRegistry:
         """The registry of this client's store (its database, or its tracking server)."""
-        return self.store.registry  # type: ignore[no-any-return]
+        return self.store.registry
 
     # Registered models ---------------------------------------------------------------------
 

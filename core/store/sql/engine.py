@@ -95,8 +95,8 @@ def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
     """Run ``func``, retrying while SQLite reports the database locked or busy.
 
     SQLAlchemy's errors stay inside the backend: a database that cannot serve the call now is
-    :class:`~trialbook.errors.StoreUnavailableError`, a value it refuses is a
-    :class:`~trialbook.errors.StoreError`. ``IntegrityError`` passes through for the caller,
+    :class:`~trialbook.errors.StoreUnavailableError`, a value it refuses (or its driver cannot
+    send) is a :class:`~trialbook.errors.StoreError`. ``IntegrityError`` passes through for the caller,
     which knows which constraint a race can break.
     """
     start = time.monotonic()
@@ -115,6 +115,8 @@ def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
             raise StoreUnavailableError(f"The database is unavailable: {err}") from err
         except sa.exc.DataError as err:
             raise StoreError(f"The database refused a value: {err.orig}") from err
+        except OverflowError as err:  # SQLite's driver, for an int beyond 64 bits
+            raise StoreError(f"The database refused a value: {err}") from err
 
 
 def current_revision(engine: sa.engine.Engine) -> str | None:
