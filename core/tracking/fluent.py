@@ -155,7 +155,7 @@ def start_run(
     ``log_system_metrics`` samples CPU, memory, disk, network and GPU while the run is active
     (None: as ``autolog(log_system_metrics=...)`` or ``TRIALBOOK_LOG_SYSTEM_METRICS`` say).
     """
-    from trialbook.tracking import context, lifecycle
+    from trialbook.tracking import lifecycle, reproducibility
 
     client = _client()
     with _stack_lock:
@@ -172,7 +172,7 @@ def start_run(
             exp_id = (
                 str(experiment_id) if experiment_id is not None else _current_experiment_id(client)
             )
-            all_tags = {} if context.disabled() else context.capture_fast()
+            all_tags = {} if reproducibility.disabled() else reproducibility.capture_fast()
             reproduces = os.environ.get("TRIALBOOK_REPRODUCES")  # set by `runs reproduce`
             if reproduces and parent is None:
                 all_tags["trialbook.reproduces"] = reproduces
@@ -184,7 +184,7 @@ def start_run(
                 parent_run_id=parent,
                 description=description or "",
             )
-            if not context.disabled():
+            if not reproducibility.disabled():
                 _capture_in_background(client, run.info.run_id)
         active = ActiveRun(info=run.info, data=run.data)
         _run_stack.append(active)
@@ -213,10 +213,10 @@ def _capture_in_background(client: Any, run_id: str) -> None:
     # for the capture. Loading it here (once per process) keeps the diff of short scripts.
     import concurrent.futures.thread  # noqa: F401
 
-    from trialbook.tracking import background, context
+    from trialbook.tracking import background, reproducibility
 
     def capture() -> None:
-        captured = context.capture_slow(Path.cwd())
+        captured = reproducibility.capture_slow(Path.cwd())
         if captured.tags:
             client.tracker.set_tags(run_id, captured.tags)
         repo = client.artifact_repository(run_id)

@@ -65,7 +65,7 @@ class UIState:
     @property
     def display_uri(self) -> str:
         """The tracking URI without passwords, for the page header."""
-        from trialbook.tracking.context import strip_url_credentials
+        from trialbook.tracking.reproducibility import strip_url_credentials
 
         return strip_url_credentials(self.tracking_uri)
 

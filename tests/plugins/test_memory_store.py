@@ -44,9 +44,9 @@ def test_the_scheme_picks_the_plugins_backend(tmp_path: Path) -> None:
 def test_the_fluent_api_logs_into_a_memory_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from trialbook.tracking import context
+    from trialbook.tracking import reproducibility
 
-    monkeypatch.setenv(context.DISABLE_ENV_VAR, "1")
+    monkeypatch.setenv(reproducibility.DISABLE_ENV_VAR, "1")
     monkeypatch.setenv("TRIALBOOK_ARTIFACT_ROOT", str(tmp_path / "artifacts"))
     trialbook.set_tracking_uri("memory://fluent")
     with trialbook.start_run() as run:

@@ -195,9 +195,9 @@ def test_client_sends_the_token_from_the_environment(
     from trialbook.store.factory import reset_stores
     from trialbook.store.rest.store import RestStore
     from trialbook.store.sql import SqlStore
-    from trialbook.tracking import context, fluent
+    from trialbook.tracking import fluent, reproducibility
 
-    monkeypatch.setenv(context.DISABLE_ENV_VAR, "1")
+    monkeypatch.setenv(reproducibility.DISABLE_ENV_VAR, "1")
     uri = f"sqlite:///{tmp_path / 'auth.db'}"
     store = SqlStore(uri, str(tmp_path))
     writer = TokenStore(store).create("trainer", read_only=False)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import trialbook
 from trialbook.entities import RunStatus
-from trialbook.tracking import context
+from trialbook.tracking import reproducibility
 from trialbook.transfer.copy import COPIED_TAG
 from trialbook.transfer.mlflow import import_mlflow
 from trialbook.transfer.sync import sync
@@ -22,7 +22,7 @@ from trialbook.transfer.sync import sync
 
 @pytest.fixture(autouse=True)
 def no_context_capture(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(context.DISABLE_ENV_VAR, "1")
+    monkeypatch.setenv(reproducibility.DISABLE_ENV_VAR, "1")
 
 
 @pytest.fixture
