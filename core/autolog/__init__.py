@@ -15,7 +15,7 @@ from trialbook.autolog.config import AutologConfig, strict_from_env
 from trialbook.autolog.examples import INPUT_EXAMPLE_FILE, INPUT_EXAMPLE_ROWS, input_example
 from trialbook.autolog.integration import Integration
 from trialbook.autolog.patching import AutologgingWarning
-from trialbook.autolog.session import ERROR_TAG, SOURCE_TAG, AutologRun
+from trialbook.autolog.run import ERROR_TAG, SOURCE_TAG, AutologRun
 
 __all__ = [
     "ERROR_TAG",

@@ -20,7 +20,7 @@ from typing import Any
 
 from trialbook.autolog import AutologgingWarning
 from trialbook.autolog.config import strict_from_env
-from trialbook.autolog.session import ERROR_TAG
+from trialbook.autolog.run import ERROR_TAG
 from trialbook.entities import RunStatus
 
 ORIGIN_TAG = "trialbook.lightning"

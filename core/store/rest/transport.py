@@ -34,7 +34,7 @@ def _retry_seconds() -> float:
 
 
 class Transport:
-    """A thread-safe HTTP session to one server's ``/api/v1``."""
+    """A thread-safe HTTP client of one server's ``/api/v1`` (its connections pooled)."""
 
     def __init__(
         self,
