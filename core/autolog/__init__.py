@@ -14,7 +14,7 @@ from __future__ import annotations
 from trialbook.autolog.config import AutologConfig, strict_from_env
 from trialbook.autolog.examples import INPUT_EXAMPLE_FILE, INPUT_EXAMPLE_ROWS, input_example
 from trialbook.autolog.integration import Integration
-from trialbook.autolog.patching import AutologgingWarning
+from trialbook.autolog.patching import AutologgingWarning, report_own_error
 from trialbook.autolog.run import ERROR_TAG, SOURCE_TAG, AutologRun
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "AutologgingWarning",
     "Integration",
     "input_example",
+    "report_own_error",
     "strict_from_env",
 ]

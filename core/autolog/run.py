@@ -8,11 +8,10 @@ and ``failed`` inside its safety boundary.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from trialbook.autolog.patching import AutologgingWarning
+from trialbook.autolog.patching import report_own_error
 from trialbook.entities import RunStatus
 from trialbook.errors import TrialbookError
 
@@ -173,17 +172,14 @@ class AutologRun:
 
     def report(self, error: BaseException, where: str) -> None:
         """Our own failure: re-raise in strict mode, else warn once and tag the run."""
-        if self.config.is_strict:
-            raise error
-        message = (
-            f"{self.integration.name} autologging failed {where}: {type(error).__name__}: {error}"
+        run_id = self.run_id
+        report_own_error(
+            error,
+            f"{self.integration.name} autologging failed {where}",
+            strict=self.config.is_strict,
+            warn=not self._reported and not self.config.silent,
+            record=None
+            if run_id is None
+            else lambda message: self.client.tracker.set_tags(run_id, {ERROR_TAG: message}),
         )
-        if not self._reported and not self.config.silent:
-            warnings.warn(message, AutologgingWarning, stacklevel=2)
         self._reported = True
-        if self.run_id is None:
-            return
-        try:
-            self.client.tracker.set_tags(self.run_id, {ERROR_TAG: message[:10_000]})
-        except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
-            log.debug("could not record autologging error on run %s: %s", self.run_id, err)

@@ -33,6 +33,7 @@ from trialbook.entities import (
 from trialbook.errors import TrialbookError
 from trialbook.store.base import ArtifactService, RunPage, TrackingStore
 from trialbook.tracking import background
+from trialbook.tracking.current_uri import current_uri
 from trialbook.tracking.registry_client import RegistryClient
 
 if TYPE_CHECKING:
@@ -48,9 +49,7 @@ class TrackingClient(RegistryClient):
     """Create, read, log to and delete experiments and runs by id, and the model registry."""
 
     def __init__(self, tracking_uri: str | None = None) -> None:
-        from trialbook.tracking import fluent
-
-        self.tracking_uri = tracking_uri or fluent.get_tracking_uri()
+        self.tracking_uri = tracking_uri or current_uri()
         self._tracker: Tracker | None = None
 
     @property

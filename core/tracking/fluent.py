@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from trialbook.entities import Experiment, LifecycleStage, Run, RunStatus, ViewType
 from trialbook.errors import ActiveRunError, DeletedRunError, ExperimentNotFoundError
+from trialbook.tracking.current_uri import current_uri, set_current_uri
 
 if TYPE_CHECKING:
     from trialbook.tracking.client import TrackingClient
 
 DEFAULT_EXPERIMENT = "Default"
 
-_tracking_uri: str | None = None
 _experiment_name: str | None = None
 _experiment_id: str | None = None
 _run_stack: list[ActiveRun] = []
@@ -71,7 +71,7 @@ def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
 
     Raises ActiveRunError while a run is active: end it first.
     """
-    global _tracking_uri, _experiment_id
+    global _experiment_id
     if _run_stack:
         raise ActiveRunError(
             f"Run {_run_stack[-1].info.run_id} is active; end it before changing the tracking URI."
@@ -79,17 +79,13 @@ def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
     text = os.fspath(uri)
     if "://" not in text:
         text = str(Path(text).expanduser().resolve())
-    _tracking_uri = text
+    set_current_uri(text)
     _experiment_id = None
 
 
 def get_tracking_uri() -> str:
     """The tracking URI in use (``TRIALBOOK_TRACKING_URI`` or ``./.trialbook`` by default)."""
-    if _tracking_uri is not None:
-        return _tracking_uri
-    from trialbook.store.factory import default_tracking_uri
-
-    return default_tracking_uri()
+    return current_uri()
 
 
 def _client() -> TrackingClient:
@@ -478,10 +474,11 @@ def search_runs(
 
 def reset() -> None:
     """End every active run (KILLED) and forget the URI, experiment and caches (for tests)."""
-    global _tracking_uri, _experiment_name, _experiment_id, _last_run_id, _tracker_cache
+    global _experiment_name, _experiment_id, _last_run_id, _tracker_cache
     _end_all(RunStatus.KILLED)
     from trialbook.tracking.tracker import close_trackers
 
     close_trackers()
-    _tracking_uri = _experiment_name = _experiment_id = _last_run_id = None
+    set_current_uri(None)
+    _experiment_name = _experiment_id = _last_run_id = None
     _tracker_cache = None
