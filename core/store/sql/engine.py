@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from trialbook.errors import StoreError, StoreUnavailableError
+from trialbook.errors import QueryTooComplexError, StoreError, StoreUnavailableError
 
 T = TypeVar("T")
 
@@ -91,13 +91,39 @@ def write_connection(engine: sa.engine.Engine) -> Iterator[sa.engine.Connection]
             yield conn
 
 
+# SQLite's messages for statements it can never run (its driver has no codes for them).
+_SQLITE_TOO_COMPLEX = (
+    "expression tree is too large",
+    "too many terms",
+    "too many sql variables",
+    "too many columns",
+    "too many arguments",
+    "parser stack overflow",
+    "string or blob too big",
+    "pattern too complex",
+)
+_PG_CANCELED = "57014"
+"""PostgreSQL's query_canceled: a statement past its time budget."""
+_PG_PROGRAM_LIMIT = "54"
+"""PostgreSQL's SQLSTATE class 54, program limit exceeded (statement too complex)."""
+
+
+def too_complex(orig: BaseException | None) -> bool:
+    """Whether a driver's error says the statement can never run (not a passing fault)."""
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    message = str(orig).lower()
+    return sqlstate.startswith(_PG_PROGRAM_LIMIT) or any(m in message for m in _SQLITE_TOO_COMPLEX)
+
+
 def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
     """Run ``func``, retrying while SQLite reports the database locked or busy.
 
     SQLAlchemy's errors stay inside the backend: a database that cannot serve the call now is
     :class:`~trialbook.errors.StoreUnavailableError`, a value it refuses (or its driver cannot
-    send) is a :class:`~trialbook.errors.StoreError`. ``IntegrityError`` passes through for the caller,
-    which knows which constraint a race can break.
+    send) is a :class:`~trialbook.errors.StoreError`, a statement it can never run a
+    :class:`QueryTooComplexError` (without the statement: it may be megabytes long).
+    ``IntegrityError`` passes through for the caller, which knows which constraint a race
+    can break.
     """
     start = time.monotonic()
     delay = 0.005
@@ -105,6 +131,11 @@ def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
         try:
             return func()
         except sa.exc.OperationalError as err:
+            if too_complex(err.orig):
+                reason = str(err.orig).strip().splitlines()[0][:200] if str(err.orig) else ""
+                raise QueryTooComplexError(reason or type(err.orig).__name__) from None
+            if str(getattr(err.orig, "sqlstate", "") or "") == _PG_CANCELED:
+                raise  # Past the statement's time budget: the server answers it (not a retry).
             message = str(err.orig).lower()
             transient = "locked" in message or "busy" in message
             if not transient or time.monotonic() - start > deadline_s:
