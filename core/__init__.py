@@ -43,15 +43,16 @@ from trialbook.errors import (
     QueryTooComplexError,
     RegisteredModelExistsError,
     RegisteredModelNotFoundError,
+    RunExistsError,
     RunNotFoundError,
     SearchSyntaxError,
     StoreError,
+    StoreUnavailableError,
     TrialbookError,
 )
 from trialbook.models.store import ModelInfo, load_model, log_model
 from trialbook.plugins.hookspecs import hookimpl
 from trialbook.registry.entities import ModelVersion, RegisteredModel
-from trialbook.registry.fluent import register_model
 from trialbook.tracking.client import TrackingClient
 from trialbook.tracking.fluent import (
     ActiveRun,
@@ -80,6 +81,7 @@ from trialbook.tracking.fluent import (
     set_tracking_uri,
     start_run,
 )
+from trialbook.tracking.registry_fluent import register_model
 
 __version__ = "0.1.0"
 
@@ -111,12 +113,14 @@ __all__ = [
     "RegisteredModelNotFoundError",
     "Run",
     "RunData",
+    "RunExistsError",
     "RunInfo",
     "RunNotFoundError",
     "RunStatus",
     "RunTag",
     "SearchSyntaxError",
     "StoreError",
+    "StoreUnavailableError",
     "TrackingClient",
     "TrialbookError",
     "ViewType",

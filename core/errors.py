@@ -163,6 +163,22 @@ class StoreError(TrialbookError):
     """The tracking store failed (database unreachable, migration failed, ...)."""
 
 
+class StoreUnavailableError(StoreError):
+    """The store cannot serve the call right now (down, locked, unreachable); try it again.
+
+    Backends raise it, and only it, for failures a retry may cure: the background writer keeps
+    a batch that failed with it and resends it, and the server answers it with a 503.
+    """
+
+
+class RunExistsError(TrialbookError):
+    """A run with the requested id exists already."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(f"A run with id {run_id!r} exists already; pass another run_id.")
+
+
 class QueryTooComplexError(StoreError):
     """The database can never run this query (too many terms, nested too deeply).
 

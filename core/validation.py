@@ -13,18 +13,31 @@ from typing import SupportsIndex, cast
 
 from trialbook.errors import InvalidKeyError, InvalidValueError
 
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "MAX_PARAM_VALUE_LENGTH",
+    "MAX_TAG_VALUE_LENGTH",
+    "check_key",
+    "known_keys",
+    "metric_value",
+    "param_value",
+    "step_value",
+    "tag_value",
+]
+
 MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 1_000_000
 MAX_TAG_VALUE_LENGTH = 1_000_000
 
 _KEY = re.compile(r"^[\w\-. :/]+$")
-_known_keys: set[str] = set()
+known_keys: set[str] = set()
+"""Keys :func:`check_key` accepted already: ``key in known_keys`` is the hot loop's fast path."""
 _KNOWN_KEYS_LIMIT = 100_000
 
 
 def check_key(key: object) -> str:
     """Return ``key`` if it is a valid param, metric or tag key, else raise InvalidKeyError."""
-    if key in _known_keys:
+    if key in known_keys:
         return key
     if not isinstance(key, str):
         raise InvalidKeyError(key, f"keys are strings, not {type(key).__name__}")
@@ -39,8 +52,8 @@ def check_key(key: object) -> str:
     if not _KEY.match(key):
         bad = next(c for c in key if not _KEY.match(c))
         raise InvalidKeyError(key, f"character {bad!r} is not allowed")
-    if len(_known_keys) < _KNOWN_KEYS_LIMIT:
-        _known_keys.add(key)
+    if len(known_keys) < _KNOWN_KEYS_LIMIT:
+        known_keys.add(key)
     return key
 
 

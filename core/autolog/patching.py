@@ -415,10 +415,32 @@ def _report(logger: Any, error: BaseException, where: str) -> None:
         return
     from trialbook.autolog.config import strict_from_env
 
-    if strict_from_env():
+    report_own_error(error, f"trialbook autologging failed {where}", strict=strict_from_env())
+
+
+def report_own_error(
+    error: BaseException,
+    what: str,
+    *,
+    strict: bool,
+    warn: bool = True,
+    record: Callable[[str], None] | None = None,
+) -> str:
+    """Report trialbook's own failure during training, the one way every integration does.
+
+    Re-raises ``error`` when ``strict``; else warns with an :class:`AutologgingWarning` (when
+    ``warn``: callers warn once per call or object) and hands the message to ``record``
+    (which tags the run with ``ERROR_TAG``), whose own failure is only logged. Returns the
+    message: ``"<what>: <ErrorType>: <error>"``.
+    """
+    if strict:
         raise error
-    warnings.warn(
-        f"trialbook autologging failed {where}: {type(error).__name__}: {error}",
-        AutologgingWarning,
-        stacklevel=4,
-    )
+    message = f"{what}: {type(error).__name__}: {error}"
+    if warn:
+        warnings.warn(message, AutologgingWarning, stacklevel=3)
+    if record is not None:
+        try:
+            record(message[:10_000])
+        except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
+            logging.getLogger(__name__).debug("could not record an autologging error: %s", err)
+    return message

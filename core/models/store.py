@@ -25,8 +25,8 @@ from typing import Any
 
 from trialbook.artifacts import clean_artifact_path
 from trialbook.errors import InvalidUriError, ModelIntegrityError, TrialbookError
+from trialbook.registry.names import METADATA_FILE, parse_runs_uri
 
-METADATA_FILE = "trialbook-model.json"
 FORMAT_VERSION = 1
 
 
@@ -108,7 +108,7 @@ def log_model(
     artifact_path = clean_artifact_path(name)
     if not artifact_path:
         raise InvalidUriError(name, "log_model needs a non-empty name")
-    run_id = run_id or fluent._run_id()
+    run_id = run_id or fluent.current_run_id()
     client = TrackingClient()
     with tempfile.TemporaryDirectory(prefix="trialbook-model-") as tmp:
         folder = Path(tmp) / "model"
@@ -126,16 +126,6 @@ def log_model(
         flavor=recorded["flavor"],
         metadata=recorded,
     )
-
-
-def parse_runs_uri(uri: str) -> tuple[str, str]:
-    """``runs:/<run_id>/<path>`` to (run_id, path)."""
-    if not uri.startswith("runs:/"):
-        raise InvalidUriError(uri, "expected runs:/<run_id>/<path>")
-    run_id, _, path = uri[len("runs:/") :].lstrip("/").partition("/")
-    if not run_id or not path:
-        raise InvalidUriError(uri, "expected runs:/<run_id>/<path>")
-    return run_id, clean_artifact_path(path)
 
 
 def load_model(model_uri: str, dst_path: str | None = None) -> Any:

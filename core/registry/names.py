@@ -1,4 +1,4 @@
-"""Rules for model names, version numbers and aliases, and the ``models:/`` URI.
+"""Rules for model names, version numbers and aliases, the ``models:/`` and ``runs:/`` URIs.
 
 ::
 
@@ -7,7 +7,8 @@
     parse_models_uri("models:/fraud/latest")     # ModelReference("fraud", latest=True)
 
 Names are 1-256 characters without ``/``, ``@``, control characters or surrounding spaces,
-so that every name fits in a ``models:/`` URI. Aliases are 1-255 letters, digits, ``_`` and
+so that every name fits in a ``models:/`` URI. A folder is a logged model when it holds
+:data:`METADATA_FILE`. Aliases are 1-255 letters, digits, ``_`` and
 ``-`` starting with a letter or ``_``; ``latest`` and ``v<digits>`` are reserved, so an
 alias can never be mistaken for a version.
 """
@@ -17,7 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from trialbook.artifacts.paths import clean_artifact_path
 from trialbook.errors import InvalidUriError, InvalidValueError
+
+METADATA_FILE = "trialbook-model.json"
+"""The file that makes a folder a logged model (its flavor, files and their digests)."""
 
 MODELS_SCHEME = "models:/"
 LATEST = "latest"
@@ -108,3 +113,13 @@ def parse_models_uri(uri: str) -> ModelReference:
     if not at or not name or not alias:
         raise InvalidUriError(uri, usage)
     return ModelReference(name, alias=alias)
+
+
+def parse_runs_uri(uri: str) -> tuple[str, str]:
+    """``runs:/<run_id>/<path>`` to (run_id, path)."""
+    if not uri.startswith("runs:/"):
+        raise InvalidUriError(uri, "expected runs:/<run_id>/<path>")
+    run_id, _, path = uri[len("runs:/") :].lstrip("/").partition("/")
+    if not run_id or not path:
+        raise InvalidUriError(uri, "expected runs:/<run_id>/<path>")
+    return run_id, clean_artifact_path(path)

@@ -17,8 +17,8 @@ from trialbook.errors import DeletedRunError, ParamConflictError
 from trialbook.store.base import TrackingStore
 from trialbook.tracking.writer import BufferedWriter, SeriesBuffer
 from trialbook.validation import (
-    _known_keys,
     check_key,
+    known_keys,
     metric_value,
     param_value,
     step_value,
@@ -39,7 +39,7 @@ def get_tracker(tracking_uri: str) -> Tracker:
         with _lock:
             tracker = _trackers.get(tracking_uri)
             if tracker is None:
-                from trialbook.store.uri import get_store
+                from trialbook.store.factory import get_store
 
                 tracker = Tracker(tracking_uri, get_store(tracking_uri))
                 _trackers[tracking_uri] = tracker
@@ -112,7 +112,7 @@ class Tracker:
         timestamp: Any = None,
     ) -> None:
         """Buffer one metric point. ``step=None`` means one past this key's last step."""
-        if key not in _known_keys:
+        if key not in known_keys:
             check_key(key)
         if type(value) is not float:
             value = metric_value(key, value)

@@ -10,6 +10,11 @@ synchronously; it is called by ``end_run``, at interpreter exit, on SIGTERM and 
 read through the client, so a process always reads its own writes.
 
 Memory stays bounded: past ``max_pending`` buffered items the logging call itself flushes.
+
+A write that fails with :class:`~trialbook.errors.StoreUnavailableError` (the store's "try
+again") keeps its batch, which is resent as is before anything newer; a batch the store refuses
+for a reason of its own is written run by run, each run's failure logged. Nothing is dropped
+without a warning.
 """
 
 from __future__ import annotations
@@ -24,10 +29,8 @@ from array import array
 from collections import deque
 from collections.abc import Iterable
 
-import sqlalchemy as sa
-
-from trialbook.errors import TrialbookError
-from trialbook.store.base import Batch, MetricSeries, TrackingStore
+from trialbook.errors import StoreUnavailableError, TrialbookError
+from trialbook.store.base import Batch, MetricSeries, TrackingStore, WantsBatchIds
 from trialbook.tracking.threads import IDLE_EXIT_S, ServiceThread
 
 log = logging.getLogger(__name__)
@@ -81,7 +84,7 @@ class BufferedWriter:
         self._warned: set[str] = set()
         self._retry: Batch | None = None
         """A batch whose write failed for a transient reason: resent as is before anything new."""
-        self._idempotent = bool(getattr(store, "idempotent_batches", False))
+        self._idempotent = isinstance(store, WantsBatchIds) and store.idempotent_batches
         self._thread: ServiceThread | None = None
         self.running = False
         """Whether the background thread runs; read and set under :attr:`lock`."""
@@ -130,13 +133,13 @@ class BufferedWriter:
                 self._beat()
                 failures = 0
                 self.store_down = False
-            except (sa.exc.SQLAlchemyError, OSError) as err:
+            except StoreUnavailableError as err:
                 failures += 1
                 self.store_down = True
                 self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
             except Exception:  # this thread is the only writer: it must survive
                 failures += 1
-                log.exception("trialbook's background writer failed; it will retry")
+                log.exception("trialbook's background writer failed")
             if self._retire(failed=failures > 0):
                 return
 
@@ -175,7 +178,7 @@ class BufferedWriter:
             try:
                 self.flush()
                 return
-            except (sa.exc.SQLAlchemyError, OSError) as err:
+            except StoreUnavailableError as err:
                 self.store_down = True
                 self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
         if self.points > 10 * self.max_pending:
@@ -209,38 +212,34 @@ class BufferedWriter:
             )
             try:
                 self._write(batch)
-            except (sa.exc.SQLAlchemyError, OSError):
+            except StoreUnavailableError:
                 self._retry = batch  # Kept, in order, for the next attempt.
+                raise
+            except Exception:
+                log.exception(
+                    "trialbook dropped %d metric points, %d params and %d tags: the store failed "
+                    "unexpectedly",
+                    sum(len(s) for s in batch.series),
+                    len(batch.params),
+                    len(batch.tags),
+                )
                 raise
 
     def _write(self, batch: Batch) -> None:
         try:
             self.store.write_batch(batch)
+        except StoreUnavailableError:
+            raise
         except TrialbookError:
             self._write_per_run(batch)
 
     def _write_per_run(self, batch: Batch) -> None:
         """A batch failed for a reason of its own: write run by run, report the failures."""
-        run_ids = sorted(
-            {s.run_id for s in batch.series}
-            | {p[0] for p in batch.params}
-            | {t[0] for t in batch.tags}
-        )
-        for run_id in run_ids:
-            part = (
-                batch
-                if len(run_ids) == 1
-                else Batch(
-                    series=[s for s in batch.series if s.run_id == run_id],
-                    params=[p for p in batch.params if p[0] == run_id],
-                    tags=[t for t in batch.tags if t[0] == run_id],
-                    batch_id=None
-                    if batch.batch_id is None
-                    else part_batch_id(batch.batch_id, run_id),
-                )
-            )
+        for run_id, part in batch.per_run():
             try:
                 self.store.write_batch(part)
+            except StoreUnavailableError:
+                raise
             except TrialbookError as err:
                 # Usually in the background thread, where a warning would reach nobody.
                 log.warning("trialbook could not store data of run %s: %s", run_id, err)
@@ -277,11 +276,6 @@ class BufferedWriter:
         self.running = False  # The child's first buffered item starts its own thread.
 
 
-def part_batch_id(batch_id: str, part: str) -> str:
-    """The id of one part of a batch (one run's data, one chunk): the same on every retry."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"trialbook-batch:{batch_id}/{part}").hex
-
-
 def _drain(queue: deque[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     count = len(queue)
     return [queue.popleft() for _ in range(count)]
@@ -292,17 +286,11 @@ def flush_all(writers: Iterable[BufferedWriter] | None = None) -> None:
     for writer in list(writers if writers is not None else _writers):
         try:
             writer.flush()
-        except (sa.exc.SQLAlchemyError, OSError) as err:
+        except StoreUnavailableError as err:
             log.warning("trialbook could not write pending data: %s", err)
 
 
 def _reset_after_fork() -> None:
-    from trialbook.store import uri
-
-    for store in list(uri._stores.values()):
-        engine = getattr(store, "engine", None)
-        if engine is not None:
-            engine.dispose(close=False)
     for writer in list(_writers):
         writer._after_fork()
 

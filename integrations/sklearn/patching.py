@@ -27,7 +27,7 @@ from typing import Any
 from typing_extensions import override
 
 from trialbook.autolog.integration import Integration
-from trialbook.autolog.session import AutologRun
+from trialbook.autolog.run import AutologRun
 
 TRAINING_METHODS = ("fit", "fit_transform", "fit_predict")
 """Methods that train: the outermost call logs a run."""

@@ -24,7 +24,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from trialbook.autolog.session import SOURCE_TAG
+from trialbook.autolog.run import SOURCE_TAG
 from trialbook.entities import RunStatus
 from trialbook.integrations.sklearn.evaluation import is_number
 from trialbook.integrations.sklearn.params import loggable

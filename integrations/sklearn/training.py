@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import override
 
 from trialbook.autolog.examples import input_example
-from trialbook.autolog.session import AutologRun
+from trialbook.autolog.run import AutologRun
 from trialbook.integrations.sklearn import evaluation, search
 from trialbook.integrations.sklearn.evaluation import is_number
 from trialbook.integrations.sklearn.html import estimator_html

@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from trialbook.errors import QueryTooComplexError, StoreError
+from trialbook.errors import QueryTooComplexError, StoreError, StoreUnavailableError
 
 T = TypeVar("T")
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 """The newest Alembic revision; a test checks it against the migrations folder."""
 
 _BUSY_TIMEOUT_S = 60.0
@@ -102,6 +102,8 @@ _SQLITE_TOO_COMPLEX = (
     "string or blob too big",
     "pattern too complex",
 )
+_PG_CANCELED = "57014"
+"""PostgreSQL's query_canceled: a statement past its time budget."""
 _PG_PROGRAM_LIMIT = "54"
 """PostgreSQL's SQLSTATE class 54, program limit exceeded (statement too complex)."""
 
@@ -116,8 +118,12 @@ def too_complex(orig: BaseException | None) -> bool:
 def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
     """Run ``func``, retrying while SQLite reports the database locked or busy.
 
-    A statement the database can never run is a :class:`QueryTooComplexError` (without the
-    statement: it may be megabytes long).
+    SQLAlchemy's errors stay inside the backend: a database that cannot serve the call now is
+    :class:`~trialbook.errors.StoreUnavailableError`, a value it refuses (or its driver cannot
+    send) is a :class:`~trialbook.errors.StoreError`, a statement it can never run a
+    :class:`QueryTooComplexError` (without the statement: it may be megabytes long).
+    ``IntegrityError`` passes through for the caller, which knows which constraint a race
+    can break.
     """
     start = time.monotonic()
     delay = 0.005
@@ -128,12 +134,20 @@ def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
             if too_complex(err.orig):
                 reason = str(err.orig).strip().splitlines()[0][:200] if str(err.orig) else ""
                 raise QueryTooComplexError(reason or type(err.orig).__name__) from None
+            if str(getattr(err.orig, "sqlstate", "") or "") == _PG_CANCELED:
+                raise  # Past the statement's time budget: the server answers it (not a retry).
             message = str(err.orig).lower()
             transient = "locked" in message or "busy" in message
             if not transient or time.monotonic() - start > deadline_s:
-                raise
+                raise StoreUnavailableError(f"The database is unavailable: {err.orig}") from err
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 0.25)
+        except (sa.exc.TimeoutError, sa.exc.InterfaceError, sa.exc.DisconnectionError) as err:
+            raise StoreUnavailableError(f"The database is unavailable: {err}") from err
+        except sa.exc.DataError as err:
+            raise StoreError(f"The database refused a value: {err.orig}") from err
+        except OverflowError as err:  # SQLite's driver, for an int beyond 64 bits
+            raise StoreError(f"The database refused a value: {err}") from err
 
 
 def current_revision(engine: sa.engine.Engine) -> str | None:
@@ -210,3 +224,29 @@ def _migration_lock(engine: sa.engine.Engine) -> Iterator[None]:
         finally:
             conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
             conn.commit()
+
+
+def upgrade_database(uri: str) -> tuple[str, str | None, str | None]:
+    """Migrate the database of a tracking URI to :data:`HEAD_REVISION` (``trialbook db
+    upgrade``); return it as shown (no password) and its revisions before and after."""
+    from alembic.util.exc import CommandError
+
+    from trialbook.store.sql.locations import resolve
+
+    db_url, _ = resolve(uri)
+    url = sa.engine.make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    shown = url.render_as_string(hide_password=True)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        before = current_revision(engine)
+        if before != HEAD_REVISION:
+            upgrade(engine)
+        return shown, before, current_revision(engine)
+    except (sa.exc.SQLAlchemyError, CommandError) as err:
+        raise StoreError(f"Could not upgrade {shown}: {err}") from err
+    finally:
+        engine.dispose()

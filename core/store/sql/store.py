@@ -26,17 +26,20 @@ from trialbook.entities import (
 from trialbook.errors import (
     DeletedExperimentError,
     ExperimentNotFoundError,
+    RunExistsError,
     RunNotFoundError,
     StoreError,
     TrialbookError,
 )
-from trialbook.store.base import Batch, MetricArrays, RunPage
+from trialbook.search import parse_filter, parse_order_by
+from trialbook.store.base import Batch, MetricArrays, RunPage, TokenRecord
+from trialbook.store.sql import aggregates, rows, schema, tokens
 from trialbook.store.sql import batch as batch_writer
-from trialbook.store.sql import rows, schema
 from trialbook.store.sql.engine import create_engine, retry_locked, write_connection
+from trialbook.store.sql.search import filter_clause, order_clauses
 
 if TYPE_CHECKING:
-    from trialbook.registry.sql import SqlRegistry
+    from trialbook.store.sql.registry import SqlRegistry
 
 _REAP_EVERY_S = 10.0
 
@@ -70,7 +73,7 @@ class SqlStore:
     @functools.cached_property
     def registry(self) -> SqlRegistry:
         """The model registry in this store's database."""
-        from trialbook.registry.sql import SqlRegistry
+        from trialbook.store.sql.registry import SqlRegistry
 
         return SqlRegistry(self)
 
@@ -323,7 +326,10 @@ class SqlStore:
                     [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
                 )
 
-        self._write(create)
+        try:
+            self._write(create)
+        except sa.exc.IntegrityError:
+            raise RunExistsError(run_id) from None
         # The new run is exactly what was written: no need to read it back.
         return rows.run(SimpleNamespace(**values, end_time=None), {}, tags or {}, [])
 
@@ -544,19 +550,12 @@ class SqlStore:
         page_token: str | None = None,
     ) -> RunPage:
         """Runs matching a filter, ordered, one page at a time."""
-        from trialbook.search import parse_filter, parse_order_by
-        from trialbook.search.sql import filter_clause, order_clauses
-
         if max_results < 1:
             raise TrialbookError(f"max_results must be at least 1, got {max_results}.")
         self._reap_dead_runs()
         runs = schema.runs
         offset = _decode_token(page_token)
-        where = sa.and_(
-            runs.c.experiment_id.in_([int(e) for e in experiment_ids]),
-            _lifecycle_clause(runs.c.lifecycle_stage, ViewType.parse(view_type)),
-            filter_clause(parse_filter(filter_string)),
-        )
+        where = _runs_where(experiment_ids, view_type, filter_string)
         ordering = [
             *order_clauses(parse_order_by(list(order_by))),
             runs.c.start_time.desc(),
@@ -589,17 +588,67 @@ class SqlStore:
         view_type: ViewType = ViewType.ACTIVE,
     ) -> int:
         """How many runs match a filter."""
-        from trialbook.search import parse_filter
-        from trialbook.search.sql import filter_clause
-
-        runs = schema.runs
-        where = sa.and_(
-            runs.c.experiment_id.in_([int(e) for e in experiment_ids]),
-            _lifecycle_clause(runs.c.lifecycle_stage, ViewType.parse(view_type)),
-            filter_clause(parse_filter(filter_string)),
-        )
-        query = sa.select(sa.func.count()).select_from(runs).where(where)
+        where = _runs_where(experiment_ids, view_type, filter_string)
+        query = sa.select(sa.func.count()).select_from(schema.runs).where(where)
         return int(self._read(lambda conn: conn.execute(query).scalar_one()))
+
+    # Aggregates (RunAggregates) -------------------------------------------------------------
+
+    def run_keys(
+        self, experiment_ids: Sequence[str], view_type: ViewType = ViewType.ACTIVE
+    ) -> dict[str, list[str]]:
+        """The sorted ``params``, ``metrics`` and ``tags`` keys the experiments' runs have."""
+        where = _runs_where(experiment_ids, view_type, "")
+        return self._read(lambda conn: aggregates.run_keys(conn, where))  # type: ignore[no-any-return]
+
+    def param_value_counts(
+        self,
+        experiment_ids: Sequence[str],
+        param: str,
+        filter_string: str = "",
+        view_type: ViewType = ViewType.ACTIVE,
+        limit: int = 500,
+    ) -> list[tuple[str | None, int]]:
+        """(value, matching runs) per value of a param (None: runs without it), in order."""
+        where = _runs_where(experiment_ids, view_type, filter_string)
+        return self._read(  # type: ignore[no-any-return]
+            lambda conn: aggregates.param_value_counts(conn, where, param, limit)
+        )
+
+    # Maintenance (BatchLedger, TokenTable, ForkAware) ---------------------------------------
+
+    def forget_applied_batches(self, applied_before: int) -> None:
+        """Forget batch ids applied before ``applied_before`` (ms since the epoch)."""
+        table = schema.applied_batches
+        self._write(
+            lambda conn: conn.execute(sa.delete(table).where(table.c.applied_time < applied_before))
+        )
+
+    def add_token(self, record: TokenRecord) -> None:
+        """Store a new API token."""
+        self._write(lambda conn: tokens.add_token(conn, record))
+
+    def list_tokens(self, include_revoked: bool = True) -> list[TokenRecord]:
+        """API tokens, oldest first."""
+        return self._read(lambda conn: tokens.list_tokens(conn, include_revoked))  # type: ignore[no-any-return]
+
+    def revoke_tokens(self, token_id_or_name: str, now: int) -> int:
+        """Revoke the token with this id (or every token with this name); return how many."""
+        return int(self._write(lambda conn: tokens.revoke_tokens(conn, token_id_or_name, now)))
+
+    def after_fork(self) -> None:
+        """Drop the parent's pooled connections in a forked child (never closing them)."""
+        self.engine.dispose(close=False)
+
+
+def _runs_where(experiment_ids: Sequence[str], view_type: ViewType, filter_string: str) -> Any:
+    """The runs of these experiments in this lifecycle view that match the filter."""
+    runs = schema.runs
+    return sa.and_(
+        runs.c.experiment_id.in_([int(e) for e in experiment_ids]),
+        _lifecycle_clause(runs.c.lifecycle_stage, ViewType.parse(view_type)),
+        filter_clause(parse_filter(filter_string)),
+    )
 
 
 def _lifecycle_clause(column: Any, view_type: ViewType) -> Any:

@@ -26,8 +26,8 @@ from lark.exceptions import UnexpectedInput
 from trialbook.errors import SearchSyntaxError
 from trialbook.search.grammar import tree_parser
 from trialbook.search.messages import describe
-from trialbook.search.sql import like_pattern
 from trialbook.store.sql import schema
+from trialbook.store.sql.search import like_pattern
 
 _TAG_PREFIXES = frozenset({"tags", "tag"})
 

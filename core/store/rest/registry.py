@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from trialbook.registry.entities import ModelVersion, PagedList, RegisteredModel
-from trialbook.registry.wire import model_from_json, version_from_json
+from trialbook.store.rest.registry_wire import model_from_json, version_from_json
 
 if TYPE_CHECKING:
-    from trialbook.server.transport import Transport
+    from trialbook.store.rest.transport import Transport
 
 T = TypeVar("T")
 _PAGE = 1000
@@ -30,7 +30,7 @@ def _version(name: str, version: int) -> str:
 
 
 class RestRegistry:
-    """A :class:`~trialbook.registry.base.ModelRegistry` served by ``trialbook server``."""
+    """A :class:`~trialbook.store.registry.ModelRegistry` served by ``trialbook server``."""
 
     def __init__(self, http: Transport) -> None:
         self.http = http

@@ -1,4 +1,4 @@
-"""Model versions and their tags in SQL (see :mod:`trialbook.registry.sql`)."""
+"""Model versions and their tags in SQL (see :mod:`trialbook.store.sql.registry`)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from trialbook.errors import (
     ModelVersionNotFoundError,
     RegisteredModelNotFoundError,
 )
-from trialbook.registry import filters, rows
 from trialbook.registry.entities import ModelVersion, PagedList
-from trialbook.registry.names import check_name, check_version
-from trialbook.registry.sql_base import (
+from trialbook.registry.names import METADATA_FILE, check_name, check_version
+from trialbook.store.sql import registry_filters as filters
+from trialbook.store.sql import registry_rows as rows
+from trialbook.store.sql.registry_base import (
     SqlBase,
     aliases,
     checked_tags,
@@ -101,7 +102,6 @@ class SqlVersions(SqlBase):
     def _check_source(self, run_id: str, artifact_path: str) -> str:
         """The cleaned artifact path, once the run exists and a model is logged there."""
         from trialbook.artifacts import ArtifactRepository, clean_artifact_path
-        from trialbook.models.store import METADATA_FILE
 
         path = clean_artifact_path(artifact_path)
         source = f"runs:/{run_id}/{path}"

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from trialbook.autolog.patching import AutologgingWarning
+from trialbook.autolog.patching import report_own_error
 from trialbook.entities import RunStatus
 from trialbook.errors import TrialbookError
 
@@ -128,13 +127,13 @@ class AutologRun:
         return {SOURCE_TAG: self.integration.name}
 
     def _start_detached(self, run_name: str | None, tags: Mapping[str, str]) -> Any:
-        from trialbook.tracking import context, fluent
+        from trialbook.tracking import fluent, reproducibility
 
         client = self.client
-        all_tags = {} if context.disabled() else context.capture_fast()
+        all_tags = {} if reproducibility.disabled() else reproducibility.capture_fast()
         all_tags.update(tags)
         return client.create_run(
-            fluent._current_experiment_id(client), run_name=run_name, tags=all_tags
+            fluent.current_experiment_id(client), run_name=run_name, tags=all_tags
         )
 
     def finish(self, status: RunStatus) -> None:
@@ -148,7 +147,7 @@ class AutologRun:
         from trialbook.tracking import fluent
 
         try:
-            fluent._end_until(self.run_id, status)
+            fluent.end_runs_until(self.run_id, status)
         finally:
             with _start_lock:
                 _stacked_runs.discard(self.run_id)
@@ -219,17 +218,14 @@ class AutologRun:
 
     def report(self, error: BaseException, where: str) -> None:
         """Our own failure: re-raise in strict mode, else warn once and tag the run."""
-        if self.config.is_strict:
-            raise error
-        message = (
-            f"{self.integration.name} autologging failed {where}: {type(error).__name__}: {error}"
+        run_id = self.run_id
+        report_own_error(
+            error,
+            f"{self.integration.name} autologging failed {where}",
+            strict=self.config.is_strict,
+            warn=not self._reported and not self.config.silent,
+            record=None
+            if run_id is None
+            else lambda message: self.client.tracker.set_tags(run_id, {ERROR_TAG: message}),
         )
-        if not self._reported and not self.config.silent:
-            warnings.warn(message, AutologgingWarning, stacklevel=2)
         self._reported = True
-        if self.run_id is None:
-            return
-        try:
-            self.client.tracker.set_tags(self.run_id, {ERROR_TAG: message[:10_000]})
-        except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
-            log.debug("could not record autologging error on run %s: %s", self.run_id, err)
