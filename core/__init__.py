@@ -44,6 +44,7 @@ from trialbook.errors import (
     RegisteredModelNotFoundError,
     RunNotFoundError,
     SearchSyntaxError,
+    SearchTimeoutError,
     StoreError,
     TrialbookError,
 )
@@ -113,6 +114,7 @@ __all__ = [
     "RunStatus",
     "RunTag",
     "SearchSyntaxError",
+    "SearchTimeoutError",
     "StoreError",
     "TrackingClient",
     "TrialbookError",

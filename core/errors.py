@@ -163,6 +163,20 @@ class StoreError(TrialbookError):
     """The tracking store failed (database unreachable, migration failed, ...)."""
 
 
+class SearchTimeoutError(TrialbookError):
+    """A search ran past its time budget and was stopped; the database is unharmed."""
+
+    def __init__(self, what: str, budget_s: float) -> None:
+        self.what = what
+        self.budget_s = budget_s
+        shown = what if len(what) <= 200 else what[:197] + "..."
+        super().__init__(
+            f"The search {shown!r} was stopped after {budget_s:g} s. Narrow the filter (fewer "
+            "'%' in LIKE patterns, fewer experiments) or raise TRIALBOOK_SEARCH_TIMEOUT "
+            "(seconds) where the store runs."
+        )
+
+
 class PluginError(TrialbookError):
     """A plugin is malformed or failed to load."""
 

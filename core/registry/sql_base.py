@@ -18,7 +18,7 @@ from trialbook.errors import (
 )
 from trialbook.registry.entities import PagedList
 from trialbook.store.sql import schema
-from trialbook.store.sql.engine import retry_locked, write_connection
+from trialbook.store.sql.engine import retry_locked, time_budget, write_connection
 from trialbook.validation import check_key, tag_value
 
 if TYPE_CHECKING:
@@ -113,13 +113,15 @@ class SqlBase:
         max_results: int,
         page_token: str | None,
         build: Callable[[sa.engine.Connection, Sequence[Any]], list[T]],
+        filter_string: str | None = None,
     ) -> PagedList[T]:
         if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1:
             raise InvalidValueError("max_results", max_results, "must be a positive integer")
         offset = decode_token(page_token)
 
         def load(conn: sa.engine.Connection) -> tuple[list[T], bool]:
-            found = list(conn.execute(query.limit(max_results + 1).offset(offset)))
+            with time_budget(conn, filter_string or ""):
+                found = list(conn.execute(query.limit(max_results + 1).offset(offset)))
             return build(conn, found[:max_results]), len(found) > max_results
 
         items, more = self._read(load)

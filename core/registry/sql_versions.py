@@ -177,7 +177,7 @@ class SqlVersions(SqlBase):
             versions.c.version.desc(),
         ]
         query = rows.version_select().where(where).order_by(*order)
-        return self._page(query, max_results, page_token, rows.versions)
+        return self._page(query, max_results, page_token, rows.versions, filter_string)
 
     def set_model_version_tag(self, name: str, version: int, key: str, value: str) -> None:
         """Set (or replace) a version tag."""

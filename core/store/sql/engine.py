@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from trialbook.errors import StoreError
+from trialbook.errors import SearchTimeoutError, StoreError
 
 T = TypeVar("T")
 
@@ -27,6 +27,7 @@ HEAD_REVISION = "0002"
 
 _BUSY_TIMEOUT_S = 60.0
 _PG_MIGRATION_LOCK = 7_264_771
+_PG_QUERY_CANCELED = "57014"
 
 
 def is_sqlite(engine: sa.engine.Engine) -> bool:
@@ -105,6 +106,42 @@ def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
                 raise
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 0.25)
+
+
+def search_timeout_s() -> float:
+    """The time budget of one search, in seconds (``TRIALBOOK_SEARCH_TIMEOUT``, default 30)."""
+    return float(os.environ.get("TRIALBOOK_SEARCH_TIMEOUT", "30"))
+
+
+@contextlib.contextmanager
+def time_budget(conn: sa.engine.Connection, what: str) -> Iterator[None]:
+    """Stop the statements run on ``conn`` inside the block after :func:`search_timeout_s`.
+
+    SQLite checks a deadline every few thousand virtual-machine steps (a progress handler);
+    PostgreSQL gets ``SET LOCAL statement_timeout``, so ``conn`` must stay in the transaction
+    the block starts. Past the budget, :class:`SearchTimeoutError` names ``what``.
+    """
+    budget = search_timeout_s()
+    if is_sqlite(conn.engine):
+        raw = conn.connection.driver_connection
+        deadline = time.monotonic() + budget
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, 2_000)
+        try:
+            yield
+        except sa.exc.OperationalError as err:
+            if "interrupted" not in str(err.orig):
+                raise
+            raise SearchTimeoutError(what, budget) from None
+        finally:
+            raw.set_progress_handler(None, 0)
+        return
+    conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(budget * 1000))}")
+    try:
+        yield
+    except sa.exc.OperationalError as err:
+        if getattr(err.orig, "sqlstate", None) != _PG_QUERY_CANCELED:
+            raise
+        raise SearchTimeoutError(what, budget) from None
 
 
 def current_revision(engine: sa.engine.Engine) -> str | None:

@@ -1,0 +1,109 @@
+"""Red-team findings of issue 12 against the store: each test failed before its fix.
+
+Searches that backtracked without end, values that lost a whole batch, models swapped under
+a registered version, local faults answered by raw SQLAlchemy errors, a store file that was
+not self-contained.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from trialbook.errors import SearchTimeoutError
+from trialbook.store.base import Batch
+from trialbook.store.sql import SqlStore
+from trialbook.store.sql.engine import create_engine, time_budget
+
+MANY_PERCENTS = "%" * 200
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
+
+
+def _runs(store: SqlStore, names: list[str]) -> dict[str, str]:
+    experiment_id = store.get_or_create_experiment("redteam").experiment_id
+    return {name: store.create_run(experiment_id, name, _now()).info.run_id for name in names}
+
+
+def _names(store: SqlStore, filter_string: str) -> set[str]:
+    experiment_id = store.get_or_create_experiment("redteam").experiment_id
+    page = store.search_runs([experiment_id], filter_string)
+    return {run.info.run_name for run in page.runs}
+
+
+@pytest.mark.timeout(120)
+def test_like_with_hundreds_of_percent_signs_answers(store: SqlStore) -> None:
+    _runs(store, ["a" * 60, "a" * 59 + "b", "ab" * 30])
+    assert _names(store, f"run_name LIKE '{MANY_PERCENTS}b'") == {"a" * 59 + "b", "ab" * 30}
+    assert _names(store, f"run_name LIKE '{'%a' * 100}%b'") == set()
+    assert _names(store, f"run_name ILIKE '{'%B%A' * 20}%B'") == {"ab" * 30}
+    assert _names(store, f"run_name NOT LIKE '{MANY_PERCENTS}b'") == {"a" * 60}
+
+
+@pytest.mark.timeout(120)
+def test_like_segments_after_percent_match_anywhere_in_between(store: SqlStore) -> None:
+    _runs(store, ["xaby_c", "xbay_c", "x_y_c\nz"])
+    assert _names(store, r"run_name LIKE 'x%b%a%y\_c'") == {"xbay_c"}
+    assert _names(store, "run_name LIKE 'x%y_c%'") == {"xaby_c", "xbay_c", "x_y_c\nz"}
+    assert _names(store, "run_name LIKE '%y_c'") == {"xaby_c", "xbay_c"}
+
+
+@pytest.mark.timeout(120)
+def test_numeric_param_filter_is_linear_in_the_value_length(store: SqlStore) -> None:
+    runs = _runs(store, ["long", "short"])
+    # '[0-9]+\.?[0-9]*' took (digits)^2 steps on this value: minutes for 50,000 digits.
+    store.write_batch(
+        Batch(params=[(runs["long"], "p", "1" * 50_000 + "x"), (runs["short"], "p", "5")])
+    )
+    assert _names(store, "params.p > 1") == {"short"}
+
+
+def test_a_search_past_its_budget_raises_search_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'budget.db'}", str(tmp_path / "artifacts"))
+    _runs(store, [f"run-{i}" for i in range(300)])
+    monkeypatch.setenv("TRIALBOOK_SEARCH_TIMEOUT", "0")
+    with pytest.raises(SearchTimeoutError, match="TRIALBOOK_SEARCH_TIMEOUT") as caught:
+        _names(store, "run_name LIKE '%9%'")
+    assert caught.value.what == "run_name LIKE '%9%'"
+    monkeypatch.delenv("TRIALBOOK_SEARCH_TIMEOUT")
+    assert len(_names(store, "run_name LIKE '%9%'")) == 57
+    store.close()
+
+
+def _endless_query(engine: sa.engine.Engine) -> str:
+    if engine.dialect.name == "postgresql":
+        return "SELECT pg_sleep(600)"
+    return (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+        "SELECT count(*) FROM n WHERE i > 0"
+    )
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_time_budget_stops_a_running_statement(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    monkeypatch.setenv("TRIALBOOK_SEARCH_TIMEOUT", "0.2")
+    if backend == "sqlite":
+        uri = f"sqlite:///{tmp_path / 'budget.db'}"
+    else:
+        uri = request.getfixturevalue("fresh_postgres_uri")
+    engine = create_engine(uri)
+    with (
+        engine.connect() as conn,
+        pytest.raises(SearchTimeoutError, match="endless"),
+        time_budget(conn, "endless"),
+    ):
+        conn.exec_driver_sql(_endless_query(engine)).all()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
+    engine.dispose()
