@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from trialbook.errors import InvalidUriError, InvalidValueError
+from trialbook.validation import check_text
 
 MODELS_SCHEME = "models:/"
 LATEST = "latest"
@@ -47,7 +48,7 @@ def check_name(name: object, key: str = "name") -> str:
             "names cannot contain '/', '@' or control characters (they end up in "
             "models:/<name>/<version> URIs)",
         )
-    return name
+    return check_text(key, name)
 
 
 def check_version(version: object) -> int:

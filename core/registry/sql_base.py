@@ -19,7 +19,7 @@ from trialbook.errors import (
 from trialbook.registry.entities import PagedList
 from trialbook.store.sql import schema
 from trialbook.store.sql.engine import retry_locked, time_budget, write_connection
-from trialbook.validation import check_key, tag_value
+from trialbook.validation import check_key, check_text, tag_value
 
 if TYPE_CHECKING:
     from trialbook.store.sql.store import SqlStore
@@ -139,7 +139,7 @@ def text_value(key: str, value: object) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidValueError(key, value, "must be a string")
-    return value
+    return check_text(key, value)
 
 
 def encode_token(offset: int) -> str:

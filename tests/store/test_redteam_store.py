@@ -7,13 +7,15 @@ not self-contained.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from trialbook.errors import SearchTimeoutError
+from trialbook.entities import RunStatus
+from trialbook.errors import InvalidValueError, SearchTimeoutError, TrialbookError
 from trialbook.store.base import Batch
 from trialbook.store.sql import SqlStore
 from trialbook.store.sql.engine import create_engine, time_budget
@@ -107,3 +109,83 @@ def test_time_budget_stops_a_running_statement(
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
     engine.dispose()
+
+
+# Finding 4: one bad string lost a whole batch ----------------------------------------------
+
+BAD_TEXTS = ["caf\udce9", "nul\x00byte"]
+
+
+@pytest.mark.parametrize("bad", BAD_TEXTS)
+def test_bad_text_is_refused_at_the_call_and_nothing_else_is_lost(bad: str) -> None:
+    import trialbook
+
+    with trialbook.start_run() as run:
+        trialbook.log_param("good", "1")
+        trialbook.log_metric("m", 0.5)
+        trialbook.set_tag("t", "x")
+        with pytest.raises(InvalidValueError, match="'bad'"):
+            trialbook.log_param("bad", bad)
+        with pytest.raises(InvalidValueError, match="'bad'"):
+            trialbook.set_tag("bad", bad)
+    stored = trialbook.TrackingClient().get_run(run.info.run_id)
+    assert stored.info.status is RunStatus.FINISHED
+    assert stored.data.params == {"good": "1"}
+    assert stored.data.metrics == {"m": 0.5}
+    assert stored.data.tags["t"] == "x"
+
+
+@pytest.mark.parametrize("bad", BAD_TEXTS)
+def test_bad_text_in_names_and_descriptions_is_refused(bad: str, store: SqlStore) -> None:
+    # A server refuses it too (4xx), in its own words; the Python API names the field.
+    experiment_id = store.get_or_create_experiment("names").experiment_id
+    with pytest.raises(TrialbookError):
+        store.create_experiment(f"exp {bad}")
+    with pytest.raises(TrialbookError):
+        store.create_run(experiment_id, f"run {bad}", _now())
+    with pytest.raises(TrialbookError):
+        store.create_run(experiment_id, "run", _now(), description=bad)
+    run_id = store.create_run(experiment_id, "run", _now()).info.run_id
+    with pytest.raises(TrialbookError):
+        store.update_run(run_id, run_name=bad)
+    with pytest.raises(TrialbookError):
+        store.write_batch(Batch(params=[(run_id, "p", bad)]))
+    assert store.get_run(run_id).info.run_name == "run"
+    assert [e.name for e in store.search_experiments()] == ["names"]
+
+
+@pytest.mark.parametrize("bad", BAD_TEXTS)
+def test_writer_drops_only_the_bad_item_of_a_batch(
+    bad: str, store: SqlStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    from trialbook.tracking.writer import BufferedWriter, SeriesBuffer
+
+    run_id = _runs(store, ["run"])["run"]
+    writer = BufferedWriter(store)
+    writer.params.extend([(run_id, "a", "1"), (run_id, "bad", bad), (run_id, "z", "2")])
+    writer.tags.extend([(run_id, "t", "x"), (run_id, "t", "y")])
+    buffer = writer.series[(run_id, "m")] = SeriesBuffer()
+    buffer.steps.extend([0, 1])
+    buffer.values.extend([0.5, 0.25])
+    buffer.timestamps.extend([1, 2])
+    writer.points = 2
+    with caplog.at_level(logging.WARNING, logger="trialbook.tracking.writer"):
+        writer.close()
+    stored = store.get_run(run_id)
+    assert stored.data.params == {"a": "1", "z": "2"}
+    assert stored.data.tags["t"] == "y"
+    assert store.get_metric_arrays(run_id, "m").values.tolist() == [0.5, 0.25]
+    assert [r.message for r in caplog.records if "dropped" in r.message] == [
+        caplog.records[-1].message
+    ]
+    assert "param 'bad'" in caplog.records[-1].message
+
+
+@pytest.mark.parametrize("bad", BAD_TEXTS)
+def test_bad_run_name_is_refused_naming_the_field(bad: str) -> None:
+    import trialbook
+
+    with pytest.raises(InvalidValueError, match="'run_name'"):
+        trialbook.start_run(run_name=f"run {bad}")
+    with trialbook.start_run() as run, pytest.raises(InvalidValueError, match="'description'"):
+        trialbook.TrackingClient().update_run(run.info.run_id, description=bad)

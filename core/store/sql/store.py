@@ -33,7 +33,13 @@ from trialbook.errors import (
 from trialbook.store.base import Batch, MetricArrays, RunPage
 from trialbook.store.sql import batch as batch_writer
 from trialbook.store.sql import rows, schema
-from trialbook.store.sql.engine import create_engine, retry_locked, write_connection
+from trialbook.store.sql.engine import (
+    create_engine,
+    retry_locked,
+    time_budget,
+    write_connection,
+)
+from trialbook.validation import check_text
 
 if TYPE_CHECKING:
     from trialbook.registry.sql import SqlRegistry
@@ -297,6 +303,8 @@ class SqlStore:
         description: str = "",
     ) -> Run:
         """Create a RUNNING run in the experiment."""
+        check_text("run_name", run_name)
+        check_text("description", description)
         experiment = self.get_experiment(experiment_id)
         if experiment.lifecycle_stage is LifecycleStage.DELETED:
             raise DeletedExperimentError(experiment.name)
@@ -385,9 +393,9 @@ class SqlStore:
         if end_time is not None:
             values["end_time"] = end_time
         if run_name is not None:
-            values["name"] = run_name
+            values["name"] = check_text("run_name", run_name)
         if description is not None:
-            values["description"] = description
+            values["description"] = check_text("description", description)
         if not values:
             return
         self._update_run(run_id, values)
@@ -491,9 +499,11 @@ class SqlStore:
     # Data ----------------------------------------------------------------------------------
 
     def write_batch(self, batch: Batch) -> None:
-        """Write a batch in one transaction, all or nothing."""
+        """Write a batch in one transaction, all or nothing; unstorable text raises first."""
         if not batch and batch.batch_id is None:
             return
+        for _run_id, key, value in (*batch.params, *batch.tags):
+            check_text(key, value)
         self._write(lambda conn: batch_writer.write(conn, batch, _now()))
 
     def get_metric_history(
@@ -566,21 +576,28 @@ class SqlStore:
         query = query.offset(offset).limit(max_results + 1)
 
         def load(conn: sa.engine.Connection) -> tuple[list[Run], dict[str, list[MetricSummary]]]:
-            ids = [r[0] for r in conn.execute(query)][:max_results]
+            with time_budget(conn, filter_string):
+                ids = [r[0] for r in conn.execute(query)][:max_results]
             summaries = self._summaries(conn, ids)
             return self._load_runs(conn, ids, summaries), summaries
 
         found, summaries = self._read(load)
         token = (
             _encode_token(offset + max_results)
-            if len(found) == max_results and self._has_more(where, offset + max_results)
+            if len(found) == max_results
+            and self._has_more(where, offset + max_results, filter_string)
             else None
         )
         return RunPage(runs=found, next_page_token=token, summaries=summaries)
 
-    def _has_more(self, where: Any, offset: int) -> bool:
+    def _has_more(self, where: Any, offset: int, filter_string: str) -> bool:
         query = sa.select(schema.runs.c.run_id).where(where).offset(offset).limit(1)
-        return self._read(lambda conn: conn.execute(query).first() is not None)  # type: ignore[no-any-return]
+
+        def probe(conn: sa.engine.Connection) -> bool:
+            with time_budget(conn, filter_string):
+                return conn.execute(query).first() is not None
+
+        return self._read(probe)  # type: ignore[no-any-return]
 
     def count_runs(
         self,
@@ -599,7 +616,12 @@ class SqlStore:
             filter_clause(parse_filter(filter_string)),
         )
         query = sa.select(sa.func.count()).select_from(runs).where(where)
-        return int(self._read(lambda conn: conn.execute(query).scalar_one()))
+
+        def count(conn: sa.engine.Connection) -> int:
+            with time_budget(conn, filter_string):
+                return int(conn.execute(query).scalar_one())
+
+        return self._read(count)  # type: ignore[no-any-return]
 
 
 def _lifecycle_clause(column: Any, view_type: ViewType) -> Any:
@@ -614,6 +636,7 @@ def _check_name(name: str) -> None:
         raise TrialbookError(f"Experiment names must be non-empty strings, got {name!r}.")
     if len(name) > 256:
         raise TrialbookError(f"Experiment name {name[:40]!r}... is longer than 256 characters.")
+    check_text("experiment name", name)
 
 
 def _encode_token(offset: int) -> str:
