@@ -40,6 +40,7 @@ from trialbook.errors import (
     ModelIntegrityError,
     ModelVersionNotFoundError,
     ParamConflictError,
+    PinnedModelMismatchError,
     RegisteredModelExistsError,
     RegisteredModelNotFoundError,
     RunNotFoundError,
@@ -47,6 +48,7 @@ from trialbook.errors import (
     SearchTimeoutError,
     StoreError,
     TrialbookError,
+    WriteOnceArtifactError,
 )
 from trialbook.models.store import ModelInfo, load_model, log_model
 from trialbook.plugins.hookspecs import hookimpl
@@ -104,6 +106,7 @@ __all__ = [
     "ModelVersionNotFoundError",
     "Param",
     "ParamConflictError",
+    "PinnedModelMismatchError",
     "RegisteredModel",
     "RegisteredModelExistsError",
     "RegisteredModelNotFoundError",
@@ -119,6 +122,7 @@ __all__ = [
     "TrackingClient",
     "TrialbookError",
     "ViewType",
+    "WriteOnceArtifactError",
     "__version__",
     "active_run",
     "autolog",

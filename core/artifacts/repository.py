@@ -21,7 +21,11 @@ from trialbook.artifacts.paths import (
     folder_uploads,
 )
 from trialbook.entities import FileInfo
-from trialbook.errors import ArtifactNotFoundError, InvalidArtifactPathError
+from trialbook.errors import (
+    ArtifactNotFoundError,
+    InvalidArtifactPathError,
+    WriteOnceArtifactError,
+)
 
 
 class ArtifactRepository:
@@ -35,6 +39,8 @@ class ArtifactRepository:
         self.fs: Any = fs
         self.root: str = root.rstrip("/")
         self._local = "file" in _protocols(fs)
+        self.write_once: tuple[str, ...] = ()
+        """Folders no write may enter (those of registered model versions)."""
 
     def _full(self, path: str | None) -> str:
         rel = clean_artifact_path(path)
@@ -51,10 +57,16 @@ class ArtifactRepository:
     def log_file(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
         """Copy a local file into ``artifact_path`` (a folder); return its artifact path."""
         source, rel = file_upload(local_path, artifact_path)
+        self._check_writable(rel)
         target = self._full(rel)
         self.fs.makedirs(self.fs._parent(target), exist_ok=True)
         self.fs.put_file(str(source), target)
         return rel
+
+    def _check_writable(self, rel: str) -> None:
+        for folder in self.write_once:
+            if rel == folder or rel.startswith(folder.rstrip("/") + "/"):
+                raise WriteOnceArtifactError(rel, folder)
 
     def log_dir(
         self, local_dir: str | os.PathLike[str], artifact_path: str | None = None
@@ -67,6 +79,7 @@ class ArtifactRepository:
     def write_bytes(self, artifact_file: str, data: bytes) -> str:
         """Write ``data`` to the artifact file ``artifact_file``."""
         rel = artifact_file_path(artifact_file)
+        self._check_writable(rel)
         target = self._full(rel)
         self.fs.makedirs(self.fs._parent(target), exist_ok=True)
         with self.fs.open(target, "wb") as handle:

@@ -25,9 +25,9 @@ from lark.exceptions import UnexpectedInput
 
 from trialbook.errors import SearchSyntaxError
 from trialbook.search.grammar import tree_parser
-from trialbook.search.like import like_match
 from trialbook.search.messages import describe
 from trialbook.store.sql import schema
+from trialbook.store.sql.like import like_match
 
 _TAG_PREFIXES = frozenset({"tags", "tag"})
 

@@ -22,7 +22,7 @@ Each metric, param or tag condition is a correlated ``EXISTS`` subquery, so ``or
 * ``LIKE`` is case-sensitive, ``ILIKE`` is not, on every database: ``%`` matches any run of
   characters, ``_`` one character, and ``\\`` escapes the next one. PostgreSQL runs its own
   ``LIKE``/``ILIKE``; SQLite a backtracking-free regular expression
-  (:mod:`trialbook.search.like`).
+  (:mod:`trialbook.store.sql.like`).
 * Text ``<``/``>`` follow the database's collation. ``status`` and ``lifecycle_stage`` ignore
   case.
 * Ordering puts runs missing the key last in both directions (after NaN metrics); params and
@@ -37,7 +37,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from trialbook.search.like import like_match
 from trialbook.search.nodes import (
     ATTRIBUTES,
     Aggregate,
@@ -51,6 +50,7 @@ from trialbook.search.nodes import (
     OrderKey,
     Scalar,
 )
+from trialbook.store.sql.like import like_match
 from trialbook.store.sql.schema import latest_metrics, params, runs, tags
 
 # Both Python's re (SQLite, through SQLAlchemy's REGEXP function) and PostgreSQL read this

@@ -72,6 +72,8 @@ _FIELDS: dict[type[core.TrialbookError], tuple[str, ...]] = {
     core.RegisteredModelExistsError: ("name",),
     core.ModelVersionNotFoundError: ("name", "version"),
     core.ModelAliasNotFoundError: ("name", "alias"),
+    core.WriteOnceArtifactError: ("path", "folder"),
+    core.SearchTimeoutError: ("what", "budget_s"),
     RunExistsError: ("run_id",),
 }
 _BY_NAME = {cls.__name__: cls for cls in _FIELDS}
@@ -88,7 +90,12 @@ _NOT_FOUND = (
     core.ModelVersionNotFoundError,
     core.ModelAliasNotFoundError,
 )
-_CONFLICT = (core.ParamConflictError, RunExistsError, core.RegisteredModelExistsError)
+_CONFLICT = (
+    core.ParamConflictError,
+    RunExistsError,
+    core.RegisteredModelExistsError,
+    core.WriteOnceArtifactError,
+)
 
 
 def status_of(error: core.TrialbookError) -> int:

@@ -273,7 +273,10 @@ class TrackingClient(RegistryClient):
 
     def _writable_repository(self, run_id: str) -> ArtifactRepository:
         self.tracker.ensure_writable(run_id)
-        return self._repository(run_id)
+        repository = self._repository(run_id)
+        if isinstance(repository, ArtifactRepository):  # A server checks its own writes.
+            repository.write_once = tuple(self.store.registry.model_folders(run_id))
+        return repository
 
     def log_artifact(
         self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None

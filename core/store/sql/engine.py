@@ -22,7 +22,7 @@ from trialbook.errors import SearchTimeoutError, StoreError
 
 T = TypeVar("T")
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 """The newest Alembic revision; a test checks it against the migrations folder."""
 
 _BUSY_TIMEOUT_S = 60.0
@@ -123,7 +123,7 @@ def time_budget(conn: sa.engine.Connection, what: str) -> Iterator[None]:
     """
     budget = search_timeout_s()
     if is_sqlite(conn.engine):
-        raw = conn.connection.driver_connection
+        raw: Any = conn.connection.driver_connection
         deadline = time.monotonic() + budget
         raw.set_progress_handler(lambda: time.monotonic() > deadline, 2_000)
         try:
