@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -189,3 +190,53 @@ def test_bad_run_name_is_refused_naming_the_field(bad: str) -> None:
         trialbook.start_run(run_name=f"run {bad}")
     with trialbook.start_run() as run, pytest.raises(InvalidValueError, match="'description'"):
         trialbook.TrackingClient().update_run(run.info.run_id, description=bad)
+
+
+# Finding 9: the store file was not self-contained -------------------------------------------
+
+_LOG_A_RUN = """
+import trialbook
+with trialbook.start_run(run_name="copied") as run:
+    trialbook.log_param("p", "1")
+    trialbook.log_metric("m", 0.5)
+"""
+
+
+def _copied_runs(database: Path, tmp_path: Path) -> dict[str, tuple[dict[str, str], Any]]:
+    import shutil
+
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(database, copy / "trialbook.db")
+    store = SqlStore(f"sqlite:///{copy / 'trialbook.db'}", str(copy / "artifacts"))
+    try:
+        experiment_ids = [e.experiment_id for e in store.search_experiments()]
+        page = store.search_runs(experiment_ids)
+        return {r.info.run_name: (r.data.params, r.data.metrics) for r in page.runs}
+    finally:
+        store.close()
+
+
+def test_after_a_run_ends_the_database_file_alone_holds_it(tmp_path: Path) -> None:
+    import trialbook
+
+    folder = tmp_path / "store"
+    trialbook.set_tracking_uri(str(folder))
+    with trialbook.start_run(run_name="copied"):
+        trialbook.log_param("p", "1")
+        trialbook.log_metric("m", 0.5)
+    assert _copied_runs(folder / "trialbook.db", tmp_path) == {"copied": ({"p": "1"}, {"m": 0.5})}
+
+
+def test_after_exit_the_store_folder_holds_the_database_and_no_stray_files(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "store"
+    env = {**os.environ, "TRIALBOOK_TRACKING_URI": str(folder)}
+    subprocess.run([sys.executable, "-c", _LOG_A_RUN], env=env, check=True, timeout=120)
+    assert sorted(p.name for p in folder.iterdir()) == ["artifacts", "trialbook.db"]
+    assert _copied_runs(folder / "trialbook.db", tmp_path) == {"copied": ({"p": "1"}, {"m": 0.5})}

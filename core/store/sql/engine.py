@@ -108,6 +108,19 @@ def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
             delay = min(delay * 2, 0.25)
 
 
+def checkpoint(engine: sa.engine.Engine, mode: str = "PASSIVE") -> None:
+    """Copy an SQLite store's write-ahead log into ``trialbook.db`` (nothing on PostgreSQL).
+
+    ``PASSIVE`` never waits for other connections; ``TRUNCATE`` (at exit) also empties the
+    log. Afterwards the database file alone holds every committed write.
+    """
+    database = engine.url.database or ""
+    if not is_sqlite(engine) or not database or database == ":memory:":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})")
+
+
 def search_timeout_s() -> float:
     """The time budget of one search, in seconds (``TRIALBOOK_SEARCH_TIMEOUT``, default 30)."""
     return float(os.environ.get("TRIALBOOK_SEARCH_TIMEOUT", "30"))
@@ -205,9 +218,15 @@ def _migration_lock(engine: sa.engine.Engine) -> Iterator[None]:
         if not database or database == ":memory:":
             yield
             return
+        import hashlib
+        import tempfile
+
         from filelock import FileLock
 
-        with FileLock(os.fspath(database) + ".migrate.lock", timeout=300):
+        # In the temp folder, not beside the database: a store folder holds no lock files.
+        key = hashlib.sha256(os.path.realpath(database).encode()).hexdigest()[:24]
+        lock = Path(tempfile.gettempdir()) / f"trialbook-migrate-{key}.lock"
+        with FileLock(lock, timeout=300):
             yield
         return
     with engine.connect() as conn:

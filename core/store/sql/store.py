@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import base64
 import functools
 import json
 import os
 import time
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,7 @@ from trialbook.store.base import Batch, MetricArrays, RunPage
 from trialbook.store.sql import batch as batch_writer
 from trialbook.store.sql import rows, schema
 from trialbook.store.sql.engine import (
+    checkpoint,
     create_engine,
     retry_locked,
     time_budget,
@@ -68,6 +71,7 @@ class SqlStore:
         self.artifact_root = artifact_root
         self.engine = create_engine(db_uri)
         self._last_reap = 0.0
+        _close_at_exit(self)
 
     def close(self) -> None:
         """Release the engine's connections."""
@@ -399,6 +403,9 @@ class SqlStore:
         if not values:
             return
         self._update_run(run_id, values)
+        if status is not None and RunStatus(status) is not RunStatus.RUNNING:
+            # A run ended: make trialbook.db self-contained (not everything in -wal).
+            checkpoint(self.engine)
 
     def _update_run(self, run_id: str, values: Mapping[str, Any]) -> None:
         def update(conn: sa.engine.Connection) -> int:
@@ -622,6 +629,31 @@ class SqlStore:
                 return int(conn.execute(query).scalar_one())
 
         return self._read(count)  # type: ignore[no-any-return]
+
+
+_open_stores: weakref.WeakSet[SqlStore] = weakref.WeakSet()
+
+
+def _close_at_exit(store: SqlStore) -> None:
+    _install_exit_hook()
+    _open_stores.add(store)
+
+
+@functools.cache
+def _install_exit_hook() -> None:
+    # Registered with the first store, before any run starts, so it runs after the hook that
+    # ends runs at exit (atexit runs the last registered first).
+    atexit.register(_close_open_stores)
+
+
+def _close_open_stores() -> None:
+    """At exit: empty SQLite logs into the database files and close every connection."""
+    for store in list(_open_stores):
+        try:
+            checkpoint(store.engine, "TRUNCATE")
+        except sa.exc.OperationalError:
+            pass  # Another process is writing: it checkpoints when it ends.
+        store.close()
 
 
 def _lifecycle_clause(column: Any, view_type: ViewType) -> Any:
