@@ -47,6 +47,7 @@ from trialbook.errors import (
     SearchSyntaxError,
     SearchTimeoutError,
     StoreError,
+    StoreLockedError,
     TrialbookError,
     WriteOnceArtifactError,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "SearchSyntaxError",
     "SearchTimeoutError",
     "StoreError",
+    "StoreLockedError",
     "TrackingClient",
     "TrialbookError",
     "ViewType",

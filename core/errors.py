@@ -193,6 +193,13 @@ class StoreError(TrialbookError):
     """The tracking store failed (database unreachable, migration failed, ...)."""
 
 
+class StoreLockedError(StoreError, TimeoutError):
+    """Another process held the store's write lock for longer than the configured wait.
+
+    A ``TimeoutError`` (an ``OSError``): the buffered writer keeps the data and retries.
+    """
+
+
 class SearchTimeoutError(TrialbookError):
     """A search ran past its time budget and was stopped; the database is unharmed."""
 

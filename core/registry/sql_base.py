@@ -49,14 +49,14 @@ class SqlBase:
             with write_connection(self.engine) as conn:
                 return func(conn)
 
-        return retry_locked(attempt)
+        return retry_locked(attempt, self.engine.url.database or "")
 
     def _read(self, func: Callable[[sa.engine.Connection], T]) -> T:
         def attempt() -> T:
             with self.engine.connect() as conn:
                 return func(conn)
 
-        return retry_locked(attempt)
+        return retry_locked(attempt, self.engine.url.database or "")
 
     @staticmethod
     def _model_id(conn: sa.engine.Connection, name: str) -> int:

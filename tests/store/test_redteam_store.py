@@ -16,7 +16,13 @@ import pytest
 import sqlalchemy as sa
 
 from trialbook.entities import RunStatus
-from trialbook.errors import InvalidValueError, SearchTimeoutError, TrialbookError
+from trialbook.errors import (
+    InvalidValueError,
+    SearchTimeoutError,
+    StoreError,
+    StoreLockedError,
+    TrialbookError,
+)
 from trialbook.store.base import Batch
 from trialbook.store.sql import SqlStore
 from trialbook.store.sql.engine import create_engine, time_budget
@@ -240,3 +246,63 @@ def test_after_exit_the_store_folder_holds_the_database_and_no_stray_files(
     subprocess.run([sys.executable, "-c", _LOG_A_RUN], env=env, check=True, timeout=120)
     assert sorted(p.name for p in folder.iterdir()) == ["artifacts", "trialbook.db"]
     assert _copied_runs(folder / "trialbook.db", tmp_path) == {"copied": ({"p": "1"}, {"m": 0.5})}
+
+
+# Finding 8: local faults answered with raw SQLAlchemy errors ---------------------------------
+
+
+def test_a_zero_byte_database_is_refused_not_recreated(tmp_path: Path) -> None:
+    database = tmp_path / "trialbook.db"
+    database.touch()
+    with pytest.raises(StoreError, match=r"empty \(0 bytes\).*backup"):
+        SqlStore(f"sqlite:///{database}", str(tmp_path / "artifacts"))
+    assert database.stat().st_size == 0
+
+
+def test_a_corrupted_database_says_what_to_do(tmp_path: Path) -> None:
+    database = tmp_path / "trialbook.db"
+    database.write_bytes(b"this is not an SQLite file at all" * 200)
+    with pytest.raises(StoreError, match=r"corrupted.*backup"):
+        SqlStore(f"sqlite:///{database}", str(tmp_path / "artifacts"))
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_a_store_from_a_newer_trialbook_asks_for_an_upgrade(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "sqlite":
+        uri = f"sqlite:///{tmp_path / 'trialbook.db'}"
+    else:
+        uri = request.getfixturevalue("fresh_postgres_uri")
+    SqlStore(uri, str(tmp_path / "artifacts")).close()
+    engine = sa.create_engine(uri)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(StoreError, match=r"'9999'.*Upgrade trialbook"):
+        SqlStore(uri, str(tmp_path / "artifacts"))
+
+
+def test_a_write_lock_held_elsewhere_is_waited_for_a_bounded_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    database = tmp_path / "trialbook.db"
+    store = SqlStore(f"sqlite:///{database}", str(tmp_path / "artifacts"))
+    experiment_id = store.get_or_create_experiment("locked").experiment_id
+    store.close()
+    monkeypatch.setenv("TRIALBOOK_LOCK_TIMEOUT", "0.2")
+    store = SqlStore(f"sqlite:///{database}", str(tmp_path / "artifacts"))
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreLockedError, match=f"{database}.*TRIALBOOK_LOCK_TIMEOUT"):
+            store.create_run(experiment_id, "run", _now())
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert store.create_run(experiment_id, "run", _now()).info.run_name == "run"
+    store.close()

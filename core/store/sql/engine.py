@@ -18,16 +18,21 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from trialbook.errors import SearchTimeoutError, StoreError
+from trialbook.errors import SearchTimeoutError, StoreError, StoreLockedError
 
 T = TypeVar("T")
 
-HEAD_REVISION = "0003"
-"""The newest Alembic revision; a test checks it against the migrations folder."""
-
-_BUSY_TIMEOUT_S = 60.0
+REVISIONS = ("0001", "0002", "0003")
+"""Every Alembic revision, oldest first; a test checks them against the migrations folder."""
+HEAD_REVISION = REVISIONS[-1]
+"""The newest Alembic revision."""
 _PG_MIGRATION_LOCK = 7_264_771
 _PG_QUERY_CANCELED = "57014"
+
+
+def lock_timeout_s() -> float:
+    """How long to wait for another process's SQLite write lock (``TRIALBOOK_LOCK_TIMEOUT``)."""
+    return float(os.environ.get("TRIALBOOK_LOCK_TIMEOUT", "60"))
 
 
 def is_sqlite(engine: sa.engine.Engine) -> bool:
@@ -39,6 +44,7 @@ def create_engine(url: str) -> sa.engine.Engine:
     """Create an engine for ``url`` and make sure the database schema is current."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _refuse_empty_file(parsed.database or "")
         engine = _sqlite_engine(parsed)
     elif parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
@@ -49,17 +55,66 @@ def create_engine(url: str) -> sa.engine.Engine:
             f"Unsupported database {parsed.get_backend_name()!r} in {url!r}: use sqlite:/// or "
             "postgresql://"
         )
-    ensure_schema(engine)
+    try:
+        ensure_schema(engine)
+    except sa.exc.DBAPIError as err:
+        engine.dispose()
+        raise _open_error(err, parsed.database or url) from None
+    except StoreError:
+        engine.dispose()  # No pooled connection outlives the refusal.
+        raise
     return engine
+
+
+def _refuse_empty_file(database: str) -> None:
+    """A 0-byte database is a truncated store, not a new one: never re-create it silently."""
+    if database and database != ":memory:" and os.path.isfile(database):
+        _refuse_zero_bytes(database)
+
+
+def _refuse_zero_bytes(database: str) -> None:
+    if os.path.getsize(database) == 0:
+        raise StoreError(
+            f"The store database {database} is empty (0 bytes): it was truncated or its "
+            "copy failed. Restore it from a backup, or delete it to start a new, empty store."
+        )
+
+
+def _open_error(err: sa.exc.DBAPIError, database: str) -> StoreError:
+    """What to do about a database that cannot be opened, in words."""
+    message = str(err.orig).lower()
+    if "not a database" in message or "malformed" in message or "corrupt" in message:
+        return StoreError(
+            f"The store database {database} is not a trialbook database or is corrupted "
+            f"({err.orig}). Restore it from a backup, or move it away to start a new store."
+        )
+    if "readonly" in message or "read-only" in message or "unable to open" in message:
+        return StoreError(
+            f"Cannot write the store database {database} ({err.orig}). trialbook needs to "
+            "write the database and its folder (SQLite keeps -wal and -shm files beside it): "
+            "fix the permissions, or point TRIALBOOK_TRACKING_URI at a writable folder."
+        )
+    if "locked" in message or "busy" in message:
+        return StoreLockedError(_locked_message(database))
+    return StoreError(f"Cannot open the store database {database}: {err.orig}")
+
+
+def _locked_message(database: str) -> str:
+    return (
+        f"The store database {database or '(SQLite)'} stayed locked by another process for "
+        f"more than {lock_timeout_s():g} s. Find the process holding it (fuser {database}), "
+        "or raise TRIALBOOK_LOCK_TIMEOUT (seconds)."
+    )
 
 
 def _sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:
     database = url.database or ""
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    busy_timeout_s = lock_timeout_s()
     engine = sa.create_engine(
         url,
-        connect_args={"timeout": _BUSY_TIMEOUT_S, "check_same_thread": False},
+        connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
     )
 
     @sa.event.listens_for(engine, "connect")
@@ -67,7 +122,7 @@ def _sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:
         # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is DEFERRED).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
         if database and database != ":memory:":
@@ -92,18 +147,24 @@ def write_connection(engine: sa.engine.Engine) -> Iterator[sa.engine.Connection]
             yield conn
 
 
-def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
-    """Run ``func``, retrying while SQLite reports the database locked or busy."""
+def retry_locked(func: Callable[[], T], database: str = "") -> T:
+    """Run ``func``, retrying while SQLite reports the database locked or busy.
+
+    Past :func:`lock_timeout_s` a StoreError names the locked ``database``.
+    """
     start = time.monotonic()
     delay = 0.005
+    deadline_s = lock_timeout_s()
     while True:
         try:
             return func()
         except sa.exc.OperationalError as err:
             message = str(err.orig).lower()
             transient = "locked" in message or "busy" in message
-            if not transient or time.monotonic() - start > deadline_s:
+            if not transient:
                 raise
+            if time.monotonic() - start > deadline_s:
+                raise StoreLockedError(_locked_message(database)) from err
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 0.25)
 
@@ -168,14 +229,27 @@ def current_revision(engine: sa.engine.Engine) -> str | None:
 
 def ensure_schema(engine: sa.engine.Engine) -> None:
     """Create or upgrade the schema unless it is already at :data:`HEAD_REVISION`."""
-    if retry_locked(lambda: current_revision(engine)) == HEAD_REVISION:
+    database = engine.url.database or ""
+    revision = retry_locked(lambda: current_revision(engine), database)
+    if revision == HEAD_REVISION:
         return
+    _refuse_unknown_revision(revision, engine)
     with _migration_lock(engine):
         revision = current_revision(engine)
         if revision is None:
             _create_fresh(engine)
         elif revision != HEAD_REVISION:
             upgrade(engine)
+
+
+def _refuse_unknown_revision(revision: str | None, engine: sa.engine.Engine) -> None:
+    if revision is not None and revision not in REVISIONS:
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(
+            f"The store {where} has schema revision {revision!r}, which this trialbook does not "
+            f"know (it knows up to {HEAD_REVISION}): a newer trialbook wrote it. Upgrade "
+            "trialbook (pip install -U trialbook) to use this store."
+        )
 
 
 def _create_fresh(engine: sa.engine.Engine) -> None:

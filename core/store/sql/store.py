@@ -89,14 +89,14 @@ class SqlStore:
             with write_connection(self.engine) as conn:
                 return func(conn)
 
-        return retry_locked(attempt)
+        return retry_locked(attempt, self.engine.url.database or "")
 
     def _read(self, func: Any) -> Any:
         def attempt() -> Any:
             with self.engine.connect() as conn:
                 return func(conn)
 
-        return retry_locked(attempt)
+        return retry_locked(attempt, self.engine.url.database or "")
 
     # Experiments ---------------------------------------------------------------------------
 
