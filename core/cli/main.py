@@ -24,6 +24,7 @@ import click
 from trialbook.cli import db, experiments, gc, import_mlflow, models, runs, server, sync
 from trialbook.cli.common import TRACKING_URI_ENV, State, absolute_uri, pass_state
 from trialbook.errors import TrialbookError
+from trialbook.extras import install_command
 
 _SERVER_MODULES = frozenset(
     {"trialbook", "fastapi", "starlette", "uvicorn", "jinja2", "httpx", "anyio", "pydantic"}
@@ -100,5 +101,5 @@ def ui(
             raise
         raise TrialbookError(
             f"The web UI needs the server extra ({err}); install it with "
-            "pip install 'trialbook[server]'"
+            f"{install_command('server')}"
         ) from err

@@ -20,6 +20,7 @@ import click
 
 from trialbook.cli.common import State, absolute_uri, pass_state
 from trialbook.errors import TrialbookError
+from trialbook.extras import install_command
 
 if TYPE_CHECKING:
     from trialbook.server.auth import TokenStore
@@ -92,7 +93,8 @@ def server(
         from trialbook.server.run import ServerConfig, serve
     except ImportError as err:
         raise TrialbookError(
-            f"The server needs extra packages ({err}); pip install 'trialbook[server]'"
+            f"The server needs extra packages ({err}); install them with "
+            f"{install_command('server')}"
         ) from err
     from trialbook.cli import render
 

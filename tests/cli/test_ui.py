@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from trialbook.cli.main import cli
+from trialbook.extras import install_command
 
 
 def test_ui_serves_the_chosen_store_host_and_port(
@@ -58,7 +59,7 @@ def test_ui_without_the_server_extra_says_what_to_install(
     result = runner.invoke(cli, ["ui"])
 
     assert result.exit_code == 1
-    assert "pip install 'trialbook[server]'" in result.stderr
+    assert install_command("server") in result.stderr
 
 
 def test_ui_missing_a_server_dependency_says_what_to_install(
@@ -74,4 +75,4 @@ def test_ui_missing_a_server_dependency_says_what_to_install(
     result = runner.invoke(cli, ["ui"])
 
     assert result.exit_code == 1
-    assert "pip install 'trialbook[server]'" in result.stderr
+    assert install_command("server") in result.stderr
