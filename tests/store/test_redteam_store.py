@@ -306,3 +306,28 @@ def test_a_write_lock_held_elsewhere_is_waited_for_a_bounded_time(
         holder.close()
     assert store.create_run(experiment_id, "run", _now()).info.run_name == "run"
     store.close()
+
+
+def test_a_run_whose_last_points_cannot_be_written_still_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import trialbook
+    from trialbook.tracking.tracker import get_tracker
+
+    with trialbook.start_run() as run:
+        trialbook.log_param("kept", "1")
+        trialbook.TrackingClient().flush()
+        store = get_tracker(trialbook.get_tracking_uri()).store
+
+        def disk_full(batch: Batch) -> None:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+        with monkeypatch.context() as patch:
+            patch.setattr(store, "write_batch", disk_full)
+            trialbook.log_metric("late", 1.0)
+            with pytest.raises(sa.exc.OperationalError, match="disk is full"):
+                trialbook.end_run()
+            assert store.get_run(run.info.run_id).info.status is RunStatus.FINISHED
+    # Space is back: the point still buffered is written by the next flush.
+    trialbook.TrackingClient().flush()
+    assert store.get_run(run.info.run_id).data.metrics == {"late": 1.0}
