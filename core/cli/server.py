@@ -72,6 +72,14 @@ def _backend(state: State, backend_store_uri: str | None) -> str:
     default="",
     help="Comma-separated browser origins allowed to call the API [default: none].",
 )
+@click.option(
+    "--limit",
+    "limits",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help="Change one of the request limits, e.g. --limit max_body_bytes=16777216 (repeatable; "
+    "names and defaults in the README's Security section).",
+)
 @pass_state
 @click.pass_context
 def server(
@@ -85,6 +93,7 @@ def server(
     auth: bool,
     allowed_hosts: str | None,
     cors_origins: str,
+    limits: tuple[str, ...],
 ) -> None:
     """Serve the REST API (/api/v1) and the web UI for many training jobs at once."""
     if ctx.invoked_subcommand is not None:
@@ -107,6 +116,7 @@ def server(
         auth=auth,
         allowed_hosts=_split(allowed_hosts) or None,
         cors_origins=_split(cors_origins),
+        limits=_limits(limits),
     )
     out = render.console()
     if not auth and config.hosts() is None:
@@ -120,6 +130,26 @@ def server(
         f"{config.artifacts_destination}. Ctrl+C to stop."
     )
     serve(config)
+
+
+def _limits(items: tuple[str, ...]) -> dict[str, int]:
+    from dataclasses import fields
+
+    from trialbook.server.limits import Limits
+
+    names = sorted(f.name for f in fields(Limits))
+    found: dict[str, int] = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        name = name.strip()
+        if name not in names or not value.strip().isdigit() or int(value) < 1:
+            raise click.BadParameter(
+                f"{item!r}: use NAME=VALUE with a positive whole number and one of "
+                f"{', '.join(names)}.",
+                param_hint="--limit",
+            )
+        found[name] = int(value)
+    return found
 
 
 def _split(text: str | None) -> list[str]:

@@ -18,7 +18,12 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from trialbook.errors import SearchTimeoutError, StoreError, StoreLockedError
+from trialbook.errors import (
+    QueryTooComplexError,
+    SearchTimeoutError,
+    StoreError,
+    StoreLockedError,
+)
 
 T = TypeVar("T")
 
@@ -147,10 +152,34 @@ def write_connection(engine: sa.engine.Engine) -> Iterator[sa.engine.Connection]
             yield conn
 
 
+# SQLite's messages for statements it can never run (its driver has no codes for them).
+_SQLITE_TOO_COMPLEX = (
+    "expression tree is too large",
+    "too many terms",
+    "too many sql variables",
+    "too many columns",
+    "too many arguments",
+    "parser stack overflow",
+    "string or blob too big",
+    "pattern too complex",
+)
+_PG_PROGRAM_LIMIT = "54"
+"""PostgreSQL's SQLSTATE class 54, program limit exceeded (statement too complex)."""
+
+
+def too_complex(orig: BaseException | None) -> bool:
+    """Whether a driver's error says the statement can never run (not a passing fault)."""
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    message = str(orig).lower()
+    return sqlstate.startswith(_PG_PROGRAM_LIMIT) or any(m in message for m in _SQLITE_TOO_COMPLEX)
+
+
 def retry_locked(func: Callable[[], T], database: str = "") -> T:
     """Run ``func``, retrying while SQLite reports the database locked or busy.
 
-    Past :func:`lock_timeout_s` a StoreError names the locked ``database``.
+    Past :func:`lock_timeout_s` a :class:`StoreLockedError` names the locked ``database``. A
+    statement the database can never run is a :class:`QueryTooComplexError` (without the
+    statement: it may be megabytes long).
     """
     start = time.monotonic()
     delay = 0.005
@@ -159,6 +188,9 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
         try:
             return func()
         except sa.exc.OperationalError as err:
+            if too_complex(err.orig):
+                reason = str(err.orig).strip().splitlines()[0][:200] if str(err.orig) else ""
+                raise QueryTooComplexError(reason or type(err.orig).__name__) from None
             message = str(err.orig).lower()
             transient = "locked" in message or "busy" in message
             if not transient:
