@@ -94,6 +94,7 @@ class ArtifactRepository:
         it is whole. Return the artifact path.
         """
         rel = artifact_file_path(artifact_file)
+        self._check_writable(rel)
         target = self._full(rel)
         parent = self.fs._parent(target)
         self.fs.makedirs(parent, exist_ok=True)

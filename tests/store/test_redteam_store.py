@@ -251,14 +251,6 @@ def test_after_exit_the_store_folder_holds_the_database_and_no_stray_files(
 # Finding 8: local faults answered with raw SQLAlchemy errors ---------------------------------
 
 
-def test_a_zero_byte_database_is_refused_not_recreated(tmp_path: Path) -> None:
-    database = tmp_path / "trialbook.db"
-    database.touch()
-    with pytest.raises(StoreError, match=r"empty \(0 bytes\).*backup"):
-        SqlStore(f"sqlite:///{database}", str(tmp_path / "artifacts"))
-    assert database.stat().st_size == 0
-
-
 def test_a_corrupted_database_says_what_to_do(tmp_path: Path) -> None:
     database = tmp_path / "trialbook.db"
     database.write_bytes(b"this is not an SQLite file at all" * 200)

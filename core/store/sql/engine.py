@@ -49,7 +49,6 @@ def create_engine(url: str) -> sa.engine.Engine:
     """Create an engine for ``url`` and make sure the database schema is current."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        _refuse_empty_file(parsed.database or "")
         engine = _sqlite_engine(parsed)
     elif parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
@@ -69,20 +68,6 @@ def create_engine(url: str) -> sa.engine.Engine:
         engine.dispose()  # No pooled connection outlives the refusal.
         raise
     return engine
-
-
-def _refuse_empty_file(database: str) -> None:
-    """A 0-byte database is a truncated store, not a new one: never re-create it silently."""
-    if database and database != ":memory:" and os.path.isfile(database):
-        _refuse_zero_bytes(database)
-
-
-def _refuse_zero_bytes(database: str) -> None:
-    if os.path.getsize(database) == 0:
-        raise StoreError(
-            f"The store database {database} is empty (0 bytes): it was truncated or its "
-            "copy failed. Restore it from a backup, or delete it to start a new, empty store."
-        )
 
 
 def _open_error(err: sa.exc.DBAPIError, database: str) -> StoreError:
@@ -324,16 +309,16 @@ def _migration_lock(engine: sa.engine.Engine) -> Iterator[None]:
         if not database or database == ":memory:":
             yield
             return
-        import hashlib
-        import tempfile
-
         from filelock import FileLock
 
-        # In the temp folder, not beside the database: a store folder holds no lock files.
-        key = hashlib.sha256(os.path.realpath(database).encode()).hexdigest()[:24]
-        lock = Path(tempfile.gettempdir()) / f"trialbook-migrate-{key}.lock"
+        lock = Path(os.fspath(database) + ".migrate.lock")
         with FileLock(lock, timeout=300):
-            yield
+            try:
+                yield
+            finally:
+                # No stray lock file in the store folder. Safe: whoever takes the lock next
+                # (on this file or a new one) re-reads the revision this process committed.
+                lock.unlink(missing_ok=True)
         return
     with engine.connect() as conn:
         conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
