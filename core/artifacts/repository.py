@@ -5,6 +5,9 @@
     repo = ArtifactRepository("s3://bucket/exp/1/run/artifacts")   # or a local path
     repo.log_file("plot.png", "figures")
     [f.path for f in repo.list("figures")]
+
+On a local filesystem, small files identical to another run's are stored once
+(:mod:`trialbook.artifacts.shared`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import shutil
 from pathlib import Path
 from typing import IO, Any
 
+from trialbook.artifacts import shared
 from trialbook.artifacts.paths import (
     artifact_file_path,
     clean_artifact_path,
@@ -39,6 +43,7 @@ class ArtifactRepository:
         self.fs: Any = fs
         self.root: str = root.rstrip("/")
         self._local = "file" in _protocols(fs)
+        self._blobs = shared.blob_folder(self.root) if self._local else None
         self.write_once: tuple[str, ...] = ()
         """Folders no write may enter (those of registered model versions)."""
 
@@ -59,6 +64,9 @@ class ArtifactRepository:
         source, rel = file_upload(local_path, artifact_path)
         self._check_writable(rel)
         target = self._full(rel)
+        if self._local:
+            shared.write_file(target, source, self._blobs)
+            return rel
         self.fs.makedirs(self.fs._parent(target), exist_ok=True)
         self.fs.put_file(str(source), target)
         return rel
@@ -81,6 +89,9 @@ class ArtifactRepository:
         rel = artifact_file_path(artifact_file)
         self._check_writable(rel)
         target = self._full(rel)
+        if self._local:
+            shared.write_bytes(target, data, self._blobs)
+            return rel
         self.fs.makedirs(self.fs._parent(target), exist_ok=True)
         with self.fs.open(target, "wb") as handle:
             handle.write(data)
@@ -107,6 +118,7 @@ class ArtifactRepository:
             os.fsync(folder)
         finally:
             os.close(folder)
+        shared.adopt(target, self._blobs)
         return rel
 
     def list(self, path: str | None = None) -> list[FileInfo]:
@@ -168,11 +180,23 @@ class ArtifactRepository:
         return str(target)
 
     def delete_all(self) -> None:
-        """Remove every artifact under the root (used when purging runs)."""
+        """Remove every artifact under the root (used when purging runs), and unused blobs."""
         if self._local:
+            used = shared.blobs_of(self.root, self._blobs)
             shutil.rmtree(self.root, ignore_errors=True)
+            shared.delete_unused(used)
         elif self.fs.exists(self.root):
             self.fs.rm(self.root, recursive=True)
+
+
+def delete_unused_blobs(experiment_location: str) -> int:
+    """Delete the shared blobs of an experiment's folder that no run uses; return how many."""
+    import fsspec.core
+
+    fs, folder = fsspec.core.url_to_fs(experiment_location)
+    if "file" not in _protocols(fs):
+        return 0
+    return shared.sweep(folder)
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:
