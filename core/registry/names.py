@@ -15,11 +15,17 @@ alias can never be mistaken for a version.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from trialbook.artifacts.paths import clean_artifact_path
 from trialbook.errors import InvalidUriError, InvalidValueError
+from trialbook.validation import check_text
+
+if TYPE_CHECKING:
+    from trialbook.artifacts import ArtifactRepository
 
 METADATA_FILE = "trialbook-model.json"
 """The file that makes a folder a logged model (its flavor, files and their digests)."""
@@ -52,7 +58,7 @@ def check_name(name: object, key: str = "name") -> str:
             "names cannot contain '/', '@' or control characters (they end up in "
             "models:/<name>/<version> URIs)",
         )
-    return name
+    return check_text(key, name)
 
 
 def check_version(version: object) -> int:
@@ -123,3 +129,15 @@ def parse_runs_uri(uri: str) -> tuple[str, str]:
     if not run_id or not path:
         raise InvalidUriError(uri, "expected runs:/<run_id>/<path>")
     return run_id, clean_artifact_path(path)
+
+
+def model_digest(repository: ArtifactRepository, path: str) -> str:
+    """The sha256 of the metadata file of the model logged at ``path``: what a version pins.
+
+    The metadata lists every file's sha256, so this one digest covers the whole model.
+    """
+    digest = hashlib.sha256()
+    with repository.open(f"{path}/{METADATA_FILE}") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -97,6 +97,10 @@ class ModelRegistry(Protocol):
         """One page of versions matching a filter, by name then newest version first."""
         ...
 
+    def model_folders(self, run_id: str) -> list[str]:
+        """The run's artifact folders that registered versions point at: write-once."""
+        ...
+
     def set_model_version_tag(self, name: str, version: int, key: str, value: str) -> None:
         """Set (or replace) a version tag."""
         ...

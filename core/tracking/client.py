@@ -76,7 +76,10 @@ class TrackingClient(RegistryClient):
         self, name: str, artifact_location: str | None = None, tags: Mapping[str, str] | None = None
     ) -> str:
         """Create an experiment and return its id."""
-        return self.store.create_experiment(name, artifact_location, tags)
+        from trialbook.validation import check_key, tag_value
+
+        checked = {check_key(k): tag_value(k, v) for k, v in (tags or {}).items()}
+        return self.store.create_experiment(name, artifact_location, checked)  # type: ignore[no-any-return]
 
     def get_experiment(self, experiment_id: str) -> Experiment:
         """The experiment with this id."""
@@ -126,12 +129,13 @@ class TrackingClient(RegistryClient):
     ) -> Run:
         """Create a RUNNING run (end it with :meth:`set_terminated`)."""
         from trialbook.tracking.names import generate_run_name
-        from trialbook.validation import check_key, tag_value
+        from trialbook.validation import check_key, check_text, tag_value
 
         checked = {check_key(k): tag_value(k, v) for k, v in (tags or {}).items()}
+        check_text("description", description)
         run = self.store.create_run(
             str(experiment_id),
-            run_name or generate_run_name(),
+            check_text("run_name", run_name or generate_run_name()),
             start_time or int(time.time() * 1000),
             tags=checked,
             parent_run_id=parent_run_id,
@@ -157,6 +161,11 @@ class TrackingClient(RegistryClient):
         self, run_id: str, run_name: str | None = None, description: str | None = None
     ) -> None:
         """Rename a run or change its description."""
+        from trialbook.validation import check_text
+
+        for name, text in (("run_name", run_name), ("description", description)):
+            if text is not None:
+                check_text(name, text)
         self.flush()
         self.store.update_run(run_id, run_name=run_name, description=description)
 
@@ -262,7 +271,10 @@ class TrackingClient(RegistryClient):
 
     def _writable_repository(self, run_id: str) -> ArtifactRepository:
         self.tracker.ensure_writable(run_id)
-        return self._repository(run_id)
+        repository = self._repository(run_id)
+        if isinstance(repository, ArtifactRepository):  # A server checks its own writes.
+            repository.write_once = tuple(self.store.registry.model_folders(run_id))
+        return repository
 
     def log_artifact(
         self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None

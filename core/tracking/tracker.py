@@ -191,7 +191,15 @@ class Tracker:
             self.writer.alive_runs.discard(run_id)
 
     def terminate(self, run_id: str, status: RunStatus, end_time: int | None = None) -> None:
-        """Flush, then record the run's final status and end time."""
-        self.writer.flush()
-        self.mark_alive(run_id, False)
-        self.store.update_run(run_id, status=status, end_time=end_time or int(time.time() * 1000))
+        """Flush, then record the run's final status and end time.
+
+        The status is recorded even when the flush fails (a full disk): the run never stays
+        RUNNING because of data it could not write, which stays buffered for a later flush
+        while the flush's error propagates.
+        """
+        try:
+            self.writer.flush()
+        finally:
+            self.mark_alive(run_id, False)
+            ended = end_time or int(time.time() * 1000)
+            self.store.update_run(run_id, status=status, end_time=ended)

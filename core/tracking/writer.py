@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from trialbook.errors import StoreUnavailableError, TrialbookError
-from trialbook.store.base import Batch, MetricSeries, TrackingStore, WantsBatchIds
+from trialbook.store.base import Batch, MetricSeries, TrackingStore, WantsBatchIds, part_batch_id
 from trialbook.tracking.threads import IDLE_EXIT_S, ServiceThread
 
 log = logging.getLogger(__name__)
@@ -230,19 +230,46 @@ class BufferedWriter:
             self.store.write_batch(batch)
         except StoreUnavailableError:
             raise
-        except TrialbookError:
-            self._write_per_run(batch)
+        except TrialbookError as err:
+            self._write_isolating(batch, err)
 
-    def _write_per_run(self, batch: Batch) -> None:
-        """A batch failed for a reason of its own: write run by run, report the failures."""
-        for run_id, part in batch.per_run():
-            try:
-                self.store.write_batch(part)
-            except StoreUnavailableError:
-                raise
-            except TrialbookError as err:
+    def _write_isolating(self, batch: Batch, err: TrialbookError) -> None:
+        """A batch failed for a reason of its own: write it in halves, drop only bad items.
+
+        Each failing half is halved again until the failing items stand alone; those are
+        dropped with a warning naming them, everything else is written in its order. A
+        transient failure (store down) still raises, for the caller to retry.
+        """
+        items = split_items(batch)
+        if len(items) == 1:
+            log.warning("trialbook dropped %s: %s", describe_item(batch), err)
+            return
+        middle = len(items) // 2
+        for start, stop in ((0, middle), (middle, len(items))):
+            self._write_halves(items, batch.batch_id, start, stop)
+
+    def _write_halves(
+        self, items: list[Batch], batch_id: str | None, start: int, stop: int
+    ) -> None:
+        if start >= stop:
+            return
+        part = join_items(
+            items[start:stop],
+            None if batch_id is None else part_batch_id(batch_id, f"items {start}-{stop}"),
+        )
+        try:
+            self.store.write_batch(part)
+            return
+        except StoreUnavailableError:
+            raise
+        except TrialbookError as err:
+            if stop - start == 1:
                 # Usually in the background thread, where a warning would reach nobody.
-                log.warning("trialbook could not store data of run %s: %s", run_id, err)
+                log.warning("trialbook dropped %s: %s", describe_item(part), err)
+                return
+        middle = (start + stop) // 2
+        self._write_halves(items, batch_id, start, middle)
+        self._write_halves(items, batch_id, middle, stop)
 
     def _warn_once(self, topic: str, message: str) -> None:
         if topic not in self._warned:
@@ -274,6 +301,39 @@ class BufferedWriter:
         self._wake = threading.Event()
         self._thread = None
         self.running = False  # The child's first buffered item starts its own thread.
+
+
+def split_items(batch: Batch) -> list[Batch]:
+    """One batch per param, tag, metric point and metric series, in the batch's order."""
+    return [
+        *(Batch(params=[param]) for param in batch.params),
+        *(Batch(tags=[tag]) for tag in batch.tags),
+        *(Batch(metrics=[point]) for point in batch.metrics),
+        *(Batch(series=[series]) for series in batch.series),
+    ]
+
+
+def join_items(items: list[Batch], batch_id: str | None) -> Batch:
+    """The batch holding every item of ``items``, in order."""
+    return Batch(
+        params=[param for item in items for param in item.params],
+        tags=[tag for item in items for tag in item.tags],
+        metrics=[point for item in items for point in item.metrics],
+        series=[series for item in items for series in item.series],
+        batch_id=batch_id,
+    )
+
+
+def describe_item(item: Batch) -> str:
+    """What a one-item batch holds, for a warning: ``param 'lr' = '0.1' of run <id>``."""
+    for kind, triples in (("param", item.params), ("tag", item.tags)):
+        for run_id, key, value in triples:
+            shown = value if len(value) <= 60 else value[:57] + "..."
+            return f"{kind} {key!r} = {shown!r} of run {run_id}"
+    for point in item.metrics:
+        return f"metric {point[1]!r} at step {point[3]} of run {point[0]}"
+    series = item.series[0]
+    return f"{len(series)} points of metric {series.key!r} of run {series.run_id}"
 
 
 def _drain(queue: deque[tuple[str, str, str]]) -> list[tuple[str, str, str]]:

@@ -73,6 +73,8 @@ _FIELDS: dict[type[core.TrialbookError], tuple[str, ...]] = {
     core.ModelVersionNotFoundError: ("name", "version"),
     core.ModelAliasNotFoundError: ("name", "alias"),
     core.RunExistsError: ("run_id",),
+    core.WriteOnceArtifactError: ("path", "folder"),
+    core.SearchTimeoutError: ("what", "budget_s"),
 }
 _BY_NAME = {cls.__name__: cls for cls in _FIELDS}
 _PLAIN: dict[str, type[core.TrialbookError]] = {
@@ -88,7 +90,12 @@ _NOT_FOUND = (
     core.ModelVersionNotFoundError,
     core.ModelAliasNotFoundError,
 )
-_CONFLICT = (core.ParamConflictError, core.RunExistsError, core.RegisteredModelExistsError)
+_CONFLICT = (
+    core.ParamConflictError,
+    core.RunExistsError,
+    core.RegisteredModelExistsError,
+    core.WriteOnceArtifactError,
+)
 
 
 def status_of(error: core.TrialbookError) -> int:

@@ -135,7 +135,7 @@ class SqlRegistry(SqlVersions):
         where = filters.filter_clause(filter_string, filters.MODELS)
         order = [*filters.order_clauses(order_by or [], filters.MODELS), models.c.name.asc()]
         query = sa.select(models).where(where).order_by(*order)
-        return self._page(query, max_results, page_token, rows.models)
+        return self._page(query, max_results, page_token, rows.models, filter_string)
 
     def set_registered_model_tag(self, name: str, key: str, value: str) -> None:
         """Set (or replace) a model tag."""

@@ -192,6 +192,8 @@ model_versions = sa.Table(
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("creation_time", sa.BigInteger, nullable=False),
     sa.Column("last_update_time", sa.BigInteger, nullable=False),
+    # sha256 of the model's metadata file when registered (NULL: registered before 0004).
+    sa.Column("model_digest", sa.String(64), nullable=True),
 )
 
 model_version_tags = sa.Table(
