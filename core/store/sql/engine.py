@@ -73,6 +73,15 @@ def create_engine(url: str) -> sa.engine.Engine:
 
 def _open_error(err: sa.exc.DBAPIError, database: str) -> StoreError:
     """What to do about a database that cannot be opened, in words."""
+    if "locked" in str(err.orig).lower() or "busy" in str(err.orig).lower():
+        return StoreLockedError(_locked_message(database))
+    return _file_error(err, database) or StoreError(
+        f"Cannot open the store database {database}: {err.orig}"
+    )
+
+
+def _file_error(err: sa.exc.DBAPIError, database: str) -> StoreError | None:
+    """A corrupted or unwritable database file, said with what to do; None for other errors."""
     message = str(err.orig).lower()
     if "not a database" in message or "malformed" in message or "corrupt" in message:
         return StoreError(
@@ -85,9 +94,7 @@ def _open_error(err: sa.exc.DBAPIError, database: str) -> StoreError:
             "write the database and its folder (SQLite keeps -wal and -shm files beside it): "
             "fix the permissions, or point TRIALBOOK_TRACKING_URI at a writable folder."
         )
-    if "locked" in message or "busy" in message:
-        return StoreLockedError(_locked_message(database))
-    return StoreError(f"Cannot open the store database {database}: {err.orig}")
+    return None
 
 
 def _locked_message(database: str) -> str:
@@ -195,7 +202,9 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
             message = str(err.orig).lower()
             transient = "locked" in message or "busy" in message
             if not transient:
-                raise StoreUnavailableError(f"The database is unavailable: {err.orig}") from err
+                raise _file_error(err, database) or StoreUnavailableError(
+                    f"The database is unavailable: {_first_line(err.orig)}"
+                ) from err
             if time.monotonic() - start > deadline_s:
                 raise StoreLockedError(_locked_message(database)) from err
             time.sleep(delay * (1 + random.random()))
@@ -212,7 +221,9 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
             # Anything else the database refuses, without the statement (megabytes, maybe).
             if str(getattr(err.orig, "sqlstate", "") or "").startswith(_PG_BAD_DATA):
                 raise StoreError(f"The database refused a value: {_first_line(err.orig)}") from err
-            raise StoreError(f"The database refused the request: {_first_line(err.orig)}") from err
+            raise _file_error(err, database) or StoreError(
+                f"The database refused the request: {_first_line(err.orig)}"
+            ) from err
 
 
 def _first_line(error: object, limit: int = 300) -> str:
