@@ -8,7 +8,8 @@
 Prints every test whose outcome (passed, failed, error, skipped, xfailed) differs between the
 first run (autologging off) and the second (on), with the second run's message, and exits
 with status 1 when any differs, 0 when all are the same. A test found in one run only counts
-as a difference (``absent`` on the other side).
+as a difference (``absent`` on the other side). Tests that took much longer in the second run
+are listed too, as information: timings on a shared machine are no verdict.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from xml.etree import ElementTree
 
 ABSENT = "absent"
 MESSAGE_CHARS = 300
+SLOWER_FACTOR = 5.0
+SLOWER_SECONDS = 2.0
+"""A test is listed as slower when the second run took this many times as long, and this much."""
+SLOWER_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Outcome:
 
     status: str
     message: str = ""
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ def _worst(known: Outcome | None, new: Outcome) -> Outcome:
 
 
 def _outcome(case: ElementTree.Element) -> Outcome:
+    seconds = float(case.get("time") or 0.0)
     for tag in ("error", "failure", "skipped"):
         found = case.find(tag)
         if found is None:
@@ -75,8 +82,8 @@ def _outcome(case: ElementTree.Element) -> Outcome:
         status = {"error": "error", "failure": "failed"}.get(tag, "skipped")
         if tag == "skipped" and found.get("type") == "pytest.xfail":
             status = "xfailed"
-        return Outcome(status, _first_line(found.get("message") or found.text or ""))
-    return Outcome("passed")
+        return Outcome(status, _first_line(found.get("message") or found.text or ""), seconds)
+    return Outcome("passed", seconds=seconds)
 
 
 def _first_line(text: str) -> str:
@@ -104,6 +111,18 @@ def differences(before: Mapping[str, Outcome], after: Mapping[str, Outcome]) -> 
     return found
 
 
+def slower(before: Mapping[str, Outcome], after: Mapping[str, Outcome]) -> list[str]:
+    """Tests that passed in both runs and took far longer in the second, slowest first."""
+    found = []
+    for test in before.keys() & after.keys():
+        old, new = before[test], after[test]
+        both_passed = old.status == new.status == "passed"
+        longer = new.seconds - old.seconds >= SLOWER_SECONDS
+        if both_passed and longer and new.seconds >= SLOWER_FACTOR * old.seconds:
+            found.append((new.seconds - old.seconds, test, old.seconds, new.seconds))
+    return [f"{test}: {old:.2f} s -> {new:.2f} s" for _, test, old, new in sorted(found)[::-1]]
+
+
 def summary(outcomes: Iterable[Outcome]) -> str:
     """``1200 passed, 30 skipped, ...`` in a fixed order."""
     counts = Counter(outcome.status for outcome in outcomes)
@@ -125,6 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     before, after = read_reports(args.before), read_reports(args.after)
     print(f"first run ({args.before}): {summary(before.values())}")
     print(f"second run ({args.after}): {summary(after.values())}")
+    slow = slower(before, after)
+    if slow:
+        print(
+            f"\n{len(slow)} tests took {SLOWER_FACTOR:g}x and {SLOWER_SECONDS:g} s longer (not a failure):"
+        )
+        print("\n".join(slow[:SLOWER_SHOWN]))
     found = differences(before, after)
     if not found:
         print(f"identical: all {len(before.keys() | after.keys())} tests have the same outcome")
