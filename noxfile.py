@@ -153,6 +153,17 @@ HARM_SUITES: dict[str, tuple[str, ...]] = {
         "sklearn.ensemble.tests.test_voting",
         "sklearn.ensemble.tests.test_bagging",
     ),
+    # Where the harms of issue 11 showed: random state drawn by extra calls (dummy), user
+    # scorers called again (logistic, scorers), the cost of training metrics (kde, pca, hgb).
+    "sklearn-known": (
+        "--dist=loadfile",
+        "sklearn.tests.test_dummy",
+        "sklearn.neighbors.tests.test_kde",
+        "sklearn.metrics.tests.test_score_objects",
+        "sklearn.linear_model.tests.test_logistic",
+        "sklearn.ensemble._hist_gradient_boosting.tests.test_gradient_boosting",
+        "sklearn.decomposition.tests.test_pca",
+    ),
     # The common estimator checks, for a cross-section of estimator kinds.
     "sklearn-common": (
         "--dist=load",  # a single file

@@ -47,7 +47,10 @@ def run_inner(tmp_path: Path, *args: str) -> list[dict[str, object]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TRIALBOOK_"))}
     env["EVIDENCE"] = str(evidence)
     command = [sys.executable, "-m", "pytest", "-p", "trialbook.testing.harm", "-q", *args]
-    subprocess.run([*command, str(suite)], cwd=suite, env=env, check=True, capture_output=True)
+    done = subprocess.run(
+        [*command, str(suite)], cwd=suite, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
     return [json.loads(path.read_text()) for path in sorted(evidence.iterdir())]
 
 
