@@ -143,6 +143,18 @@ def test_cv_gives_the_same_table(params: dict[str, Any], dtrain: Any) -> None:
     assert on.equals(off)
 
 
+def test_verbose_evaluation_prints_the_same_lines(
+    params: dict[str, Any], dtrain: Any, dvalid: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def train() -> str:
+        xgboost.train(params, dtrain, 5, evals=[(dvalid, "eval")], verbose_eval=2)
+        return capsys.readouterr().out
+
+    off, on = off_and_on(train)
+    assert "eval-rmse" in off
+    assert on == off
+
+
 def test_continued_training_gives_the_same_model_and_leaves_the_first_one_alone(
     params: dict[str, Any], dtrain: Any, dvalid: Any
 ) -> None:
