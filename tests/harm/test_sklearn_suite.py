@@ -3,8 +3,9 @@
 The tests below run scikit-learn's own tests twice in a subprocess, without and with
 ``-p trialbook.testing.harm`` (autologging on), and fail on any test whose outcome differs.
 The subset covers the harms found so far (a renamed delegated method, calls without routed
-metadata, pickling of scorers and fitted searches, random state drawn by extra calls) and
-runs in a few minutes; ``nox -s harm`` runs the whole documented selection.
+metadata, pickling of scorers and fitted searches, random state drawn by extra calls, user
+scorers and methods called again) and runs in a few minutes; ``nox -s harm`` runs the whole
+documented selection.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ CI_SUBSET = (
     "sklearn.ensemble.tests.test_bagging::test_metadata_routing_with_dynamic_method_selection",
     "sklearn.metrics.tests.test_score_objects::test_custom_scorer_pickling",
     "sklearn.model_selection.tests.test_search::test_pickle",
+    "sklearn.metrics.tests.test_score_objects::test_multimetric_scorer_calls_method_once",
+    "sklearn.linear_model.tests.test_logistic::test_logistic_cv_mock_scorer",
+    "sklearn.ensemble._hist_gradient_boosting.tests.test_gradient_boosting"
+    "::test_raw_predict_is_called_with_custom_scorer",
+    "sklearn.ensemble._hist_gradient_boosting.tests.test_gradient_boosting"
+    "::test_early_stopping_with_sample_weights",
 )
 """scikit-learn test modules and tests (``--pyargs`` form) compared in every CI run."""
 
@@ -43,7 +50,7 @@ def run_upstream(tests: tuple[str, ...], report: Path, *, autolog: bool) -> None
     plugin = ["-p", "trialbook.testing.harm"] if autolog else []
     command = [
         sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", *plugin,
-        "-q", f"--rootdir={site}", "-c", str(config), f"--junitxml={report}",
+        "-q", "--timeout=300", f"--rootdir={site}", "-c", str(config), f"--junitxml={report}",
         "--pyargs", *tests,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TRIALBOOK_"))}
