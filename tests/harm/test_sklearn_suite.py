@@ -2,10 +2,10 @@
 
 The tests below run scikit-learn's own tests twice in a subprocess, without and with
 ``-p trialbook.testing.harm`` (autologging on), and fail on any test whose outcome differs.
-The subset covers the harms found so far (a renamed delegated method, calls without routed
-metadata, pickling of scorers and fitted searches, random state drawn by extra calls, user
-scorers and methods called again) and runs in a few minutes; ``nox -s harm`` runs the whole
-documented selection.
+The subset holds the tests that found harms so far (a renamed delegated method, calls
+without routed metadata, a scorer that no longer pickles, user scorers and methods called
+again after ``fit``) and a few neighbours, and runs in about three minutes of CPU time;
+``nox -s harm`` runs the whole documented selection.
 """
 
 from __future__ import annotations
