@@ -1,7 +1,11 @@
-"""Developer and CI sessions: `nox` runs lint, typecheck and tests; `nox -l` lists the rest."""
+"""Developer and CI sessions: `nox` runs lint, typecheck and tests; `nox -l` lists the rest.
+
+`python3 dev.py <session>` runs them from the clone's own `./.venv` (see dev.py).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
@@ -12,12 +16,22 @@ import nox
 nox.needs_version = ">=2024.3.2"
 nox.options.default_venv_backend = "venv"
 nox.options.sessions = ["lint", "typecheck", "tests"]
+# A second run reuses a session's environment (pip then only checks what is installed).
+nox.options.reuse_venv = "yes"
 
 ROOT = Path(__file__).parent.resolve()
-# Pins torch to the CPU build on this machine's disk. Every session that installs lightning
-# installs torch from it first: an unpinned torch pulls a multi-GB CUDA build.
+# Pins torch. Every session that installs lightning installs torch first, from the CPU build
+# (see torch_source): an unpinned torch from PyPI alone pulls a multi-GB CUDA build.
 CONSTRAINTS = ("-c", ".ci/constraints.txt")
-LINT_PATHS = ("core", "integrations", "tests", "examples", "benchmarks", "noxfile.py")
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+LINT_PATHS = ("core", "integrations", "tests", "examples", "benchmarks", "noxfile.py", "dev.py")
+# The environment the demo installs trialbook into, and that the commands it prints use.
+DEMO_VENV = ROOT / ".venv"
+DEMO_EXTRAS = "sklearn,xgboost,lightning,server"
+# Written into DEMO_VENV after a complete install: the digest of what was installed.
+DEMO_STAMP = "trialbook-demo.stamp"
+# Files whose content decides what the demo installs.
+DEMO_INPUTS = ("pyproject.toml", ".ci/constraints.txt")
 TEST_DEPS = (
     "pytest>=8",
     "pytest-xdist",
@@ -28,6 +42,7 @@ TEST_DEPS = (
     "matplotlib",
     "plotly",
     "build",
+    "nox",  # tests/test_noxfile.py imports the noxfile.
     "tomli; python_version < '3.11'",
 )
 FRAMEWORKS = ("sklearn", "xgboost", "lightning")
@@ -40,12 +55,44 @@ XDIST = ("-n", "2", "--dist", "loadgroup")
 PASSTHROUGH_ENV = ("TRIALBOOK_TEST_POSTGRES_URI", "TRIALBOOK_TEST_CHROMIUM", "CI")
 
 
+def torch_source(find_links: str | None = None) -> tuple[str, ...]:
+    """pip options under which the pinned torch resolves to its CPU build.
+
+    No options when a folder of `find_links` (default: $PIP_FIND_LINKS, as on this project's CI
+    machines, which reach PyPI only) holds a CPU torch wheel; else PyTorch's CPU index.
+    """
+    folders = (os.environ.get("PIP_FIND_LINKS", "") if find_links is None else find_links).split()
+    if any(any(Path(folder).glob("torch-*+cpu-*.whl")) for folder in folders):
+        return ()
+    return ("--extra-index-url", TORCH_CPU_INDEX)
+
+
+def install_digest(root: Path, *install_args: str) -> str:
+    """A digest of DEMO_INPUTS' contents under `root`, the pip arguments and the Python."""
+    digest = hashlib.sha256(sys.version.encode())
+    for name in DEMO_INPUTS:
+        digest.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    digest.update("\0".join(install_args).encode())
+    return digest.hexdigest()
+
+
+def needs_install(venv: Path, digest: str) -> bool:
+    """Whether `venv` lacks a complete install whose stamp holds `digest`."""
+    stamp = venv / DEMO_STAMP
+    return not stamp.exists() or stamp.read_text().strip() != digest
+
+
+def venv_python(venv: Path) -> Path:
+    """The interpreter of virtual environment `venv`."""
+    return venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+
+
 def install_project(
     session: nox.Session, extras: str, *deps: str, editable_mode: str | None = None
 ) -> None:
     """Install the package editable with `extras` and `deps`, torch first when lightning comes."""
     if {"all", "lightning"} & set(extras.split(",")):
-        session.install(*CONSTRAINTS, "torch")
+        session.install(*CONSTRAINTS, *torch_source(), "torch")
     settings = ["--config-settings", f"editable_mode={editable_mode}"] if editable_mode else []
     session.install(*CONSTRAINTS, *settings, "-e", f".[{extras}]", *deps)
 
@@ -111,17 +158,29 @@ def bench(session: nox.Session) -> None:
     if not mlflow_venv.exists():
         session.run("python", "-m", "venv", str(mlflow_venv))
     pip = (mlflow_python, "-m", "pip", "install", "--quiet", *CONSTRAINTS)
-    session.run(*pip, "torch", external=True)
+    session.run(*pip, *torch_source(), "torch", external=True)
     session.run(*pip, MLFLOW, "scikit-learn", "xgboost", "lightning", "psutil", external=True)
     session.run("python", "benchmarks/run.py", "--mlflow-python", mlflow_python, *session.posargs)
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def demo(session: nox.Session) -> None:
-    """Run examples/demo.py from the repo root; its runs land in ./.trialbook/."""
-    session.install(*CONSTRAINTS, "torch")
-    session.install(*CONSTRAINTS, ".[sklearn,xgboost,lightning]")
-    session.run("python", "examples/demo.py", *session.posargs)
+    """Install trialbook into ./.venv (again only when its requirements change), run the demo."""
+    python = venv_python(DEMO_VENV)
+    if not python.exists():
+        session.run(sys.executable, "-m", "venv", str(DEMO_VENV), external=True)
+    torch_args = (*CONSTRAINTS, *torch_source(), "torch")
+    project_args = (*CONSTRAINTS, "-e", f".[{DEMO_EXTRAS}]")
+    digest = install_digest(ROOT, *torch_args, *project_args)
+    if needs_install(DEMO_VENV, digest):
+        (DEMO_VENV / DEMO_STAMP).unlink(missing_ok=True)
+        pip = (str(python), "-m", "pip", "install", "--quiet")
+        session.run(*pip, *torch_args, external=True)
+        session.run(*pip, *project_args, external=True)
+        (DEMO_VENV / DEMO_STAMP).write_text(digest + "\n")
+    else:
+        session.log(f"{DEMO_VENV} is up to date with {', '.join(DEMO_INPUTS)}: nothing to install")
+    session.run(str(python), "examples/demo.py", *session.posargs, external=True)
 
 
 HARM_COMMON_ESTIMATORS = (

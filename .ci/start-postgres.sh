@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start Debian's PostgreSQL cluster on 127.0.0.1:5432 and create the test role and database.
-# Run as root on a machine where the `postgresql` package is installed (.ci/run installs it).
+# Run as root on a throwaway CI machine where the `postgresql` package is installed (.ci/run
+# installs it): it reconfigures the machine's main cluster (fsync off). On your own machine use
+# .ci/throwaway-postgres.sh instead, which starts a cluster of its own.
 # Idempotent: safe to run again on a machine where the cluster already runs.
 set -euo pipefail
 

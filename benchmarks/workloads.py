@@ -43,6 +43,30 @@ def _same(sizes: Sizes) -> tuple[Sizes, Sizes]:
 
 WORKLOADS: tuple[Workload, ...] = (
     Workload(
+        "request bombs",
+        12,
+        "bench_server_limits",
+        "request_bombs",
+        *_same(
+            {
+                "full": {"limit_mib": None},
+                "quick": {"limit_mib": None},
+                "smoke": {"limit_mib": 4},
+            }
+        ),
+        rows=tuple(
+            Row(
+                f"server: {bomb} bomb, peak memory growth / max_decoded_bytes",
+                f"{bomb}_growth_x_limit",
+                "x",
+                4,
+                None,
+                "≤ 4x",
+            )
+            for bomb in ("gzip", "wide", "deep")
+        ),
+    ),
+    Workload(
         "import",
         2,
         "bench_core",

@@ -163,6 +163,20 @@ class StoreError(TrialbookError):
     """The tracking store failed (database unreachable, migration failed, ...)."""
 
 
+class QueryTooComplexError(StoreError):
+    """The database can never run this query (too many terms, nested too deeply).
+
+    Unlike an unreachable database, trying again does not help: the query must change.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"The query is too complex for the database ({reason}); use a shorter filter, "
+            "fewer order-by keys or fewer values."
+        )
+
+
 class PluginError(TrialbookError):
     """A plugin is malformed or failed to load."""
 

@@ -1,15 +1,20 @@
 """The trialbook demo: train a few small models with one line of tracking, then look at them.
 
-Run it with ``python -m nox -s demo`` (installs everything), or directly once trialbook and its
-``sklearn``, ``xgboost`` and ``lightning`` extras are installed. Runs go to the default store,
-``./.trialbook``.
+Run it with ``python3 dev.py demo`` from the clone (installs everything into ``./.venv``), or
+directly once trialbook and its ``sklearn``, ``xgboost``, ``lightning`` and ``server`` extras are
+installed. Runs go to the default store, ``./.trialbook``. The commands it prints at the end
+call this interpreter's environment by path unless its scripts are on ``PATH`` already.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import trialbook
 
@@ -149,34 +154,54 @@ def main() -> None:
             "list",
             "--experiment",
             "demo",
-            "--columns",
-            "tags.trialbook.autolog,tags.estimator_name,metrics.training_accuracy_score,"
-            "metrics.best_score,metrics.validation_0-logloss,metrics.val_loss",
         ],
         check=False,
     )
-    best = (
-        runs.dropna(subset=["metrics.training_accuracy_score"])
-        if "metrics.training_accuracy_score" in runs
-        else runs
-    )
-    first = best.iloc[0]["run_id"] if len(best) else None
+    first, second = [*(run_id[:8] for run_id in runs["run_id"]), None, None][:2]
     champion = register_champion()
     if champion is not None:
         print(f"\nRegistered {champion} as demo-classifier@champion")
-    print("\nLook further:")
+    bindir = script_folder()
+    print("\nLook further (from this folder):")
+    for command in next_commands(bindir, first, second, champion is not None):
+        print(f"  {command}")
+    if bindir:
+        print(f"(or run `. {bindir}activate` once, then drop the {bindir} prefix)")
+    print('Use trialbook in a project of your own: README.md, "Install it in your project".')
+
+
+def script_folder() -> str:
+    """The prefix that calls this environment's scripts from here: empty when on PATH."""
+    folder = Path(sys.executable).parent
+    on_path = shutil.which("trialbook")
+    if on_path is not None and Path(on_path).parent == folder:
+        return ""
+    try:
+        shown = folder.relative_to(Path.cwd())
+    except ValueError:
+        shown = folder
+    return shlex.quote(str(shown)) + os.sep
+
+
+def next_commands(
+    bindir: str, first: str | None, second: str | None, registered: bool
+) -> list[str]:
+    """The commands worth trying after the demo, runnable as printed from the demo's folder."""
+    tb = f"{bindir}trialbook"
+    commands = []
     if first is not None:
-        print(f"  trialbook runs show {first}")
-    print("  trialbook runs compare <run id> <run id>")
-    print(
-        '  trialbook runs list --experiment demo --filter "metrics.training_accuracy_score > 0.9"'
+        commands.append(f"{tb} runs show {first}")
+    if first is not None and second is not None:
+        commands.append(f"{tb} runs compare {first} {second}")
+    commands.append(
+        f'{tb} runs list --experiment demo --filter "metrics.training_accuracy_score > 0.9"'
     )
-    if champion is not None:
-        print("  trialbook models show demo-classifier")
-        print(
-            "  python -c \"import trialbook; print(trialbook.load_model('models:/demo-classifier@champion'))\""
-        )
-    print("  trialbook ui            # then open http://127.0.0.1:5000")
+    if registered:
+        commands.append(f"{tb} models show demo-classifier")
+        load = "import trialbook; print(trialbook.load_model('models:/demo-classifier@champion'))"
+        commands.append(f'{bindir}python -c "{load}"')
+    commands.append(f"{tb} ui            # then open http://127.0.0.1:5000")
+    return commands
 
 
 if __name__ == "__main__":

@@ -52,9 +52,8 @@ def postgres_uri() -> str:
     uri = os.environ.get(POSTGRES_ENV)
     if not uri:
         _missing_service(
-            f"{POSTGRES_ENV} is not set; start PostgreSQL (`bash .ci/start-postgres.sh` as root) "
-            f"and set {POSTGRES_ENV}="
-            "postgresql+psycopg://trialbook:trialbook@127.0.0.1:5432/trialbook_test"
+            f"{POSTGRES_ENV} is not set; run the tests with a throwaway PostgreSQL cluster of "
+            "their own: bash .ci/throwaway-postgres.sh python3 dev.py tests"
         )
     return uri
 

@@ -73,6 +73,28 @@ class ArtifactRepository:
             handle.write(data)
         return rel
 
+    def move_in(self, source: str, artifact_file: str) -> str:
+        """Move ``source``, a file on this repository's filesystem, to ``artifact_file``.
+
+        On a local disk this is one atomic rename (readers see the old file or the new one,
+        never part of one) and the folder is synced; an object store shows the object once
+        it is whole. Return the artifact path.
+        """
+        rel = artifact_file_path(artifact_file)
+        target = self._full(rel)
+        parent = self.fs._parent(target)
+        self.fs.makedirs(parent, exist_ok=True)
+        if not self._local:
+            self.fs.mv(source, target)
+            return rel
+        os.replace(source, target)
+        folder = os.open(parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+        return rel
+
     def list(self, path: str | None = None) -> list[FileInfo]:
         """The files and folders directly under ``path``, sorted by path."""
         rel = clean_artifact_path(path)

@@ -24,6 +24,7 @@ import click
 from trialbook.cli import db, experiments, gc, import_mlflow, models, runs, server, sync
 from trialbook.cli.common import TRACKING_URI_ENV, State, absolute_uri, pass_state
 from trialbook.errors import TrialbookError
+from trialbook.extras import install_command
 
 _SERVER_MODULES = frozenset(
     {"trialbook", "fastapi", "starlette", "uvicorn", "jinja2", "httpx", "anyio", "pydantic"}
@@ -83,22 +84,41 @@ cli.add_command(import_mlflow.import_mlflow)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--open/--no-open", "open_browser", default=False, help="Open a browser tab.")
+@click.option(
+    "--allowed-hosts",
+    metavar="HOSTS",
+    default=None,
+    help="Comma-separated Host names to answer [default: localhost names when bound to "
+    "localhost, else any].",
+)
 @pass_state
 def ui(
-    state: State, backend_store_uri: str | None, host: str, port: int, open_browser: bool
+    state: State,
+    backend_store_uri: str | None,
+    host: str,
+    port: int,
+    open_browser: bool,
+    allowed_hosts: str | None,
 ) -> None:
     """Serve the web UI on a store."""
     import importlib
 
     uri = absolute_uri(backend_store_uri or state.tracking_uri)
+    hosts = [h.strip() for h in (allowed_hosts or "").split(",") if h.strip()] or None
     try:
         web = importlib.import_module("trialbook.ui")
-        web.serve(tracking_uri=uri, host=host, port=port, open_browser=open_browser)
+        web.serve(
+            tracking_uri=uri,
+            host=host,
+            port=port,
+            open_browser=open_browser,
+            allowed_hosts=hosts,
+        )
     except ImportError as err:
         missing = (getattr(err, "name", None) or "").split(".")[0]
         if missing and missing not in _SERVER_MODULES:
             raise
         raise TrialbookError(
             f"The web UI needs the server extra ({err}); install it with "
-            "pip install 'trialbook[server]'"
+            f"{install_command('server')}"
         ) from err

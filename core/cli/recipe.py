@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Protocol
 
 from trialbook.entities import Run
-from trialbook.tracking import context
+from trialbook.tracking import context, requirements
 
 _UNTRACKED_HEADER = "# Untracked files"
 
@@ -52,6 +52,7 @@ class Recipe:
         has_patch: Whether that diff changes any tracked file (else ``git apply`` is skipped).
         untracked: Untracked files listed in the diff's header (their contents are lost).
         has_requirements: Whether the package list artifact exists.
+        left_out: Notes on the packages that list cannot install, and what to do instead.
         python_version: The run's Python version.
     """
 
@@ -68,6 +69,7 @@ class Recipe:
     has_patch: bool
     untracked: tuple[str, ...]
     has_requirements: bool
+    left_out: tuple[str, ...]
     python_version: str | None
 
     def missing(self) -> list[str]:
@@ -96,6 +98,7 @@ class Recipe:
             found.append(
                 "Untracked files were present and are not recreated: " + ", ".join(self.untracked)
             )
+        found += [f"{context.REQUIREMENTS_ARTIFACT} skips {note}" for note in self.left_out]
         current = "{}.{}.{}".format(*sys.version_info[:3])
         if self.python_version and self.python_version != current:
             found.append(f"The run used Python {self.python_version}; this is Python {current}.")
@@ -127,6 +130,11 @@ def read_recipe(run: Run, artifacts: ReadableArtifacts) -> Recipe:
     if has_diff:
         with artifacts.open(context.GIT_DIFF_ARTIFACT) as handle:
             diff = handle.read().decode("utf-8", errors="replace")
+    packages = ""
+    has_requirements = artifacts.exists(context.REQUIREMENTS_ARTIFACT)
+    if has_requirements:
+        with artifacts.open(context.REQUIREMENTS_ARTIFACT) as handle:
+            packages = handle.read().decode("utf-8", errors="replace")
     return Recipe(
         commit=tags.get(context.GIT_COMMIT) or None,
         branch=tags.get(context.GIT_BRANCH) or None,
@@ -140,7 +148,8 @@ def read_recipe(run: Run, artifacts: ReadableArtifacts) -> Recipe:
         has_diff=has_diff,
         has_patch=diff.startswith("diff --git") or "\ndiff --git" in diff,
         untracked=untracked_files(diff),
-        has_requirements=artifacts.exists(context.REQUIREMENTS_ARTIFACT),
+        has_requirements=has_requirements,
+        left_out=tuple(requirements.left_out(packages)),
         python_version=tags.get(context.PYTHON) or None,
     )
 

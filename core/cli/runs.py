@@ -4,6 +4,7 @@
 
     trialbook runs list -e mnist -f "params.model = 'rf'" -o "metrics.acc DESC" --max 20
     trialbook runs list --columns params.lr,metrics.loss --full-ids
+    trialbook runs list --output csv > runs.csv        # or json; wide: every column, unfitted
     trialbook runs show 3f2a91c0
     trialbook runs delete 3f2a91c0 77b0e1d2 && trialbook runs restore 3f2a91c0 77b0e1d2
 
@@ -12,7 +13,12 @@ Run ids may be shortened to any unique prefix of four or more characters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import csv
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
 
 import click
 from rich.console import Console
@@ -33,8 +39,20 @@ from trialbook.entities import FileInfo, MetricSummary, Run, ViewType
 TRIALBOOK_TAG_PREFIX = "trialbook."
 """Tags under this prefix are trialbook's own; `runs show` lists them apart from the user's."""
 
-AUTO_COLUMNS = 6
-"""How many params and how many metrics `runs list` shows when --columns is not given."""
+MAX_AUTO_METRICS = 8
+"""At most this many metric columns in `runs list`'s default table (fewer when they don't fit)."""
+
+SYSTEM_METRIC_PREFIX = "system/"
+"""Machine metrics (CPU, memory, ...): the default table prefers the training's own metrics."""
+
+OUTPUTS = ("table", "wide", "csv", "json")
+"""`runs list --output` choices."""
+
+METRICS_PREFIX = "metrics."
+"""Metric columns of the table are headed by the metric's name, without this prefix."""
+
+_UNLIMITED = 1_000_000
+_SCRIPT_FIELDS = ("run_id", "run_name", "experiment_id", "status", "start_time", "end_time")
 
 MAX_ARTIFACTS = 500
 """`runs show` stops listing artifacts after this many entries."""
@@ -85,8 +103,15 @@ runs.add_command(reproduce.reproduce)
     "--columns",
     multiple=True,
     metavar="KEYS",
-    help="Comma-separated params.<k>, metrics.<k> or tags.<k> columns "
-    "[default: metrics, and params that differ between the runs].",
+    help="Comma-separated params.<k>, metrics.<k> or tags.<k> columns [default: table: the "
+    "metrics most runs have, as many as fit the terminal; wide, csv, json: every param and metric].",
+)
+@click.option(
+    "--output",
+    type=click.Choice(OUTPUTS),
+    default="table",
+    show_default=True,
+    help="table fits the terminal; wide shows every column unshrunk; csv and json are for scripts.",
 )
 @click.option("--full-ids", is_flag=True, help="Show whole run ids.")
 @click.option("--all", "show_all", is_flag=True, help="Include deleted runs.")
@@ -99,32 +124,64 @@ def list_runs(
     order_by: Sequence[str],
     max_results: int,
     columns: Sequence[str],
+    output: str,
     full_ids: bool,
     show_all: bool,
     deleted: bool,
 ) -> None:
-    """Runs as a table: id, name, status, start, duration and key params and metrics."""
+    """Runs as a table: id, name, status, start, duration and the most common metrics."""
     client = state.client()
     view = view_type(show_all, deleted)
     ids = experiment_ids(client, experiments)
     found = search_all(client, ids, filter_string, order_by, view, max_results)
+    chosen = _parse_columns(columns) if columns else None
+    if output in ("csv", "json"):
+        click.echo(_script_output(found, chosen or _every_column(found), output), nl=False)
+        return
     out = render.console()
     if not found:
         out.print("No runs.")
         return
-    keys = _parse_columns(columns) if columns else _auto_columns(found)
     names = {e: client.get_experiment(e).name for e in {r.info.experiment_id for r in found}}
+    total = client.store.count_runs(ids, filter_string, view)
+    caption = f"{len(found)} of {render.plural(total, 'run')}"
+
+    def build(keys: Sequence[str]) -> Table:
+        made = _runs_table(found, keys, names if len(ids) > 1 else None, full_ids)
+        made.caption = caption
+        return made
+
+    if chosen is not None:
+        table = build(chosen)
+    elif output == "wide":
+        table = build(_every_column(found))
+    else:
+        table = build(_fitting(out, build, _metric_columns(found)))
+    if output == "wide":
+        out.width = max(out.width, _natural_width(out, table))
+    out.print(table)
+
+
+def _runs_table(
+    found: Sequence[Run], keys: Sequence[str], experiments: dict[str, str] | None, full_ids: bool
+) -> Table:
+    """The runs as rows; an Experiment column when ``experiments`` names several."""
     table = render.table("Run id", "Name")
     table.columns[0].no_wrap = True
-    if len(ids) > 1:
+    if experiments is not None:
         table.add_column("Experiment")
-    for header in ("Status", "Start", "Duration", *keys):
-        table.add_column(header, justify="right" if header.startswith("metrics.") else "left")
+    for header in ("Status", "Start", "Duration"):
+        table.add_column(header, no_wrap=True)
+    for key in keys:
+        if key.startswith(METRICS_PREFIX):  # headed by the bare name, right-aligned numbers
+            table.add_column(key[len(METRICS_PREFIX) :], justify="right")
+        else:
+            table.add_column(key)
     for run in found:
         info = run.info
         row = [render.cell(render.short_id(info.run_id, full_ids)), render.cell(info.run_name)]
-        if len(ids) > 1:
-            row.append(render.cell(names[info.experiment_id]))
+        if experiments is not None:
+            row.append(render.cell(experiments[info.experiment_id]))
         row += [
             render.status(info.status),
             render.cell(render.timestamp(info.start_time)),
@@ -132,9 +189,91 @@ def list_runs(
             *(render.cell(column_value(run, key)) for key in keys),
         ]
         table.add_row(*row)
-    total = client.store.count_runs(ids, filter_string, view)
-    table.caption = f"{len(found)} of {render.plural(total, 'run')}"
-    out.print(table)
+    return table
+
+
+def _fitting(
+    out: Console, build: Callable[[Sequence[str]], Table], candidates: Sequence[str]
+) -> list[str]:
+    """The longest prefix of ``candidates`` whose table fits the console unshrunk."""
+    keys: list[str] = []
+    for key in candidates:
+        if _natural_width(out, build([*keys, key])) > out.width:
+            break
+        keys.append(key)
+    return keys
+
+
+def _natural_width(out: Console, table: Table) -> int:
+    """How wide ``table`` is when nothing in it is shrunk."""
+    return out.measure(table, options=out.options.update_width(_UNLIMITED)).maximum
+
+
+def _metric_columns(found: Sequence[Run]) -> list[str]:
+    """Metric columns, those most top-level runs have first; the machine's (``system/``) last.
+
+    Top-level runs count first so that a search's many child runs (one per candidate) do not
+    push the metrics of the training runs themselves out of the table.
+    """
+    top: dict[str, int] = {}
+    every: dict[str, int] = {}
+    for run in found:
+        for key in run.data.metrics:
+            every[key] = every.get(key, 0) + 1
+            if run.info.parent_run_id is None:
+                top[key] = top.get(key, 0) + 1
+    ranked = sorted(
+        every,
+        key=lambda k: (k.startswith(SYSTEM_METRIC_PREFIX), -top.get(k, 0), -every[k], k),
+    )
+    return [METRICS_PREFIX + key for key in ranked[:MAX_AUTO_METRICS]]
+
+
+def _every_column(found: Sequence[Run]) -> list[str]:
+    """Every param, then every metric any of the runs has."""
+    params = sorted({k for r in found for k in r.data.params})
+    metrics = sorted({k for r in found for k in r.data.metrics})
+    return [f"params.{k}" for k in params] + [f"metrics.{k}" for k in metrics]
+
+
+def _script_output(found: Sequence[Run], keys: Sequence[str], output: str) -> str:
+    """The runs as CSV or a JSON list: whole ids, UTC ISO times, exact values of ``keys``."""
+    records = [_script_record(run, keys) for run in found]
+    if output == "json":
+        return json.dumps(records, indent=2) + "\n"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[*_SCRIPT_FIELDS, *keys], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()
+
+
+def _script_record(run: Run, keys: Sequence[str]) -> dict[str, Any]:
+    info = run.info
+    record: dict[str, Any] = {
+        "run_id": info.run_id,
+        "run_name": info.run_name,
+        "experiment_id": info.experiment_id,
+        "status": info.status.value,
+        "start_time": _iso(info.start_time),
+        "end_time": _iso(info.end_time),
+    }
+    sources: dict[str, Mapping[str, Any]] = {
+        "params": run.data.params,
+        "metrics": run.data.metrics,
+        "tags": run.data.tags,
+    }
+    for key in keys:
+        prefix, _, name = key.partition(".")
+        record[key] = sources[prefix].get(name)
+    return record
+
+
+def _iso(ms: int | None) -> str | None:
+    """Milliseconds since the epoch as an ISO 8601 UTC time."""
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
 
 
 def column_value(run: Run, key: str) -> str | None:
@@ -156,16 +295,6 @@ def _parse_columns(options: Sequence[str]) -> list[str]:
                 param_hint="--columns",
             )
     return keys
-
-
-def _auto_columns(found: Sequence[Run]) -> list[str]:
-    metrics = sorted({k for r in found for k in r.data.metrics})
-    params = sorted({k for r in found for k in r.data.params})
-    differing = [k for k in params if len({r.data.params.get(k) for r in found}) > 1]
-    chosen = differing or params
-    return [f"params.{k}" for k in chosen[:AUTO_COLUMNS]] + [
-        f"metrics.{k}" for k in metrics[:AUTO_COLUMNS]
-    ]
 
 
 @runs.command(short_help="Show everything about a run.")

@@ -20,6 +20,7 @@ import click
 
 from trialbook.cli.common import State, absolute_uri, pass_state
 from trialbook.errors import TrialbookError
+from trialbook.extras import install_command
 
 if TYPE_CHECKING:
     from trialbook.server.auth import TokenStore
@@ -71,6 +72,14 @@ def _backend(state: State, backend_store_uri: str | None) -> str:
     default="",
     help="Comma-separated browser origins allowed to call the API [default: none].",
 )
+@click.option(
+    "--limit",
+    "limits",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help="Change one of the request limits, e.g. --limit max_body_bytes=16777216 (repeatable; "
+    "names and defaults in the README's Security section).",
+)
 @pass_state
 @click.pass_context
 def server(
@@ -84,6 +93,7 @@ def server(
     auth: bool,
     allowed_hosts: str | None,
     cors_origins: str,
+    limits: tuple[str, ...],
 ) -> None:
     """Serve the REST API (/api/v1) and the web UI for many training jobs at once."""
     if ctx.invoked_subcommand is not None:
@@ -92,7 +102,8 @@ def server(
         from trialbook.server.run import ServerConfig, serve
     except ImportError as err:
         raise TrialbookError(
-            f"The server needs extra packages ({err}); pip install 'trialbook[server]'"
+            f"The server needs extra packages ({err}); install them with "
+            f"{install_command('server')}"
         ) from err
     from trialbook.cli import render
 
@@ -105,6 +116,7 @@ def server(
         auth=auth,
         allowed_hosts=_split(allowed_hosts) or None,
         cors_origins=_split(cors_origins),
+        limits=_limits(limits),
     )
     out = render.console()
     if not auth and config.hosts() is None:
@@ -118,6 +130,26 @@ def server(
         f"{config.artifacts_destination}. Ctrl+C to stop."
     )
     serve(config)
+
+
+def _limits(items: tuple[str, ...]) -> dict[str, int]:
+    from dataclasses import fields
+
+    from trialbook.server.limits import Limits
+
+    names = sorted(f.name for f in fields(Limits))
+    found: dict[str, int] = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        name = name.strip()
+        if name not in names or not value.strip().isdigit() or int(value) < 1:
+            raise click.BadParameter(
+                f"{item!r}: use NAME=VALUE with a positive whole number and one of "
+                f"{', '.join(names)}.",
+                param_hint="--limit",
+            )
+        found[name] = int(value)
+    return found
 
 
 def _split(text: str | None) -> list[str]:

@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from typing import cast
 
 from trialbook.errors import SearchSyntaxError
-from trialbook.search.nodes import Expr, OrderKey
+from trialbook.search.nodes import And, Expr, Not, Or, OrderKey
+
+MAX_FILTER_DEPTH = 32
+"""How deeply ``and``, ``or`` and ``not`` may nest in a filter (deeper ones are refused)."""
 
 
 def parse_filter(text: str) -> Expr | None:
@@ -40,7 +43,29 @@ def parse_order_by(items: Sequence[str]) -> list[OrderKey]:
 
 @functools.lru_cache(maxsize=512)
 def _parse_filter(text: str) -> Expr:
-    return cast("Expr", _parse(text, "filter"))
+    expr = cast("Expr", _parse(text, "filter"))
+    if _depth(expr) > MAX_FILTER_DEPTH:
+        raise SearchSyntaxError(
+            text,
+            1,
+            f"the filter nests 'and', 'or' and 'not' more than {MAX_FILTER_DEPTH} levels deep; "
+            "write it flatter",
+        )
+    return expr
+
+
+def _depth(expr: Expr) -> int:
+    """How deeply ``expr`` nests (walked without recursion: a filter may be hostile)."""
+    deepest = 0
+    stack: list[tuple[Expr, int]] = [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, Not):
+            stack.append((node.operand, depth + 1))
+        elif isinstance(node, (And, Or)):
+            stack.extend((operand, depth + 1) for operand in node.operands)
+    return deepest
 
 
 @functools.lru_cache(maxsize=512)

@@ -8,8 +8,9 @@
 Routes: ``/health`` (public), the REST API under ``/api/v1`` (experiments, runs, batches,
 metrics, artifacts, model registry; spec at ``/api/v1/openapi.json``, browsable at ``/api/v1/docs``), and
 the web UI at ``/`` when ``trialbook.ui`` can be imported. Errors are JSON
-``{"error": {"code", "message", "fields"}}`` with a 4xx status for bad requests; a database
-that cannot be reached is a 503, which clients retry.
+``{"error": {"code", "message", "fields"}}`` with a 4xx status for bad requests, including
+ones the database or the filesystem can never serve; only a passing fault (a database that
+cannot be reached) is a 503, which clients retry (see :mod:`trialbook.server.handlers`).
 """
 
 from __future__ import annotations
@@ -18,26 +19,23 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
-from trialbook.errors import TrialbookError
 from trialbook.server import API_PREFIX
-from trialbook.server.errors import error_body, message_body, status_of
+from trialbook.server.bodies import BodyLimit
+from trialbook.server.handlers import add_error_handlers
 from trialbook.server.limits import Limits
 from trialbook.server.security import (
     LOCAL_HOSTS,
     ASGIApp,
     Authenticate,
-    BodyLimit,
     HostCheck,
     Receive,
     Scope,
     Send,
     StateChangeCheck,
+    WriteRoutes,
 )
 from trialbook.server.state import ServerState, normalise_destination
 
@@ -97,13 +95,26 @@ def create_server_app(
     app.state.trialbook_server = state
 
     @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
-        """Liveness: answers without a token and without touching the database."""
+    async def health() -> dict[str, str]:
+        """Liveness: answers without a token, the database or a worker thread.
+
+        On the event loop itself, so it answers while every worker thread is busy.
+        """
         return {"status": "ok"}
 
-    for module in (routes_experiments, routes_runs, routes_data, routes_artifacts, routes_registry):
-        app.include_router(module.router)
-    _add_error_handlers(app)
+    routers = [
+        module.router
+        for module in (
+            routes_experiments,
+            routes_runs,
+            routes_data,
+            routes_artifacts,
+            routes_registry,
+        )
+    ]
+    for router in routers:
+        app.include_router(router)
+    add_error_handlers(app)
     if ui:
         _mount_ui(app, backend_store_uri)
 
@@ -111,7 +122,8 @@ def create_server_app(
     app.add_middleware(BodyLimit, limits=state.limits)
     app.add_middleware(StateChangeCheck, origins=cors_origins)
     if state.tokens is not None:
-        app.add_middleware(Authenticate, tokens=state.tokens)
+        writes = WriteRoutes(route for router in routers for route in router.routes)
+        app.add_middleware(Authenticate, tokens=state.tokens, writes=writes)
     if cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 
@@ -132,52 +144,8 @@ def _mount_ui(app: FastAPI, backend_store_uri: str) -> None:
     except ImportError as err:  # pragma: no cover - the server extra brings the UI's needs
         log.warning("trialbook: the web UI is not available (%s); serving the API only", err)
         return
-    app.mount(UI_MOUNT, create_app(backend_store_uri), name="ui")
-
-
-def _add_error_handlers(app: FastAPI) -> None:
-    async def on_trialbook_error(_request: Request, error: Exception) -> Response:
-        if not isinstance(error, TrialbookError):  # pragma: no cover - registered for it only
-            raise error
-        return JSONResponse(error_body(error), status_code=status_of(error))
-
-    async def on_validation_error(_request: Request, error: Exception) -> Response:
-        errors = error.errors() if isinstance(error, RequestValidationError) else []
-        parts = [
-            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:5]
-        ]
-        message = "Invalid request: " + ("; ".join(parts) or str(error))
-        return JSONResponse(message_body("InvalidRequest", message), status_code=422)
-
-    async def on_bad_value(_request: Request, error: Exception) -> Response:
-        return JSONResponse(message_body("InvalidValue", str(error)), status_code=400)
-
-    async def on_database_error(_request: Request, error: Exception) -> Response:
-        if isinstance(error, sa.exc.DataError):
-            message = f"The database refused a value: {getattr(error, 'orig', error)}"
-            return JSONResponse(message_body("InvalidValue", message), status_code=400)
-        log.warning("trialbook server: database error: %s", error)
-        return JSONResponse(
-            message_body("Unavailable", "The database is unavailable; try again."),
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
-
-    async def on_storage_error(_request: Request, error: Exception) -> Response:
-        log.warning("trialbook server: artifact storage error: %s", error)
-        return JSONResponse(
-            message_body("Unavailable", f"The artifact storage failed: {error}"),
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
-
-    app.add_exception_handler(TrialbookError, on_trialbook_error)
-    app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(ValueError, on_bad_value)
-    app.add_exception_handler(sa.exc.DataError, on_database_error)
-    app.add_exception_handler(sa.exc.OperationalError, on_database_error)
-    app.add_exception_handler(sa.exc.TimeoutError, on_database_error)
-    app.add_exception_handler(OSError, on_storage_error)
+    # The server's own HostCheck, outside the mount, guards the UI's routes too.
+    app.mount(UI_MOUNT, create_app(backend_store_uri, allowed_hosts=None), name="ui")
 
 
 class _CompressApi:

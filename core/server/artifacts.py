@@ -11,6 +11,8 @@ streamed, never loaded whole::
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import os
 import posixpath
@@ -54,9 +56,16 @@ class HttpArtifactRepository:
         return f"{self.http.base_url}{API_PREFIX}{self._base}/content?path={quote(rel, safe='/')}"
 
     def log_file(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
-        """Upload a local file into ``artifact_path`` (a folder); return its artifact path."""
+        """Upload a local file into ``artifact_path`` (a folder); return its artifact path.
+
+        The server keeps it only when the size and SHA-256 it received are the ones sent.
+        """
         source, rel = file_upload(local_path, artifact_path)
-        return self._upload(rel, lambda: open(source, "rb"))
+        digest = hashlib.sha256()
+        with open(source, "rb") as handle:
+            while block := handle.read(_BLOCK):
+                digest.update(block)
+        return self._upload(rel, lambda: open(source, "rb"), digest.hexdigest())
 
     def log_dir(
         self, local_dir: str | os.PathLike[str], artifact_path: str | None = None
@@ -69,12 +78,14 @@ class HttpArtifactRepository:
     def write_bytes(self, artifact_file: str, data: bytes) -> str:
         """Write ``data`` to the artifact file ``artifact_file``."""
         rel = artifact_file_path(artifact_file)
-        return self._upload(rel, lambda: data)
+        return self._upload(rel, lambda: data, hashlib.sha256(data).hexdigest())
 
-    def _upload(self, rel: str, content: Callable[[], Any]) -> str:
-        """PUT the body ``content()`` makes (called again for each retry)."""
+    def _upload(self, rel: str, content: Callable[[], Any], sha256: str) -> str:
+        """PUT the body ``content()`` makes (called again for each retry) with its digest."""
+        encoded = base64.b64encode(bytes.fromhex(sha256)).decode()
+        headers = {**_OCTETS, "content-digest": f"sha-256=:{encoded}:"}  # RFC 9530
         self.http.send(
-            "PUT", f"{self._base}/content", content=content, headers=_OCTETS, params={"path": rel}
+            "PUT", f"{self._base}/content", content=content, headers=headers, params={"path": rel}
         )
         return rel
 

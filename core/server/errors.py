@@ -43,6 +43,13 @@ class LimitExceededError(ServerError):
         super().__init__(message, 413)
 
 
+class ServerBusyError(ServerError):
+    """The server runs as many searches as it may at once; try again shortly (503)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 503)
+
+
 class RunExistsError(ServerError):
     """A run with the requested id exists already (409)."""
 
@@ -68,6 +75,7 @@ _FIELDS: dict[type[core.TrialbookError], tuple[str, ...]] = {
     core.InvalidUriError: ("uri", "reason"),
     core.ModelIntegrityError: ("path", "expected", "actual"),
     core.SearchSyntaxError: ("text", "column", "message"),
+    core.QueryTooComplexError: ("reason",),
     core.RegisteredModelNotFoundError: ("name",),
     core.RegisteredModelExistsError: ("name",),
     core.ModelVersionNotFoundError: ("name", "version"),
@@ -99,6 +107,8 @@ def status_of(error: core.TrialbookError) -> int:
         return 404
     if isinstance(error, _CONFLICT):
         return 409
+    if isinstance(error, core.QueryTooComplexError):
+        return 413
     return 400
 
 

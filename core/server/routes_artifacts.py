@@ -3,7 +3,8 @@
     GET  /api/v1/runs/{id}/artifacts?path=              the entries directly under path
     GET  /api/v1/runs/{id}/artifacts/info?path=         {"exists", "is_dir", "size"}
     GET  /api/v1/runs/{id}/artifacts/content?path=      the file's bytes, streamed
-    PUT  /api/v1/runs/{id}/artifacts/content?path=      upload (application/octet-stream)
+    PUT  /api/v1/runs/{id}/artifacts/content?path=      upload (application/octet-stream;
+                                                        whole or absent: see ``uploads``)
     POST /api/v1/runs/{id}/artifacts/delete             remove all of a run's artifacts
 
 Paths go through :func:`trialbook.artifacts.clean_artifact_path` (no ``..``, absolute paths,
@@ -14,10 +15,7 @@ under a sandboxing Content-Security-Policy; the server never unpickles or import
 
 from __future__ import annotations
 
-import posixpath
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
@@ -30,6 +28,7 @@ from trialbook.errors import ArtifactNotFoundError, DeletedRunError, InvalidArti
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
 from trialbook.server.state import ServerState, State
+from trialbook.server.uploads import Staging, announced_sha256
 
 router = APIRouter(prefix=f"{API_PREFIX}/runs/{{run_id}}/artifacts", tags=["artifacts"])
 
@@ -107,19 +106,32 @@ def _blocks(handle: Any) -> Iterator[bytes]:
 async def upload_artifact(
     state: State, request: Request, run_id: str, path: Path_ = None
 ) -> dict[str, str]:
-    """Store the body as the artifact file ``path`` (replacing one that exists)."""
+    """Store the body as the artifact file ``path`` (replacing one that exists).
+
+    The file appears whole or not at all: the body goes to a part file in the
+    destination's staging folder, is checked against the announced ``Content-Length`` and
+    ``Content-Digest`` (sha-256), then renamed into place (see :mod:`trialbook.server.uploads`).
+    """
     clean = clean_artifact_path(path)
     if not clean:
         raise InvalidArtifactPathError(path or "", "a file name is needed")
+    declared = request.headers.get("content-length", "")
+    size = int(declared) if declared.isdigit() else None
+    sha256 = announced_sha256(request.headers.get("content-digest"))
     repo = await anyio.to_thread.run_sync(_writable, state, run_id)
-    folder, name = posixpath.split(clean)
-    with tempfile.TemporaryDirectory(prefix="trialbook-upload-") as tmp:
-        local = Path(tmp) / name
-        with open(local, "wb") as handle:
-            async for chunk in request.stream():
-                if chunk:
-                    await anyio.to_thread.run_sync(handle.write, chunk)
-        await anyio.to_thread.run_sync(repo.log_file, local, folder or None)
+    part = await anyio.to_thread.run_sync(Staging(state.destination).new_part)
+    kept = False
+    try:
+        async for chunk in request.stream():
+            if chunk:
+                await part.write(chunk)
+        await part.finish(clean, size, sha256)
+        await anyio.to_thread.run_sync(repo.move_in, part.path, clean)
+        kept = True
+    finally:
+        if not kept:  # Refused, failed or cut off: the part goes, nothing appears.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(part.discard)
     return {"path": clean}
 
 

@@ -22,7 +22,7 @@ from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
 from trialbook.server.errors import ServerError
 from trialbook.server.schemas import ExperimentCreate, ExperimentName, Tag
-from trialbook.server.state import ServerState, State, experiment_id
+from trialbook.server.state import SEARCH, ServerState, State, experiment_id
 from trialbook.server.wire import experiment_json
 from trialbook.validation import check_key, tag_value
 
@@ -51,7 +51,7 @@ def get_or_create_experiment(state: State, body: ExperimentName) -> dict[str, An
     return _json(state, state.store.get_or_create_experiment(body.name))
 
 
-@router.get("", dependencies=[READ])
+@router.get("", dependencies=[READ, SEARCH])
 def search_experiments(
     state: State,
     view_type: ViewType = ViewType.ACTIVE,

@@ -41,7 +41,7 @@ from trialbook.server.schemas import (
     Tag,
     TagKey,
 )
-from trialbook.server.state import ServerState, State
+from trialbook.server.state import SEARCH, ServerState, State
 
 router = APIRouter(prefix=API_PREFIX, tags=["model registry"])
 MODEL = "/registered-models/{name}"
@@ -70,7 +70,7 @@ def create_registered_model(state: State, body: RegisteredModelCreate) -> dict[s
     return model_json(registry.create_registered_model(body.name, body.tags, body.description))
 
 
-@router.get("/registered-models", dependencies=[READ])
+@router.get("/registered-models", dependencies=[READ, SEARCH])
 def search_registered_models(
     state: State,
     filter_string: Filter = None,
@@ -182,7 +182,7 @@ def delete_model_version_tag(state: State, name: str, version: str, body: TagKey
     return {}
 
 
-@router.get("/model-versions", dependencies=[READ])
+@router.get("/model-versions", dependencies=[READ, SEARCH])
 def search_model_versions(
     state: State,
     filter_string: Filter = None,

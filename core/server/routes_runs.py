@@ -28,7 +28,7 @@ from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
 from trialbook.server.errors import RunExistsError, ServerError
 from trialbook.server.schemas import CountRuns, Reap, RunCreate, RunIds, RunUpdate, SearchRuns
-from trialbook.server.state import ServerState, State
+from trialbook.server.state import SEARCH, ServerState, State
 from trialbook.server.wire import run_json, summary_json
 from trialbook.validation import check_key, tag_value
 
@@ -74,7 +74,7 @@ def create_run(state: State, body: RunCreate) -> dict[str, Any]:
     return run_body(state, run)
 
 
-@router.post("/search", dependencies=[READ])
+@router.post("/search", dependencies=[READ, SEARCH])
 def search_runs(state: State, body: SearchRuns) -> dict[str, Any]:
     """One page of runs matching a filter, in order, with their metric summaries."""
     if body.max_results > state.limits.max_results:
@@ -95,7 +95,7 @@ def search_runs(state: State, body: SearchRuns) -> dict[str, Any]:
     }
 
 
-@router.post("/count", dependencies=[READ])
+@router.post("/count", dependencies=[READ, SEARCH])
 def count_runs(state: State, body: CountRuns) -> dict[str, int]:
     """How many runs match a filter."""
     ids = check_ids(state, body.experiment_ids)

@@ -16,7 +16,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from trialbook.server.security import LOCAL_HOSTS
+from trialbook.server.limits import Limits
+from trialbook.ui.security import hosts_to_answer
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -37,14 +38,12 @@ class ServerConfig:
     allowed_hosts: list[str] | None = None
     """None: the local names when bound to localhost, else any Host."""
     cors_origins: list[str] = field(default_factory=list)
+    limits: dict[str, int] = field(default_factory=dict)
+    """Overrides of :class:`~trialbook.server.limits.Limits` fields, by name."""
 
     def hosts(self) -> list[str] | None:
         """The Host headers to answer (None: any)."""
-        if self.allowed_hosts:
-            return list(self.allowed_hosts)
-        if self.host in LOCAL_HOSTS:
-            return list(LOCAL_HOSTS)
-        return None
+        return hosts_to_answer(self.host, self.allowed_hosts)
 
 
 def build_app(config: ServerConfig) -> FastAPI:
@@ -57,6 +56,7 @@ def build_app(config: ServerConfig) -> FastAPI:
         auth=config.auth,
         allowed_hosts=config.hosts(),
         cors_origins=config.cors_origins,
+        limits=Limits(**config.limits),
     )
 
 
@@ -66,8 +66,17 @@ def app_from_environment() -> FastAPI:
 
 
 def serve(config: ServerConfig) -> None:
-    """Serve until interrupted (SIGINT or SIGTERM stop it gracefully)."""
+    """Serve until interrupted (SIGINT or SIGTERM stop it gracefully).
+
+    First, the parts of uploads a previous run of the server left (killed mid-upload) are
+    removed: they were never visible as artifacts.
+    """
     import uvicorn
+
+    from trialbook.server.state import normalise_destination
+    from trialbook.server.uploads import clean_staging
+
+    clean_staging(normalise_destination(config.artifacts_destination))
 
     options: dict[str, object] = {
         "host": config.host,

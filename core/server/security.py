@@ -1,36 +1,39 @@
 """The server's request guards, as pure ASGI middleware (outermost first).
 
-* :class:`HostCheck`: a server bound to localhost answers only to localhost Host headers, so
-  a web page on a DNS-rebinding domain cannot reach it.
+* :class:`HostCheck` (shared with ``trialbook ui``, from :mod:`trialbook.ui.security`): a
+  server bound to localhost answers only to localhost Host headers, so a web page on a
+  DNS-rebinding domain cannot reach it.
 * :class:`Authenticate`: with ``--auth``, a valid token (see :mod:`trialbook.server.auth`)
-  or 401, except on the public paths.
+  or 401, except on the public paths; a read-only token calling a route that writes gets
+  403. Both before the body is read.
 * :class:`StateChangeCheck`: requests that change data must be JSON (or an artifact upload),
   never a form or ``text/plain`` post a foreign page can send without a CORS preflight, and
   must not come from a foreign ``Origin``.
-* :class:`BodyLimit`: bodies over the limit get 413 before the route sees them; gzip bodies
-  are decoded here, under the decoded-size limit.
+* :class:`~trialbook.server.bodies.BodyLimit`: bodies over the limits get 413 before the
+  route sees them; gzip bodies are decoded there, under the decoded-size limit.
 """
 
 from __future__ import annotations
 
 import json
-import zlib
-from collections.abc import Awaitable, Callable, Collection, MutableMapping
-from typing import Any
+from collections.abc import Callable, Collection, Iterable
 from urllib.parse import urlparse
 
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute, Match
+
 from trialbook.server import API_PREFIX
-from trialbook.server.auth import PUBLIC_PATHS, TokenStore, bearer_token
+from trialbook.server.auth import PUBLIC_PATHS, TokenStore, bearer_token, require_write
 from trialbook.server.errors import message_body
-from trialbook.server.limits import Limits
+from trialbook.ui.security import LOCAL_HOSTS as LOCAL_HOSTS
+from trialbook.ui.security import ASGIApp as ASGIApp
+from trialbook.ui.security import HostCheck as HostCheck
+from trialbook.ui.security import Message as Message
+from trialbook.ui.security import Receive as Receive
+from trialbook.ui.security import Scope as Scope
+from trialbook.ui.security import Send as Send
+from trialbook.ui.security import host_name as host_name
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 UPLOAD_SUFFIX = "/artifacts/content"
 _CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -61,43 +64,15 @@ async def reply(
     await send({"type": "http.response.body", "body": body})
 
 
-def host_name(host: str) -> str:
-    """The host of a Host header, without its port (``[::1]:5000`` -> ``::1``)."""
-    host = host.strip().lower()
-    if host.startswith("["):
-        return host[1:].split("]", 1)[0]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
-class HostCheck:
-    """Refuse requests whose Host header is not one of ``allowed`` (400)."""
-
-    def __init__(self, app: ASGIApp, allowed: Collection[str]) -> None:
-        self.app = app
-        self.allowed = frozenset(h.lower() for h in allowed)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check the Host header, then pass the request on."""
-        if scope["type"] == "http":
-            host = host_name(headers_of(scope).get("host", ""))
-            if host not in self.allowed:
-                await reply(
-                    send,
-                    400,
-                    "InvalidHost",
-                    f"Host {host!r} is not served here; this server answers to "
-                    f"{', '.join(sorted(self.allowed))} (start it with --allowed-hosts).",
-                )
-                return
-        await self.app(scope, receive, send)
-
-
 class Authenticate:
     """With auth on, attach the token's principal to the request, or answer 401."""
 
-    def __init__(self, app: ASGIApp, tokens: TokenStore) -> None:
+    def __init__(
+        self, app: ASGIApp, tokens: TokenStore, writes: Callable[[Scope], bool] | None = None
+    ) -> None:
         self.app = app
         self.tokens = tokens
+        self.writes = writes or WriteRoutes(())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the token, then pass the request on."""
@@ -120,8 +95,40 @@ class Authenticate:
                 {"www-authenticate": challenge},
             )
             return
+        if principal.read_only and self.writes(scope):
+            await reply(
+                send,
+                403,
+                "PermissionDeniedError",
+                f"Token {principal.name!r} is read-only; this request changes data and needs "
+                "a read-write token.",
+            )
+            return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
+
+
+class WriteRoutes:
+    """Which requests go to an API route that needs a read-write token.
+
+    Read from the routes' declared permissions (``dependencies=[WRITE]``), so the token's
+    permission is checked before the body is read: a read-only token cannot make the
+    server parse what it may not send.
+    """
+
+    def __init__(self, routes: Iterable[BaseRoute]) -> None:
+        self.routes = [
+            (route, any(d.call is require_write for d in route.dependant.dependencies))
+            for route in routes
+            if isinstance(route, APIRoute)
+        ]
+
+    def __call__(self, scope: Scope) -> bool:
+        """Whether the route ``scope`` goes to writes (the first full match decides)."""
+        for route, writes in self.routes:
+            if route.matches(scope)[0] is Match.FULL:
+                return writes
+        return False
 
 
 class StateChangeCheck:
@@ -158,118 +165,3 @@ class StateChangeCheck:
 def _same_origin(origin: str, headers: dict[str, str]) -> bool:
     parsed = urlparse(origin)
     return parsed.netloc == headers.get("host", "").lower()
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class BodyLimit:
-    """413 for bodies over the limits; gzip request bodies decoded (within limits)."""
-
-    def __init__(self, app: ASGIApp, limits: Limits) -> None:
-        self.app = app
-        self.limits = limits
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check the declared and the actual size; decode gzip; pass the body on."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        upload = is_upload(scope)
-        limit = self.limits.max_artifact_bytes if upload else self.limits.max_body_bytes
-        headers = headers_of(scope)
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            await self._too_large(send, limit)
-            return
-        if upload:
-            await self._counted(scope, receive, send, limit)
-            return
-        body = bytearray()
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body.extend(message.get("body", b""))
-            more = message.get("more_body", False)
-            if len(body) > limit:
-                await self._too_large(send, limit)
-                return
-        if headers.get("content-encoding", "").strip().lower() == "gzip":
-            try:
-                decoded = _gunzip(bytes(body), self.limits.max_decoded_bytes)
-            except _TooLarge:
-                await self._too_large(send, self.limits.max_decoded_bytes, "decoded ")
-                return
-            except zlib.error as err:
-                await reply(send, 400, "BadEncoding", f"The gzip body is corrupt: {err}")
-                return
-            scope = dict(scope)
-            scope["headers"] = [
-                (k, v)
-                for k, v in scope["headers"]
-                if k.lower() not in (b"content-encoding", b"content-length")
-            ] + [(b"content-length", str(len(decoded)).encode())]
-            body = bytearray(decoded)
-        await self.app(scope, _replay(bytes(body), receive), send)
-
-    async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        seen = 0
-        started = False
-
-        async def counting() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise _TooLarge
-            return message
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting, watch)
-        except _TooLarge:
-            if not started:
-                await self._too_large(send, limit)
-
-    @staticmethod
-    async def _too_large(send: Send, limit: int, what: str = "") -> None:
-        await reply(
-            send,
-            413,
-            "LimitExceededError",
-            f"The request {what}body is over this server's limit of {limit} bytes; nothing "
-            "was written.",
-        )
-
-
-def _gunzip(data: bytes, limit: int) -> bytes:
-    decoder = zlib.decompressobj(wbits=31)
-    out = decoder.decompress(data, limit + 1)
-    if len(out) > limit or decoder.unconsumed_tail:
-        raise _TooLarge
-    out += decoder.flush()
-    if len(out) > limit:
-        raise _TooLarge
-    if not decoder.eof:
-        raise zlib.error("the gzip stream is truncated")
-    return out
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,7 +20,7 @@ from fastapi import Depends, Request
 from trialbook.artifacts import ArtifactRepository
 from trialbook.errors import ExperimentNotFoundError
 from trialbook.server import ARTIFACTS_SCHEME
-from trialbook.server.errors import PermissionDeniedError
+from trialbook.server.errors import PermissionDeniedError, ServerBusyError
 from trialbook.server.limits import Limits
 
 if TYPE_CHECKING:
@@ -52,8 +53,13 @@ class ServerState:
     limits: Limits
     tokens: TokenStore | None = None
     """Set when ``--auth`` is on."""
+    search_slots: threading.Semaphore = field(init=False)
+    """One per search that may run at once (``limits.max_concurrent_searches``)."""
     _pruned: float = field(default_factory=time.monotonic)
     _prune_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.search_slots = threading.Semaphore(self.limits.max_concurrent_searches)
 
     def prune_batch_ids(self) -> None:
         """Forget the ids of batches applied long ago (at most every ten minutes)."""
@@ -102,6 +108,28 @@ def server_state(request: Request) -> ServerState:
 
 
 State = Annotated[ServerState, Depends(server_state)]
+
+
+def search_slot(request: Request) -> Iterator[None]:
+    """Hold one of the server's search slots while the route runs, or answer 503 at once.
+
+    Searches can be slow (their time budget is long); bounding how many run at once keeps
+    worker threads for everything else.
+    """
+    state = server_state(request)
+    if not state.search_slots.acquire(blocking=False):
+        raise ServerBusyError(
+            f"This server is running {state.limits.max_concurrent_searches} searches already; "
+            "try again shortly."
+        )
+    try:
+        yield
+    finally:
+        state.search_slots.release()
+
+
+SEARCH = Depends(search_slot)
+"""``dependencies=[READ, SEARCH]``: the route searches (see :func:`search_slot`)."""
 
 
 def experiment_id(value: str) -> str:

@@ -10,7 +10,7 @@ Off by default. Turn it on per run, for every run, or from the environment::
     trialbook.system.set_interval(2.0)                 # seconds (default 10)
 
 The built-in plugin :mod:`trialbook.system.plugin` samples in a daemon thread per run and logs
-metrics named ``system/...``; it needs ``psutil`` (``pip install 'trialbook[system]'``), and
+metrics named ``system/...``; it needs ``psutil`` (``pip install psutil``, or trialbook's ``system`` extra), and
 GPU metrics also need NVIDIA's management library (``pip install nvidia-ml-py``).
 """
 

@@ -46,8 +46,7 @@ def _psutil_installed() -> bool:
         _warned_missing_psutil = True
         warnings.warn(
             "trialbook: system metrics need psutil, which is not installed; runs are logged "
-            "without them. Install it with `pip install psutil` (or `pip install "
-            "'trialbook[system]'`).",
+            "without them. Install it with `pip install psutil`.",
             SystemMetricsWarning,
             stacklevel=2,
         )

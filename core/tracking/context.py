@@ -28,6 +28,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from trialbook.tracking import requirements
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -102,7 +104,7 @@ SEED_TORCH = SEED_TAG_PREFIX + "torch"
 GIT_DIFF_ARTIFACT = "reproducibility/git.diff"
 """``git diff HEAD``, staged and unstaged, headed by the untracked files; when dirty."""
 REQUIREMENTS_ARTIFACT = "reproducibility/requirements.txt"
-"""Every installed distribution as ``name==version``, sorted case-insensitively."""
+"""Every installed distribution, for ``pip install -r`` elsewhere: see :mod:`.requirements`."""
 
 ML_PACKAGES: tuple[str, ...] = (
     "numpy", "pandas", "scipy", "scikit-learn", "torch", "torchvision", "lightning",
@@ -413,9 +415,20 @@ def _capture_packages() -> Capture:
         for name in map(_normalise, ML_PACKAGES)
         if name in versions
     }
-    lines = sorted((f"{name}=={version}" for name, version in versions.values()), key=str.lower)
-    requirements = "".join(f"{line}\n" for line in lines)
-    return Capture(tags=tags, artifacts={REQUIREMENTS_ARTIFACT: requirements})
+    text = requirements.requirements_text(requirements.installed_packages(), _clone_of)
+    return Capture(tags=tags, artifacts={REQUIREMENTS_ARTIFACT: text})
+
+
+def _clone_of(folder: Path) -> tuple[str, str, str] | None:
+    """The remote (credentials stripped), HEAD commit and subfolder of the clone at ``folder``."""
+    root = _git(folder, "rev-parse", "--show-toplevel")
+    commit = _git(folder, "rev-parse", "HEAD")
+    remote = _remote_url(folder) if root and commit else ""
+    if not (root and commit and remote):
+        return None
+    inside = os.path.relpath(folder.resolve(), Path(root.strip()).resolve())
+    subdirectory = "" if inside == "." else PurePosixPath(Path(inside)).as_posix()
+    return strip_url_credentials(remote), commit.strip(), subdirectory
 
 
 _versions_cache: tuple[tuple[tuple[str, float], ...], Mapping[str, tuple[str, str]]] | None = None

@@ -14,7 +14,10 @@ package imports neither FastAPI nor the store: both load when an app is created.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from trialbook.ui.security import LOCAL_HOSTS
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -22,11 +25,17 @@ if TYPE_CHECKING:
 __all__ = ["create_app", "serve"]
 
 
-def create_app(tracking_uri: str | None = None) -> FastAPI:
-    """The UI as a FastAPI app over the store at ``tracking_uri`` (default: the current one)."""
+def create_app(
+    tracking_uri: str | None = None, allowed_hosts: Sequence[str] | None = LOCAL_HOSTS
+) -> FastAPI:
+    """The UI as a FastAPI app over the store at ``tracking_uri`` (default: the current one).
+
+    It answers only requests whose Host header is in ``allowed_hosts`` (default: the local
+    names, so a DNS-rebinding page cannot read it); None answers any Host.
+    """
     from trialbook.ui.app import create_app as _create_app
 
-    return _create_app(tracking_uri)
+    return _create_app(tracking_uri, allowed_hosts=allowed_hosts)
 
 
 def serve(
@@ -34,8 +43,19 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 5000,
     open_browser: bool = False,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> None:
-    """Serve the UI with uvicorn until interrupted, optionally opening a browser tab."""
+    """Serve the UI with uvicorn until interrupted, optionally opening a browser tab.
+
+    ``allowed_hosts``: the Host names answered (default: the local names when ``host`` is
+    a loopback address, else any).
+    """
     from trialbook.ui.app import serve as _serve
 
-    _serve(tracking_uri, host=host, port=port, open_browser=open_browser)
+    _serve(
+        tracking_uri,
+        host=host,
+        port=port,
+        open_browser=open_browser,
+        allowed_hosts=allowed_hosts,
+    )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import webbrowser
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,16 @@ from trialbook.errors import (
     TrialbookError,
 )
 from trialbook.ui.history import HistoryService
-from trialbook.ui.security import ASGIApp, Receive, Scope, SecurityHeaders, Send
+from trialbook.ui.security import (
+    LOCAL_HOSTS,
+    ASGIApp,
+    HostCheck,
+    Receive,
+    Scope,
+    SecurityHeaders,
+    Send,
+    hosts_to_answer,
+)
 from trialbook.ui.serialize import error_json
 from trialbook.ui.state import UIState
 
@@ -62,13 +71,17 @@ _NOT_FOUND = (
 
 
 def create_app(
-    tracking_uri: str | None = None, on_startup: Callable[[], None] | None = None
+    tracking_uri: str | None = None,
+    on_startup: Callable[[], None] | None = None,
+    allowed_hosts: Sequence[str] | None = LOCAL_HOSTS,
 ) -> FastAPI:
     """The UI app over the store at ``tracking_uri`` (default: the current tracking URI).
 
     Args:
         tracking_uri: A folder, ``sqlite:///`` or ``postgresql://`` URI.
         on_startup: Called once the server is ready to answer (``serve`` opens a browser).
+        allowed_hosts: Host headers answered (None: any, when something in front checks
+            them, as the tracking server does when it mounts the UI).
     """
     from trialbook.store.uri import get_store
     from trialbook.tracking.fluent import get_tracking_uri
@@ -117,6 +130,8 @@ def create_app(
     _add_error_handlers(app)
     app.add_middleware(_CompressSome)
     app.add_middleware(SecurityHeaders)
+    if allowed_hosts is not None:
+        app.add_middleware(HostCheck, allowed=allowed_hosts)
     return app
 
 
@@ -125,8 +140,13 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 5000,
     open_browser: bool = False,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> None:
-    """Serve the UI with uvicorn until interrupted."""
+    """Serve the UI with uvicorn until interrupted.
+
+    It answers the Host names in ``allowed_hosts``; by default, only the local names when
+    bound to a loopback address (see :func:`~trialbook.ui.security.hosts_to_answer`).
+    """
     import uvicorn
 
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
@@ -136,7 +156,9 @@ def serve(
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
-    app = create_app(tracking_uri, on_startup=ready)
+    app = create_app(
+        tracking_uri, on_startup=ready, allowed_hosts=hosts_to_answer(host, allowed_hosts)
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

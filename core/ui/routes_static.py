@@ -18,6 +18,8 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from trialbook.extras import install_command
+
 router = APIRouter()
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -56,7 +58,7 @@ def plotly_path() -> Path:
     """Path of plotly.min.js in the installed ``plotly`` package."""
     spec = importlib.util.find_spec("plotly")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("The plotly package is missing: pip install 'trialbook[server]'")
+        raise RuntimeError(f"The plotly package is missing: {install_command('server')}")
     return Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
 
 

@@ -71,7 +71,7 @@ def resolve(namespace: str | None = None) -> str:
         if is_installed(candidate):
             return candidate
     raise ModuleNotFoundError(
-        "trialbook's Lightning integration needs Lightning: pip install 'trialbook[lightning]' "
+        "trialbook's Lightning integration needs Lightning: pip install lightning "
         "(or pytorch-lightning)."
     )
 

@@ -15,7 +15,7 @@ from trialbook.cli.main import cli
 from trialbook.cli.recipe import locate, untracked_files
 from trialbook.cli.reproduce import REPRODUCES_ENV, REPRODUCES_TAG
 from trialbook.entities import Run, ViewType
-from trialbook.tracking import context
+from trialbook.tracking import context, requirements
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git executable")
 
@@ -75,6 +75,24 @@ def test_reproduce_prints_the_commit_diff_and_command(runner: CliRunner, recorde
     assert "cd src" in result.output
     assert "python train.py --epochs 3" in result.output
     assert f"{REPRODUCES_ENV}={recorded_run.info.run_id}" in result.output
+
+
+@needs_git
+def test_reproduce_warns_about_packages_the_requirements_cannot_install(
+    runner: CliRunner, recorded_run: Run
+) -> None:
+    client = trialbook.TrackingClient()
+    text = (
+        "numpy==2.1.0\n"
+        f"{requirements.NOT_INSTALLED}tools==0.1 was installed from file:///src/tools, which is "
+        "not a git clone with a remote: install it from a copy of that folder\n"
+    )
+    client.log_text(recorded_run.info.run_id, text, context.REQUIREMENTS_ARTIFACT)
+
+    result = runner.invoke(cli, ["runs", "reproduce", recorded_run.info.run_id])
+
+    assert result.exit_code == 0, result.output
+    assert "skips tools==0.1 was installed from file:///src/tools" in result.stderr
 
 
 @needs_git

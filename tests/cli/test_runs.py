@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import csv
+import io
+import json
 from pathlib import Path
 
 import pytest
@@ -25,7 +28,7 @@ def line_with(output: str, text: str) -> str:
     return next(line for line in output.splitlines() if text in line)
 
 
-def test_runs_list_shows_each_run_with_its_params_and_metrics(runner: CliRunner) -> None:
+def test_runs_list_shows_each_run_with_its_metrics(runner: CliRunner) -> None:
     runs = [log_run("slow", 0.1, [0.9, 0.5]), log_run("fast", 0.3, [0.7, 0.2])]
 
     result = runner.invoke(cli, ["runs", "list"])
@@ -35,8 +38,18 @@ def test_runs_list_shows_each_run_with_its_params_and_metrics(runner: CliRunner)
         row = line_with(result.output, render.short_id(run.info.run_id))
         assert run.info.run_name in row
         assert run.info.status.value in row
-        assert run.data.params["lr"] in row.split()
         assert render.number(run.data.metrics["loss"]) in row.split()
+
+
+def test_runs_list_wide_adds_every_param(runner: CliRunner) -> None:
+    run = log_run("slow", 0.1, [0.9, 0.5])
+
+    result = runner.invoke(cli, ["runs", "list", "--output", "wide"])
+
+    row = line_with(result.output, render.short_id(run.info.run_id))
+    assert run.data.params["lr"] in row.split()
+    assert run.data.params["model"] in row.split()
+    assert render.number(run.data.metrics["loss"]) in row.split()
 
 
 def test_runs_list_filter_keeps_only_matching_runs(runner: CliRunner) -> None:
@@ -239,3 +252,114 @@ def test_markup_in_a_run_name_prints_literally(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["runs", "show", run.info.run_id])
 
     assert "[bold]x[/bold]" in result.output
+
+
+def log_many_metrics(runs: int, metrics: int) -> list[Run]:
+    """Runs with long metric names; metric i is logged by the first runs - i runs (at least one)."""
+    trialbook.set_experiment("wide")
+    logged = []
+    for index in range(runs):
+        with trialbook.start_run(run_name=f"sweep-{index}") as run:
+            trialbook.log_params({f"param_{k}": k * index for k in range(10)})
+            for key in range(metrics):
+                if index < max(1, runs - key):
+                    trialbook.log_metric(f"accuracy_at_k{key:02d}", 0.5 + index / 7)
+        logged.append(trialbook.TrackingClient().get_run(run.info.run_id))
+    return logged
+
+
+def headers_of(output: str) -> list[str]:
+    header = next(line for line in output.splitlines() if "Run id" in line)
+    return header.split()
+
+
+@pytest.mark.parametrize("width", [80, 120, 160])
+def test_runs_list_fits_the_terminal_with_whole_headers(runner: CliRunner, width: int) -> None:
+    log_many_metrics(runs=6, metrics=12)
+
+    result = runner.invoke(cli, ["runs", "list"], env={"COLUMNS": str(width)})
+
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= width
+    assert "…" not in result.output
+    assert {"Run", "id", "Name", "Status", "Start", "Duration"} <= set(headers_of(result.output))
+    if width >= 120:
+        assert "accuracy_at_k00" in headers_of(result.output)
+
+
+def test_runs_list_shows_more_metrics_on_a_wider_terminal(runner: CliRunner) -> None:
+    log_many_metrics(runs=6, metrics=12)
+
+    narrow = runner.invoke(cli, ["runs", "list"], env={"COLUMNS": "100"})
+    wide = runner.invoke(cli, ["runs", "list"], env={"COLUMNS": "200"})
+
+    assert len(headers_of(wide.output)) > len(headers_of(narrow.output))
+
+
+def test_runs_list_prefers_the_metrics_most_runs_have(runner: CliRunner) -> None:
+    log_many_metrics(runs=6, metrics=12)
+
+    result = runner.invoke(cli, ["runs", "list"], env={"COLUMNS": "120"})
+
+    shown = [h for h in headers_of(result.output) if h.startswith("accuracy_at_k")]
+    assert shown[0] == "accuracy_at_k00"
+    assert "accuracy_at_k11" not in shown
+
+
+def test_runs_list_wide_shows_every_column_whatever_the_terminal(runner: CliRunner) -> None:
+    log_many_metrics(runs=3, metrics=12)
+
+    result = runner.invoke(cli, ["runs", "list", "--output", "wide"], env={"COLUMNS": "80"})
+
+    headers = headers_of(result.output)
+    assert "accuracy_at_k11" in headers
+    assert "params.param_9" in headers
+    assert "…" not in result.output
+
+
+def test_runs_list_csv_has_whole_ids_and_the_chosen_columns(runner: CliRunner) -> None:
+    runs = log_many_metrics(runs=3, metrics=2)
+
+    result = runner.invoke(
+        cli, ["runs", "list", "--output", "csv", "--columns", "params.param_1,metrics.nope"]
+    )
+
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert {row["run_id"] for row in rows} == {run.info.run_id for run in runs}
+    by_id = {row["run_id"]: row for row in rows}
+    for run in runs:
+        assert by_id[run.info.run_id]["params.param_1"] == run.data.params["param_1"]
+        assert by_id[run.info.run_id]["metrics.nope"] == ""
+
+
+def test_runs_list_json_has_every_param_and_metric(runner: CliRunner) -> None:
+    runs = log_many_metrics(runs=2, metrics=3)
+
+    result = runner.invoke(cli, ["runs", "list", "--output", "json"])
+
+    records = {record["run_id"]: record for record in json.loads(result.output)}
+    for run in runs:
+        record = records[run.info.run_id]
+        assert record["status"] == run.info.status.value
+        for key, value in run.data.metrics.items():
+            assert record[f"metrics.{key}"] == value
+        for key, text in run.data.params.items():
+            assert record[f"params.{key}"] == text
+
+
+def test_runs_list_ranks_metrics_of_top_level_runs_before_a_searchs_children(
+    runner: CliRunner,
+) -> None:
+    trialbook.set_experiment("search")
+    with trialbook.start_run(run_name="search"):
+        trialbook.log_metric("best_accuracy", 0.9)
+        for index in range(5):
+            with trialbook.start_run(run_name=f"candidate-{index}", nested=True):
+                trialbook.log_metric("candidate_fit_time", 0.1 * index)
+
+    result = runner.invoke(cli, ["runs", "list", "--output", "wide"])
+    ranked = runner.invoke(cli, ["runs", "list"], env={"COLUMNS": "200"})
+
+    assert "candidate_fit_time" in headers_of(result.output)
+    shown = [h for h in headers_of(ranked.output) if h in ("best_accuracy", "candidate_fit_time")]
+    assert shown[0] == "best_accuracy"

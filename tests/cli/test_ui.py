@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from trialbook.cli.main import cli
+from trialbook.extras import install_command
 
 
 def test_ui_serves_the_chosen_store_host_and_port(
@@ -26,7 +27,13 @@ def test_ui_serves_the_chosen_store_host_and_port(
 
     assert result.exit_code == 0, result.output
     assert calls == [
-        {"tracking_uri": str(store), "host": "0.0.0.0", "port": 5050, "open_browser": False}
+        {
+            "tracking_uri": str(store),
+            "host": "0.0.0.0",
+            "port": 5050,
+            "open_browser": False,
+            "allowed_hosts": None,
+        }
     ]
 
 
@@ -46,8 +53,22 @@ def test_ui_defaults_to_the_tracking_uri_and_localhost(
             "host": "127.0.0.1",
             "port": 5000,
             "open_browser": False,
+            "allowed_hosts": None,
         }
     ]
+
+
+def test_ui_passes_the_allowed_hosts_on(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, isolated_store: Path
+) -> None:
+    calls: list[dict[str, Any]] = []
+    fake = types.ModuleType("trialbook.ui")
+    fake.serve = lambda **kwargs: calls.append(kwargs)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "trialbook.ui", fake)
+
+    runner.invoke(cli, ["ui", "--allowed-hosts", "tb.example.com, localhost"])
+
+    assert calls[0]["allowed_hosts"] == ["tb.example.com", "localhost"]
 
 
 def test_ui_without_the_server_extra_says_what_to_install(
@@ -58,7 +79,7 @@ def test_ui_without_the_server_extra_says_what_to_install(
     result = runner.invoke(cli, ["ui"])
 
     assert result.exit_code == 1
-    assert "pip install 'trialbook[server]'" in result.stderr
+    assert install_command("server") in result.stderr
 
 
 def test_ui_missing_a_server_dependency_says_what_to_install(
@@ -74,4 +95,4 @@ def test_ui_missing_a_server_dependency_says_what_to_install(
     result = runner.invoke(cli, ["ui"])
 
     assert result.exit_code == 1
-    assert "pip install 'trialbook[server]'" in result.stderr
+    assert install_command("server") in result.stderr

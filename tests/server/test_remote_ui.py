@@ -29,7 +29,7 @@ def ui(live_server: ServerProcess, api_of: Callable[..., Any]) -> Any:
     """A test client of the UI app whose store is the live server."""
     from trialbook.ui import create_app
 
-    return api_of(create_app(live_server.url))
+    return api_of(create_app(live_server.url, allowed_hosts=None))
 
 
 def test_ui_lists_the_servers_artifacts(ui: Any, logged: str) -> None:

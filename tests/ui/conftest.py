@@ -19,11 +19,14 @@ XSS = "<script>alert(1)</script>"
 
 
 def make_client(app: Any) -> Any:
-    """Starlette's TestClient (its import warns when only httpx, not httpx2, is installed)."""
+    """Starlette's TestClient (its import warns when only httpx, not httpx2, is installed).
+
+    It sends ``Host: 127.0.0.1``, a name the UI answers by default.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Only around this import.
         from fastapi.testclient import TestClient
-    return TestClient(app)
+    return TestClient(app, base_url="http://127.0.0.1")
 
 
 @dataclass

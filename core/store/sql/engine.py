@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from trialbook.errors import StoreError
+from trialbook.errors import QueryTooComplexError, StoreError
 
 T = TypeVar("T")
 
@@ -91,14 +91,43 @@ def write_connection(engine: sa.engine.Engine) -> Iterator[sa.engine.Connection]
             yield conn
 
 
+# SQLite's messages for statements it can never run (its driver has no codes for them).
+_SQLITE_TOO_COMPLEX = (
+    "expression tree is too large",
+    "too many terms",
+    "too many sql variables",
+    "too many columns",
+    "too many arguments",
+    "parser stack overflow",
+    "string or blob too big",
+    "pattern too complex",
+)
+_PG_PROGRAM_LIMIT = "54"
+"""PostgreSQL's SQLSTATE class 54, program limit exceeded (statement too complex)."""
+
+
+def too_complex(orig: BaseException | None) -> bool:
+    """Whether a driver's error says the statement can never run (not a passing fault)."""
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    message = str(orig).lower()
+    return sqlstate.startswith(_PG_PROGRAM_LIMIT) or any(m in message for m in _SQLITE_TOO_COMPLEX)
+
+
 def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
-    """Run ``func``, retrying while SQLite reports the database locked or busy."""
+    """Run ``func``, retrying while SQLite reports the database locked or busy.
+
+    A statement the database can never run is a :class:`QueryTooComplexError` (without the
+    statement: it may be megabytes long).
+    """
     start = time.monotonic()
     delay = 0.005
     while True:
         try:
             return func()
         except sa.exc.OperationalError as err:
+            if too_complex(err.orig):
+                reason = str(err.orig).strip().splitlines()[0][:200] if str(err.orig) else ""
+                raise QueryTooComplexError(reason or type(err.orig).__name__) from None
             message = str(err.orig).lower()
             transient = "locked" in message or "busy" in message
             if not transient or time.monotonic() - start > deadline_s:
