@@ -25,6 +25,9 @@ pytestmark = [pytest.mark.sklearn, pytest.mark.harm]
 
 CI_SUBSET = (
     "sklearn.tests.test_metaestimators",
+    "sklearn.tests.test_metaestimators_metadata_routing::test_metadata_is_routed_correctly_to_scorer",
+    "sklearn.tests.test_metaestimators_metadata_routing"
+    "::test_setting_request_on_sub_estimator_removes_error",
     "sklearn.tests.test_dummy",
     "sklearn.ensemble.tests.test_stacking",
     "sklearn.ensemble.tests.test_bagging::test_metadata_routing_with_dynamic_method_selection",
