@@ -4,7 +4,7 @@ The tests below run scikit-learn's own tests twice in a subprocess, without and 
 ``-p trialbook.testing.harm`` (autologging on), and fail on any test whose outcome differs.
 The subset holds the tests that found harms so far (a renamed delegated method, calls
 without routed metadata, a scorer that no longer pickles, user scorers and methods called
-again after ``fit``) and a few neighbours, and runs in about three minutes of CPU time;
+again after ``fit``) and a few neighbours, and runs in a few minutes of CPU time;
 ``nox -s harm`` runs the whole documented selection.
 """
 
