@@ -221,7 +221,8 @@ class Row:
     Attributes:
         label: What is measured; ``{name}`` fields are filled from trialbook's kwargs.
         key: The value's key in both sides' results.
-        unit: ``µs``, ``ms``, ``s`` or ``MB`` (the unit the value is in), or ``yes/no``.
+        unit: ``µs``, ``ms``, ``s``, ``MB`` or ``files`` (the unit the value is in), or
+            ``yes/no``.
         target: trialbook's value must be at most this (``yes/no``: must be yes).
         min_ratio: MLflow's value over trialbook's must be at least this.
         target_text: How the target reads in the table.
@@ -264,14 +265,21 @@ def ratio(ours: float | None, theirs: float | None, unit: str) -> float | None:
     return theirs / ours
 
 
-def format_ratio(value: float | None, ours: float | None, theirs: float | None) -> str:
-    """``412x faster``, ``0.8x (slower)``; explains a missing ratio."""
+SIZE_UNITS = frozenset({"MB", "files"})
+"""Units of sizes: their ratio reads "smaller" / "larger" instead of "faster" / "slower"."""
+
+
+def format_ratio(
+    value: float | None, ours: float | None, theirs: float | None, unit: str = "ms"
+) -> str:
+    """``412x faster``, ``0.8x (slower)``, ``9.5x smaller`` (sizes); explains a missing ratio."""
     if value is None:
         if ours is not None and theirs is not None and ours <= 0 < theirs:
             return "ours ≤ 0 (noise)"
         return "—"
     text = f"{value:,.0f}x" if value >= 10 else f"{value:.1f}x"
-    return f"{text} faster" if value >= 1 else f"{text} (slower)"
+    better, worse = ("smaller", "larger") if unit in SIZE_UNITS else ("faster", "slower")
+    return f"{text} {better}" if value >= 1 else f"{text} ({worse})"
 
 
 def status(row: Row, ours: float | None, times: float | None) -> str:

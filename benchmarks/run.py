@@ -176,7 +176,7 @@ def table_rows(
                 "target": row.target_text,
                 "status": status(row, ours, times),
                 "notes": notes,
-                "_ratio_text": format_ratio(times, ours, theirs),
+                "_ratio_text": format_ratio(times, ours, theirs, row.unit),
             }
         )
     return rows

@@ -276,6 +276,30 @@ WORKLOADS: tuple[Workload, ...] = (
         ),
     ),
     Workload(
+        "store size",
+        11,
+        "bench_store",
+        "store_size",
+        {"full": {"fits": 1000}, "quick": {"fits": 200}, "smoke": {"fits": 3}},
+        # MLflow takes 10-30 s per fit here (a subprocess infers each model's requirements):
+        # fewer fits, scaled to 1,000 (noted in the table).
+        {"full": {"fits": 30}, "quick": {"fits": 20}, "smoke": {"fits": 3}},
+        rows=(
+            Row(
+                "store on disk per 1,000 autologged LogisticRegression fits",
+                "store_mb_per_1000",
+                "MB",
+            ),
+            Row(
+                "files on disk per 1,000 autologged LogisticRegression fits",
+                "store_files_per_1000",
+                "files",
+            ),
+            Row("  time per fit while filling the store", "store_ms_per_fit", "ms"),
+        ),
+        timeout=3600.0,
+    ),
+    Workload(
         "xgboost autolog",
         5,
         "bench_autolog",

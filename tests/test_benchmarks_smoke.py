@@ -94,6 +94,7 @@ def test_results_are_written_as_markdown_too(tmp_path: Path) -> None:
     [
         pytest.param("sklearn autolog", marks=pytest.mark.sklearn),
         pytest.param("sklearn first fit", marks=pytest.mark.sklearn),
+        pytest.param("store size", marks=pytest.mark.sklearn),
         pytest.param("xgboost autolog", marks=pytest.mark.xgboost),
         pytest.param("lightning autolog", marks=pytest.mark.lightning),
     ],
@@ -106,6 +107,35 @@ def test_autolog_workload_runs_or_says_why_not(workload: str, tmp_path: Path) ->
 def test_ratio_reads_as_how_many_times_faster_trialbook_is() -> None:
     harness = load_harness()
     assert harness.format_ratio(harness.ratio(2.0, 500.0, "ms"), 2.0, 500.0) == "250x faster"
+
+
+def test_size_ratio_reads_as_how_many_times_smaller_the_store_is() -> None:
+    harness = load_harness()
+    assert harness.format_ratio(harness.ratio(4.0, 10.0, "MB"), 4.0, 10.0, "MB") == "2.5x smaller"
+
+
+@pytest.mark.sklearn
+def test_store_size_counts_what_the_fits_left_on_disk(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    side = outcome(run_benchmarks(tmp_path, "store size"), "store size")
+    values = side["values"]
+    assert values["fits"] == 3
+    assert values["store_files_per_1000"] >= 1000  # at least the database and one file per fit
+    assert values["store_mb_per_1000"] > 0
+
+
+def test_disk_usage_counts_a_hard_linked_file_once(tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_store
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    (tmp_path / "a").write_bytes(b"x" * 10_000)
+    _, files_before = bench_store.disk_usage(tmp_path)
+    (tmp_path / "b").hardlink_to(tmp_path / "a")
+    (tmp_path / "c").write_bytes(b"y")
+    _, files_after = bench_store.disk_usage(tmp_path)
+    assert (files_before, files_after) == (1, 2)
 
 
 def test_a_value_over_its_target_is_a_miss() -> None:

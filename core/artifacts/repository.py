@@ -5,6 +5,9 @@
     repo = ArtifactRepository("s3://bucket/exp/1/run/artifacts")   # or a local path
     repo.log_file("plot.png", "figures")
     [f.path for f in repo.list("figures")]
+
+On a local filesystem, small files identical to another run's are stored once
+(:mod:`trialbook.artifacts.shared`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import shutil
 from pathlib import Path
 from typing import IO, Any
 
+from trialbook.artifacts import shared
 from trialbook.artifacts.paths import (
     artifact_file_path,
     clean_artifact_path,
@@ -35,6 +39,7 @@ class ArtifactRepository:
         self.fs: Any = fs
         self.root: str = root.rstrip("/")
         self._local = "file" in _protocols(fs)
+        self._blobs = shared.blob_folder(self.root) if self._local else None
 
     def _full(self, path: str | None) -> str:
         rel = clean_artifact_path(path)
@@ -52,6 +57,9 @@ class ArtifactRepository:
         """Copy a local file into ``artifact_path`` (a folder); return its artifact path."""
         source, rel = file_upload(local_path, artifact_path)
         target = self._full(rel)
+        if self._local:
+            shared.write_file(target, source, self._blobs)
+            return rel
         self.fs.makedirs(self.fs._parent(target), exist_ok=True)
         self.fs.put_file(str(source), target)
         return rel
@@ -68,6 +76,9 @@ class ArtifactRepository:
         """Write ``data`` to the artifact file ``artifact_file``."""
         rel = artifact_file_path(artifact_file)
         target = self._full(rel)
+        if self._local:
+            shared.write_bytes(target, data, self._blobs)
+            return rel
         self.fs.makedirs(self.fs._parent(target), exist_ok=True)
         with self.fs.open(target, "wb") as handle:
             handle.write(data)
@@ -93,6 +104,7 @@ class ArtifactRepository:
             os.fsync(folder)
         finally:
             os.close(folder)
+        shared.adopt(target, self._blobs)
         return rel
 
     def list(self, path: str | None = None) -> list[FileInfo]:
@@ -154,11 +166,23 @@ class ArtifactRepository:
         return str(target)
 
     def delete_all(self) -> None:
-        """Remove every artifact under the root (used when purging runs)."""
+        """Remove every artifact under the root (used when purging runs), and unused blobs."""
         if self._local:
+            used = shared.blobs_of(self.root, self._blobs)
             shutil.rmtree(self.root, ignore_errors=True)
+            shared.delete_unused(used)
         elif self.fs.exists(self.root):
             self.fs.rm(self.root, recursive=True)
+
+
+def delete_unused_blobs(experiment_location: str) -> int:
+    """Delete the shared blobs of an experiment's folder that no run uses; return how many."""
+    import fsspec.core
+
+    fs, folder = fsspec.core.url_to_fs(experiment_location)
+    if "file" not in _protocols(fs):
+        return 0
+    return shared.sweep(folder)
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:

@@ -6,7 +6,8 @@
     trialbook gc --older-than 30d        # runs deleted at least 30 days ago
 
 Runs of deleted experiments count as deleted. Artifacts go first, then the database rows,
-so an interrupted gc can simply be run again.
+so an interrupted gc can simply be run again; it also deletes shared artifact blobs that no
+run links to any more (:mod:`trialbook.artifacts.shared`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import click
 
 from trialbook.artifacts import ArtifactRepository
+from trialbook.artifacts.repository import delete_unused_blobs
 from trialbook.cli import render
 from trialbook.cli.common import State, pass_state
 from trialbook.entities import Run, ViewType
@@ -73,6 +75,8 @@ def gc(state: State, older_than: str | None, dry_run: bool) -> None:
         )
     if not doomed:
         out.print("No deleted runs to purge.")
+        if not dry_run:
+            _sweep_blobs(client, out)
         return
     if dry_run:
         table = render.table("Run id", "Name", "Experiment id", "Artifact URI")
@@ -88,6 +92,19 @@ def gc(state: State, older_than: str | None, dry_run: bool) -> None:
         return
     _purge(store, doomed)
     out.print(f"Purged {render.plural(len(doomed), 'deleted run')} and their artifacts.")
+    _sweep_blobs(client, out)
+
+
+def _sweep_blobs(client: Any, out: Any) -> None:
+    """Delete shared artifact blobs that no run links to (left by an interrupted purge)."""
+    if hasattr(client.store, "artifact_repository"):  # A server keeps its own storage.
+        return
+    swept = sum(
+        delete_unused_blobs(experiment.artifact_location)
+        for experiment in client.search_experiments(ViewType.ALL)
+    )
+    if swept:
+        out.print(f"Deleted {render.plural(swept, 'unused shared artifact file')}.")
 
 
 def registered_models_of(store: Any, run_ids: list[str]) -> dict[str, list[str]]:

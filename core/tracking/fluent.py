@@ -285,6 +285,15 @@ def _end_all(status: RunStatus) -> None:
     with _stack_lock:
         while _run_stack:
             _end_top(status)
+    flush()
+
+
+def flush() -> None:
+    """Write everything this process logged so far, background work (reproducibility) included.
+
+    Ending a run already writes its data; this also waits for the work that outlives runs.
+    Background threads end by themselves once idle, so nothing else needs shutting down.
+    """
     from trialbook.tracking import background
 
     background.wait()  # reproducibility captures and other work still writing into runs

@@ -140,6 +140,9 @@ class Tracker:
             buffer.timestamps.append(timestamp)
             writer.points += 1
             full = writer.points > self._max_pending
+            idle = not writer.running
+        if idle:
+            writer.ensure_running()
         if full:
             writer.relieve()
 
@@ -168,6 +171,7 @@ class Tracker:
                 if key not in logged:
                     logged[key] = value
                     self.writer.params.append((run_id, key, value))
+        self.writer.ensure_running()
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         """Buffer tags (a tag's later value replaces the earlier one)."""
@@ -176,11 +180,13 @@ class Tracker:
             self._load(run_id)
         for key, value in checked.items():
             self.writer.tags.append((run_id, key, value))
+        self.writer.ensure_running()
 
     def mark_alive(self, run_id: str, alive: bool) -> None:
         """Keep (or stop keeping) the heartbeat of a running run."""
         if alive:
             self.writer.alive_runs.add(run_id)
+            self.writer.ensure_running()  # It keeps the heartbeat.
         else:
             self.writer.alive_runs.discard(run_id)
 

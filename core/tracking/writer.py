@@ -3,9 +3,11 @@
 ``log_metric`` appends its step, value and timestamp to three typed arrays for its run and key
 (no Python object per point, so no garbage-collector pressure) and returns; a background
 thread writes everything pending every 0.2 s in one transaction, and keeps the heartbeat of
-this process's running runs. ``flush()`` writes synchronously; it is
-called by ``end_run``, at interpreter exit, on SIGTERM and before any read through the
-client, so a process always reads its own writes.
+this process's running runs. That thread runs only while there is work: it is started by the
+first item buffered (or the first run marked alive) and ends once nothing is pending and no
+run is alive for :data:`~trialbook.tracking.threads.IDLE_EXIT_S`. ``flush()`` writes
+synchronously; it is called by ``end_run``, at interpreter exit, on SIGTERM and before any
+read through the client, so a process always reads its own writes.
 
 Memory stays bounded: past ``max_pending`` buffered items the logging call itself flushes.
 """
@@ -26,6 +28,7 @@ import sqlalchemy as sa
 
 from trialbook.errors import TrialbookError
 from trialbook.store.base import Batch, MetricSeries, TrackingStore
+from trialbook.tracking.threads import IDLE_EXIT_S, ServiceThread
 
 log = logging.getLogger(__name__)
 
@@ -79,20 +82,48 @@ class BufferedWriter:
         self._retry: Batch | None = None
         """A batch whose write failed for a transient reason: resent as is before anything new."""
         self._idempotent = bool(getattr(store, "idempotent_batches", False))
-        self._thread: threading.Thread | None = None
-        self._start_thread()
+        self._thread: ServiceThread | None = None
+        self.running = False
+        """Whether the background thread runs; read and set under :attr:`lock`."""
+        self._stop_requested = False
+        self._last_busy = time.monotonic()
         _writers.add(self)
 
-    def _start_thread(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="trialbook-writer", daemon=True)
-        self._thread.start()
+    # The background thread: started on demand, ended when idle ------------------------------
+
+    def ensure_running(self) -> None:
+        """Start the background thread unless it runs (after something was buffered)."""
+        with self.lock:
+            if self.running or self._closed:
+                return
+            thread = ServiceThread("trialbook-writer", self._loop, self.stop_thread)
+            self._stop_requested = False
+            self._last_busy = time.monotonic()
+            try:
+                thread.start()  # Under the lock: stop_thread never sees it unstarted.
+            except RuntimeError:  # the interpreter is shutting down: the exit hook flushes
+                return
+            self._thread = thread
+            self.running = True
+
+    def stop_thread(self, timeout: float = 5.0) -> None:
+        """Write what is pending and end the background thread now; it starts again on demand."""
+        with self.lock:
+            thread = self._thread if self.running else None
+            self._stop_requested = True
+        self._wake.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def _loop(self) -> None:
         failures = 0
         while True:
-            self._wake.wait(FLUSH_INTERVAL_S * min(2**failures, 50))
+            if not self._stop_requested:
+                self._wake.wait(FLUSH_INTERVAL_S * min(2**failures, 50))
             self._wake.clear()
             if self._closed:
+                with self.lock:
+                    self.running = False
                 return
             try:
                 self.flush()
@@ -106,6 +137,23 @@ class BufferedWriter:
             except Exception:  # this thread is the only writer: it must survive
                 failures += 1
                 log.exception("trialbook's background writer failed; it will retry")
+            if self._retire(failed=failures > 0):
+                return
+
+    def _retire(self, failed: bool) -> bool:
+        """Whether the thread ends now: asked to, or idle (nothing pending, no run alive)."""
+        with self.lock:
+            busy = bool(self.points or self.params or self.tags or self._retry is not None)
+            if self._stop_requested:
+                if busy and not failed:
+                    return False  # Buffered while stopping: written by the next turn.
+            elif busy or self.alive_runs:
+                self._last_busy = time.monotonic()
+                return False
+            elif time.monotonic() - self._last_busy < IDLE_EXIT_S:
+                return False
+            self.running = False
+            return True
 
     def _beat(self) -> None:
         if self.alive_runs and time.monotonic() - self._last_heartbeat >= _heartbeat_interval():
@@ -225,8 +273,8 @@ class BufferedWriter:
         self._retry = None
         self._flush_lock = threading.RLock()
         self._wake = threading.Event()
-        if not self._closed:
-            self._start_thread()
+        self._thread = None
+        self.running = False  # The child's first buffered item starts its own thread.
 
 
 def part_batch_id(batch_id: str, part: str) -> str:
