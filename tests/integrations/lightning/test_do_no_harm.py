@@ -255,11 +255,6 @@ def test_module_callbacks_and_logger_of_an_autologged_fit_unpickle_without_trial
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trialbook-writer and trialbook-background outlive training until they stop when "
-    "idle (issue 11, thread lifecycle); this mark goes when that fix is merged",
-)
 def test_no_trialbook_thread_is_left_after_fit(
     lit: SimpleNamespace,
     fast: dict[str, Any],

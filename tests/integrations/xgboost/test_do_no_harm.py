@@ -258,11 +258,6 @@ def test_a_wrapper_fitted_with_autolog_unpickles_where_trialbook_is_not_installe
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trialbook-writer and trialbook-background outlive training until they stop when "
-    "idle (issue 11, thread lifecycle); this mark goes when that fix is merged",
-)
 def test_no_trialbook_thread_is_left_after_training(
     params: dict[str, Any],
     dtrain: Any,
