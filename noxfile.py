@@ -98,10 +98,11 @@ def install_project(
 
 
 def install_test_env(session: nox.Session, extras: str) -> None:
-    """Install the package with `extras`, the test tools and the example third-party plugin."""
+    """Install the package with `extras`, the test tools and the example third-party plugins."""
     install_project(session, extras, *TEST_DEPS)
-    # The example third-party plugin: tests prove the entry-point interface end to end.
+    # The example third-party plugins: tests prove the entry-point interface end to end.
     session.install("-e", "examples/trialbook-scipy-plugin")
+    session.install("-e", "examples/trialbook-memory-store")
 
 
 def service_env() -> dict[str, str]:

@@ -99,7 +99,7 @@ def tb_request_bombs(limit_mib: int | None) -> dict[str, Any]:
     """Peak memory growth and answer time of the server for each bomb."""
     if not Path("/proc/self/status").exists():
         return {UNAVAILABLE: "needs /proc (Linux) to read the server's peak memory"}
-    from trialbook.server.limits import Limits
+    from trialbook.store.rest.limits import Limits
 
     args: list[str] = []
     limit = Limits().max_decoded_bytes

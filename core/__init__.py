@@ -40,18 +40,23 @@ from trialbook.errors import (
     ModelIntegrityError,
     ModelVersionNotFoundError,
     ParamConflictError,
+    PinnedModelMismatchError,
     QueryTooComplexError,
     RegisteredModelExistsError,
     RegisteredModelNotFoundError,
+    RunExistsError,
     RunNotFoundError,
     SearchSyntaxError,
+    SearchTimeoutError,
     StoreError,
+    StoreLockedError,
+    StoreUnavailableError,
     TrialbookError,
+    WriteOnceArtifactError,
 )
 from trialbook.models.store import ModelInfo, load_model, log_model
 from trialbook.plugins.hookspecs import hookimpl
 from trialbook.registry.entities import ModelVersion, RegisteredModel
-from trialbook.registry.fluent import register_model
 from trialbook.tracking.client import TrackingClient
 from trialbook.tracking.fluent import (
     ActiveRun,
@@ -80,6 +85,7 @@ from trialbook.tracking.fluent import (
     set_tracking_uri,
     start_run,
 )
+from trialbook.tracking.registry_fluent import register_model
 
 __version__ = "0.1.0"
 
@@ -105,21 +111,27 @@ __all__ = [
     "ModelVersionNotFoundError",
     "Param",
     "ParamConflictError",
+    "PinnedModelMismatchError",
     "QueryTooComplexError",
     "RegisteredModel",
     "RegisteredModelExistsError",
     "RegisteredModelNotFoundError",
     "Run",
     "RunData",
+    "RunExistsError",
     "RunInfo",
     "RunNotFoundError",
     "RunStatus",
     "RunTag",
     "SearchSyntaxError",
+    "SearchTimeoutError",
     "StoreError",
+    "StoreLockedError",
+    "StoreUnavailableError",
     "TrackingClient",
     "TrialbookError",
     "ViewType",
+    "WriteOnceArtifactError",
     "__version__",
     "active_run",
     "autolog",

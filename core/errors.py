@@ -148,6 +148,36 @@ class ModelIntegrityError(TrialbookError):
         )
 
 
+class PinnedModelMismatchError(ModelIntegrityError):
+    """A registered version's model no longer matches the digest pinned at registration."""
+
+    def __init__(self, model_uri: str, expected: str, actual: str) -> None:
+        self.model_uri = model_uri
+        self.path = model_uri
+        self.expected = expected
+        self.actual = actual
+        TrialbookError.__init__(
+            self,
+            f"The model behind {model_uri} has metadata sha256 {actual}, but {expected} was "
+            "pinned when the version was registered: its files were replaced. Refusing to "
+            "load it (loading runs code stored with the model). Ask the store's owner what "
+            "changed, and register a trusted model as a new version.",
+        )
+
+
+class WriteOnceArtifactError(TrialbookError, PermissionError):
+    """A write into the folder of a registered model version, which is write-once."""
+
+    def __init__(self, path: str, folder: str) -> None:
+        self.path = path
+        self.folder = folder
+        super().__init__(
+            f"Cannot write artifact {path!r}: {folder!r} holds a registered model version, "
+            "and registered models are write-once. Log the new model under another name "
+            "and register it as a new version."
+        )
+
+
 class SearchSyntaxError(TrialbookError, ValueError):
     """A search filter or order-by string could not be parsed."""
 
@@ -161,6 +191,43 @@ class SearchSyntaxError(TrialbookError, ValueError):
 
 class StoreError(TrialbookError):
     """The tracking store failed (database unreachable, migration failed, ...)."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot serve the call right now (down, locked, unreachable); try it again.
+
+    Backends raise it, and only it, for failures a retry may cure: the background writer keeps
+    a batch that failed with it and resends it, and the server answers it with a 503.
+    """
+
+
+class RunExistsError(TrialbookError):
+    """A run with the requested id exists already."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(f"A run with id {run_id!r} exists already; pass another run_id.")
+
+
+class StoreLockedError(StoreUnavailableError, TimeoutError):
+    """Another process held the store's write lock for longer than the configured wait.
+
+    A :class:`StoreUnavailableError`: the buffered writer keeps the data and retries it.
+    """
+
+
+class SearchTimeoutError(TrialbookError):
+    """A search ran past its time budget and was stopped; the database is unharmed."""
+
+    def __init__(self, what: str, budget_s: float) -> None:
+        self.what = what
+        self.budget_s = budget_s
+        shown = what if len(what) <= 200 else what[:197] + "..."
+        super().__init__(
+            f"The search {shown!r} was stopped after {budget_s:g} s. Narrow the filter (fewer "
+            "'%' in LIKE patterns, fewer experiments) or raise TRIALBOOK_SEARCH_TIMEOUT "
+            "(seconds) where the store runs."
+        )
 
 
 class QueryTooComplexError(StoreError):

@@ -13,18 +13,31 @@ from typing import SupportsIndex, cast
 
 from trialbook.errors import InvalidKeyError, InvalidValueError
 
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "MAX_PARAM_VALUE_LENGTH",
+    "MAX_TAG_VALUE_LENGTH",
+    "check_key",
+    "known_keys",
+    "metric_value",
+    "param_value",
+    "step_value",
+    "tag_value",
+]
+
 MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 1_000_000
 MAX_TAG_VALUE_LENGTH = 1_000_000
 
 _KEY = re.compile(r"^[\w\-. :/]+$")
-_known_keys: set[str] = set()
+known_keys: set[str] = set()
+"""Keys :func:`check_key` accepted already: ``key in known_keys`` is the hot loop's fast path."""
 _KNOWN_KEYS_LIMIT = 100_000
 
 
 def check_key(key: object) -> str:
     """Return ``key`` if it is a valid param, metric or tag key, else raise InvalidKeyError."""
-    if key in _known_keys:
+    if key in known_keys:
         return key
     if not isinstance(key, str):
         raise InvalidKeyError(key, f"keys are strings, not {type(key).__name__}")
@@ -39,8 +52,8 @@ def check_key(key: object) -> str:
     if not _KEY.match(key):
         bad = next(c for c in key if not _KEY.match(c))
         raise InvalidKeyError(key, f"character {bad!r} is not allowed")
-    if len(_known_keys) < _KNOWN_KEYS_LIMIT:
-        _known_keys.add(key)
+    if len(known_keys) < _KNOWN_KEYS_LIMIT:
+        known_keys.add(key)
     return key
 
 
@@ -81,8 +94,33 @@ def step_value(key: str, step: object) -> int:
     return whole
 
 
+def check_text(key: str, text: str) -> str:
+    """Return ``text`` if every database can store it, else raise InvalidValueError.
+
+    Refused: NUL characters (PostgreSQL cannot store them, SQLite can: one rule everywhere)
+    and lone surrogates such as ``"caf\\udce9"`` from :func:`os.fsdecode` (not valid Unicode,
+    so no database can encode them). ``key`` names what the text is for in the message.
+    """
+    if "\x00" in text:
+        raise InvalidValueError(
+            key, text, "text cannot contain NUL characters ('\\x00'); remove or replace them"
+        )
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise InvalidValueError(
+                key,
+                text,
+                f"character {text[err.start]!r} at index {err.start} is a lone surrogate, not "
+                "valid Unicode (os.fsdecode makes them from undecodable bytes); decode the "
+                "bytes with errors='replace' or log them as an artifact",
+            ) from None
+    return text
+
+
 def param_value(key: str, value: object) -> str:
-    """The string form of a param value; over-long values raise InvalidValueError."""
+    """The string form of a param value; over-long or unstorable text raises InvalidValueError."""
     text = value if isinstance(value, str) else str(value)
     if len(text) > MAX_PARAM_VALUE_LENGTH:
         raise InvalidValueError(
@@ -91,11 +129,11 @@ def param_value(key: str, value: object) -> str:
             f"param values are limited to {MAX_PARAM_VALUE_LENGTH} characters "
             f"(this one has {len(text)}); log large values as artifacts with log_text",
         )
-    return text
+    return check_text(key, text)
 
 
 def tag_value(key: str, value: object) -> str:
-    """The string form of a tag value; over-long values raise InvalidValueError."""
+    """The string form of a tag value; over-long or unstorable text raises InvalidValueError."""
     text = value if isinstance(value, str) else str(value)
     if len(text) > MAX_TAG_VALUE_LENGTH:
         raise InvalidValueError(
@@ -104,4 +142,4 @@ def tag_value(key: str, value: object) -> str:
             f"tag values are limited to {MAX_TAG_VALUE_LENGTH} characters; "
             "log large values as artifacts with log_text",
         )
-    return text
+    return check_text(key, text)

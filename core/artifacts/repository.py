@@ -25,7 +25,11 @@ from trialbook.artifacts.paths import (
     folder_uploads,
 )
 from trialbook.entities import FileInfo
-from trialbook.errors import ArtifactNotFoundError, InvalidArtifactPathError
+from trialbook.errors import (
+    ArtifactNotFoundError,
+    InvalidArtifactPathError,
+    WriteOnceArtifactError,
+)
 
 
 class ArtifactRepository:
@@ -40,6 +44,8 @@ class ArtifactRepository:
         self.root: str = root.rstrip("/")
         self._local = "file" in _protocols(fs)
         self._blobs = shared.blob_folder(self.root) if self._local else None
+        self.write_once: tuple[str, ...] = ()
+        """Folders no write may enter (those of registered model versions)."""
 
     def _full(self, path: str | None) -> str:
         rel = clean_artifact_path(path)
@@ -56,6 +62,7 @@ class ArtifactRepository:
     def log_file(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
         """Copy a local file into ``artifact_path`` (a folder); return its artifact path."""
         source, rel = file_upload(local_path, artifact_path)
+        self._check_writable(rel)
         target = self._full(rel)
         if self._local:
             shared.write_file(target, source, self._blobs)
@@ -63,6 +70,11 @@ class ArtifactRepository:
         self.fs.makedirs(self.fs._parent(target), exist_ok=True)
         self.fs.put_file(str(source), target)
         return rel
+
+    def _check_writable(self, rel: str) -> None:
+        for folder in self.write_once:
+            if rel == folder or rel.startswith(folder.rstrip("/") + "/"):
+                raise WriteOnceArtifactError(rel, folder)
 
     def log_dir(
         self, local_dir: str | os.PathLike[str], artifact_path: str | None = None
@@ -75,6 +87,7 @@ class ArtifactRepository:
     def write_bytes(self, artifact_file: str, data: bytes) -> str:
         """Write ``data`` to the artifact file ``artifact_file``."""
         rel = artifact_file_path(artifact_file)
+        self._check_writable(rel)
         target = self._full(rel)
         if self._local:
             shared.write_bytes(target, data, self._blobs)
@@ -92,6 +105,7 @@ class ArtifactRepository:
         it is whole. Return the artifact path.
         """
         rel = artifact_file_path(artifact_file)
+        self._check_writable(rel)
         target = self._full(rel)
         parent = self.fs._parent(target)
         self.fs.makedirs(parent, exist_ok=True)

@@ -139,9 +139,13 @@ class Integration(ABC):
     def _uninstrument(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Undo anything besides :attr:`patches` (those are reverted afterwards)."""
 
-    def patch(self, owner: Any, name: str, logger_factory: Callable[[], Any]) -> None:
-        """Safely patch ``owner.name``; see :func:`trialbook.autolog.patching.safe_patch`."""
-        safe_patch(self.patches, owner, name, logger_factory, lambda: self.enabled)
+    def patch(self, owner: Any, name: str, logger_factory: Callable[[], Any]) -> bool:
+        """Safely patch ``owner.name``; see :func:`trialbook.autolog.patching.safe_patch`.
+
+        Returns False when the attribute is of a kind that cannot be wrapped faithfully (it
+        is left alone).
+        """
+        return safe_patch(self.patches, owner, name, logger_factory, lambda: self.enabled)
 
 
 def _registered_integration(name: str) -> Integration:

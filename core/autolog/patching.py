@@ -9,16 +9,29 @@ The safe-patch contract every integration gets from :func:`safe_patch`:
 * in strict mode (tests) trialbook's errors are re-raised;
 * only the outermost patched call logs: a call made while another patched call is running in
   the same context (a Pipeline's steps, a search's candidates, ``XGBClassifier.fit`` calling
-  ``xgboost.train``) runs the original untouched.
+  ``xgboost.train``) runs the original untouched. Work an outermost call hands to other
+  threads or processes is nested only when it is wrapped in :class:`NestedTask`; a call in a
+  thread the user started is independent and logs on its own;
+* a patched attribute looks like the original: same type (function, ``staticmethod``,
+  ``classmethod``, ``property``, or the same descriptor class), same ``__name__``,
+  ``__qualname__`` and signature, the same answer to ``hasattr``. A module function that is
+  a decorator's wrapper (``functools.wraps`` style, as scikit-learn's public functions and
+  ``xgboost.train`` are) is patched in place: the function it wraps is swapped inside its
+  closure, so every reference to it, taken before or after ``autolog()``, is the same object
+  and pickles exactly as before. Another module function is replaced in the module it was
+  patched in, under that module's name, so it pickles by that public name. A descriptor that
+  cannot be wrapped faithfully is left unpatched.
 """
 
 from __future__ import annotations
 
 import contextvars
+import copy
 import functools
 import inspect
 import logging
 import threading
+import types
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,10 +42,10 @@ log = logging.getLogger(__name__)
 _in_session: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "trialbook_autolog", default=False
 )
-_sessions_lock = threading.Lock()
-_session_threads: set[int] = set()
 
 _MISSING = object()
+CLOSURE = "__closure__"
+"""The name under which an in-place patch of a decorated function is recorded."""
 
 
 class AutologgingWarning(UserWarning):
@@ -40,39 +53,40 @@ class AutologgingWarning(UserWarning):
 
 
 def in_session() -> bool:
-    """True inside an outermost patched call, in this context or a worker thread it spawned.
-
-    Context variables do not follow work handed to thread pools (joblib's threading backend),
-    so a call in a thread other than the main one also counts as nested while another thread
-    runs an outermost call.
-    """
-    if _in_session.get():
-        return True
-    if not _session_threads:
-        return False
-    current = threading.get_ident()
-    return (
-        current not in _session_threads
-        and threading.current_thread() is not threading.main_thread()
-    )
+    """True inside an outermost patched call, or inside a :class:`NestedTask` it handed out."""
+    return _in_session.get()
 
 
 class _Session:
-    """Marks the outermost patched call for its duration."""
+    """Marks the outermost patched call (or a task it handed out) for its duration."""
 
     def __enter__(self) -> _Session:
         self._token = _in_session.set(True)
-        with _sessions_lock:
-            self._thread = threading.get_ident()
-            self._owned = self._thread not in _session_threads
-            _session_threads.add(self._thread)
         return self
 
     def __exit__(self, *_exc: object) -> None:
         _in_session.reset(self._token)
-        if self._owned:
-            with _sessions_lock:
-                _session_threads.discard(self._thread)
+
+
+class NestedTask:
+    """A task an outermost patched call hands to a worker thread or process.
+
+    Context variables do not follow work into thread pools, so an integration wraps each
+    task dispatched during a session (a search's candidate fits) in this picklable callable:
+    patched calls inside it run untouched, as they would in the dispatching thread.
+    """
+
+    __slots__ = ("func",)
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with _Session():
+            return self.func(*args, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, tuple[Callable[..., Any]]]:
+        return (NestedTask, (self.func,))
 
 
 class ErrorSink(Protocol):
@@ -104,13 +118,38 @@ class Patch:
                 pass
 
 
+@dataclass
+class CellPatch:
+    """A function swapped inside a decorator's closure cell, and how to put it back."""
+
+    owner: Any
+    """The decorator's wrapper function (the object users hold)."""
+    name: str
+    original: Any
+    """The function the cell held."""
+    cell: Any
+
+    def revert(self) -> None:
+        """Put the original function back into the cell."""
+        self.cell.cell_contents = self.original
+
+
 class PatchSet:
     """The patches one integration applied, reverted together."""
 
     def __init__(self) -> None:
-        self.patches: list[Patch] = []
+        self.patches: list[Patch | CellPatch] = []
         self._keys: set[tuple[int, str]] = set()
+        self._replacements: dict[int, Any] = {}
         self._lock = threading.RLock()
+
+    def replacement_for(self, original: Any) -> Any:
+        """The replacement already made for ``original`` (patched under another name), or None.
+
+        One function reachable under two names (a class attribute shared by two classes) gets
+        one wrapper, so pickle finds the same object whichever name it looks up.
+        """
+        return self._replacements.get(id(original))
 
     def is_patched(self, owner: Any, name: str) -> bool:
         """Whether ``owner.name`` is one of ours."""
@@ -123,9 +162,20 @@ class PatchSet:
                 return
             own = vars(owner).get(name, _MISSING)
             original = getattr(owner, name) if own is _MISSING else own
-            self.patches.append(Patch(owner, name, original, own is not _MISSING))
+            patch = Patch(owner, name, original, own is not _MISSING)
+            self.patches.append(patch)
+            self._replacements.setdefault(id(original), replacement)
             self._keys.add((id(owner), name))
             setattr(owner, name, replacement)
+
+    def apply_cell(self, function: Any, cell: Any, replacement: Callable[..., Any]) -> None:
+        """Swap the content of ``cell``, a closure cell of ``function``, for ``replacement``."""
+        with self._lock:
+            if self.is_patched(function, CLOSURE):
+                return
+            self.patches.append(CellPatch(function, CLOSURE, cell.cell_contents, cell))
+            self._keys.add((id(function), CLOSURE))
+            cell.cell_contents = replacement
 
     def revert_all(self) -> None:
         """Undo every patch, newest first."""
@@ -133,6 +183,7 @@ class PatchSet:
             while self.patches:
                 self.patches.pop().revert()
             self._keys.clear()
+            self._replacements.clear()
 
 
 Hooks = Callable[[Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any]
@@ -144,28 +195,96 @@ def safe_patch(
     name: str,
     logger_factory: Callable[[], Any],
     enabled: Callable[[], bool],
-) -> None:
+) -> bool:
     """Replace ``owner.name`` with a wrapper that runs an autologging session around it.
 
     ``logger_factory()`` returns an object with three methods, each optional:
     ``before(args, kwargs) -> (args, kwargs)`` (may add callbacks), ``after(result)`` and
     ``failed(error)``. Each runs inside the safety boundary; its errors are reported through the
     object's ``report(error, where)`` (see :class:`ErrorSink`).
+
+    Functions, ``staticmethod``, ``classmethod`` and ``property`` are wrapped keeping their
+    type; another descriptor is wrapped only when it wraps a function the functools way
+    (``__wrapped__``, as scikit-learn's ``available_if`` does), as a copy pointing at the
+    wrapped function. Returns False when ``owner.name`` was left alone (anything else).
     """
     own = vars(owner).get(name, _MISSING)
-    if own is not _MISSING and _is_other_descriptor(own):
-        descriptor: Any = patched_descriptor(own, logger_factory, enabled)
-        patches.apply(owner, name, descriptor)
-        return
     original = getattr(owner, name) if own is _MISSING else own
-    kind = (
-        "static"
-        if isinstance(own, staticmethod)
-        else "class"
-        if isinstance(own, classmethod)
-        else "plain"
+    if isinstance(owner, types.ModuleType) and inspect.isfunction(original):
+        cell = _wrapped_cell(original)
+        if cell is not None:
+            inner = _session_wrapper(cell.cell_contents, logger_factory, enabled)
+            patches.apply_cell(original, cell, inner)
+            return True
+    replacement = patches.replacement_for(original) or _replacement(
+        original, logger_factory, enabled
     )
-    func = original.__func__ if kind != "plain" else original
+    if replacement is None:
+        return False
+    if isinstance(owner, types.ModuleType) and getattr(original, "__qualname__", None) == name:
+        replacement.__module__ = owner.__name__  # pickled by the name it was patched under
+    patches.apply(owner, name, replacement)
+    return True
+
+
+def is_patched(function: Any) -> bool:
+    """Whether ``function`` is one of our wrappers, or a decorated function patched in place."""
+    if getattr(function, "__trialbook_patched__", False):
+        return True
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            if getattr(cell.cell_contents, "__trialbook_patched__", False):
+                return True
+        except ValueError:  # an empty cell
+            continue
+    return False
+
+
+def _wrapped_cell(function: Any) -> Any:
+    """The closure cell of a decorator's wrapper that holds ``function.__wrapped__``, or None."""
+    wrapped = getattr(function, "__wrapped__", None)
+    if not inspect.isfunction(wrapped):
+        return None
+    found = []
+    for cell in function.__closure__ or ():
+        try:
+            if cell.cell_contents is wrapped:
+                found.append(cell)
+        except ValueError:  # an empty cell
+            continue
+    return found[0] if len(found) == 1 else None
+
+
+def _replacement(
+    original: Any, logger_factory: Callable[[], Any], enabled: Callable[[], bool]
+) -> Any:
+    """The patched version of a class or module attribute, of the same type; None if none."""
+    if inspect.isfunction(original):
+        return _session_wrapper(original, logger_factory, enabled)
+    if isinstance(original, staticmethod):
+        return staticmethod(_session_wrapper(original.__func__, logger_factory, enabled))
+    if isinstance(original, classmethod):
+        return classmethod(_session_wrapper(original.__func__, logger_factory, enabled))
+    if type(original) is property:
+        getter = original.fget
+        if getter is None:
+            return None
+        return property(
+            _patched_getter(getter, logger_factory, enabled),
+            original.fset,
+            original.fdel,
+            original.__doc__,
+        )
+    wrapped = getattr(original, "__wrapped__", None)
+    if hasattr(type(original), "__get__") and inspect.isfunction(wrapped):
+        return _rewrapped_descriptor(original, wrapped, logger_factory, enabled)
+    return None
+
+
+def _session_wrapper(
+    func: Callable[..., Any], logger_factory: Callable[[], Any], enabled: Callable[[], bool]
+) -> Callable[..., Any]:
+    """A function named and signed like ``func`` that runs it inside a session."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -174,78 +293,84 @@ def safe_patch(
         with _Session():
             return _run_session(func, args, kwargs, logger_factory)
 
-    replacement: Any = wrapper
-    if kind == "static":
-        replacement = staticmethod(wrapper)
-    elif kind == "class":
-        replacement = classmethod(wrapper)
     wrapper.__trialbook_patched__ = True  # type: ignore[attr-defined]
     if inspect.isfunction(func):
         wrapper.__signature__ = inspect.signature(func)  # type: ignore[attr-defined]
-    patches.apply(owner, name, replacement)
+    return wrapper
 
 
-def _is_other_descriptor(value: Any) -> bool:
-    """A descriptor other than a function, staticmethod or classmethod (``property``, ...)."""
-    if inspect.isfunction(value) or isinstance(value, (staticmethod, classmethod)):
-        return False
-    return hasattr(type(value), "__get__")
+def _rewrapped_descriptor(
+    descriptor: Any,
+    func: Callable[..., Any],
+    logger_factory: Callable[[], Any],
+    enabled: Callable[[], bool],
+) -> Any:
+    """A shallow copy of ``descriptor`` whose references to ``func`` point at its wrapper.
+
+    Its class, checks (``available_if``'s ``hasattr`` answer) and bound-method type are the
+    original's; only the function it calls runs inside a session.
+    """
+    wrapper = _session_wrapper(func, logger_factory, enabled)
+    duplicate = copy.copy(descriptor)
+    state = vars(duplicate)
+    for key, value in list(state.items()):
+        if value is func:
+            state[key] = wrapper
+    return duplicate
 
 
-class PatchedDescriptor:
-    """Wraps a descriptor (``property``, scikit-learn's ``available_if``) instead of replacing it.
+def _patched_getter(
+    getter: Callable[[Any], Any], logger_factory: Callable[[], Any], enabled: Callable[[], bool]
+) -> Callable[[Any], Any]:
+    """A ``property`` getter returning the original's callable, wrapped keeping its type.
 
-    Attribute access still goes through the original descriptor, so ``hasattr`` answers as
-    before; the callable it returns for an instance runs inside an autologging session, with
-    the instance as the first argument the logger sees.
+    A bound method stays a bound method of the same object and a ``functools.partial`` stays
+    a partial with the same arguments, each calling a function named like the original's;
+    any other value is returned as it is (and not logged).
     """
 
-    __trialbook_patched__ = True
+    @functools.wraps(getter)
+    def patched(instance: Any) -> Any:
+        value = getter(instance)
+        if isinstance(value, types.MethodType):
+            method = _instance_wrapper(value.__func__, 1, instance, logger_factory, enabled)
+            return types.MethodType(method, value.__self__)
+        if isinstance(value, functools.partial):
+            preset = len(value.args)
+            call = _instance_wrapper(value.func, preset, instance, logger_factory, enabled)
+            return functools.partial(call, *value.args, **value.keywords)
+        return value
 
-    def __init__(
-        self, descriptor: Any, logger_factory: Callable[[], Any], enabled: Callable[[], bool]
-    ) -> None:
-        self.descriptor = descriptor
-        self.logger_factory = logger_factory
-        self.enabled = enabled
-        self.__doc__ = getattr(descriptor, "__doc__", None)
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        bound = self.descriptor.__get__(obj, owner)
-        if obj is None or not callable(bound):
-            return bound
-        logger_factory, enabled = self.logger_factory, self.enabled
-
-        def unbound(_obj: Any, *args: Any, **kwargs: Any) -> Any:
-            return bound(*args, **kwargs)
-
-        @functools.wraps(bound)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if not enabled() or in_session():
-                return bound(*args, **kwargs)
-            with _Session():
-                return _run_session(unbound, (obj, *args), kwargs, logger_factory)
-
-        return call
+    patched.__trialbook_patched__ = True  # type: ignore[attr-defined]
+    return patched
 
 
-class _PatchedDataDescriptor(PatchedDescriptor):
-    """A patched data descriptor (a ``property``): setting and deleting still go through it."""
+def _instance_wrapper(
+    func: Callable[..., Any],
+    preset: int,
+    instance: Any,
+    logger_factory: Callable[[], Any],
+    enabled: Callable[[], bool],
+) -> Callable[..., Any]:
+    """Calls ``func``; the session's logger sees ``instance`` and the caller's own arguments.
 
-    def __set__(self, obj: Any, value: Any) -> None:
-        self.descriptor.__set__(obj, value)
+    ``preset`` leading positional arguments (the bound ``self``, a partial's arguments) are
+    passed to ``func`` but not shown to the logger.
+    """
 
-    def __delete__(self, obj: Any) -> None:
-        self.descriptor.__delete__(obj)
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not enabled() or in_session():
+            return func(*args, **kwargs)
+        fixed = args[:preset]
 
+        def call(_instance: Any, *given: Any, **named: Any) -> Any:
+            return func(*fixed, *given, **named)
 
-def patched_descriptor(
-    descriptor: Any, logger_factory: Callable[[], Any], enabled: Callable[[], bool]
-) -> PatchedDescriptor:
-    """The wrapper for ``descriptor``, a data descriptor when the original is one."""
-    data = hasattr(type(descriptor), "__set__") or hasattr(type(descriptor), "__delete__")
-    kind = _PatchedDataDescriptor if data else PatchedDescriptor
-    return kind(descriptor, logger_factory, enabled)
+        with _Session():
+            return _run_session(call, (instance, *args[preset:]), kwargs, logger_factory)
+
+    return wrapper
 
 
 def _run_session(
@@ -290,10 +415,32 @@ def _report(logger: Any, error: BaseException, where: str) -> None:
         return
     from trialbook.autolog.config import strict_from_env
 
-    if strict_from_env():
+    report_own_error(error, f"trialbook autologging failed {where}", strict=strict_from_env())
+
+
+def report_own_error(
+    error: BaseException,
+    what: str,
+    *,
+    strict: bool,
+    warn: bool = True,
+    record: Callable[[str], None] | None = None,
+) -> str:
+    """Report trialbook's own failure during training, the one way every integration does.
+
+    Re-raises ``error`` when ``strict``; else warns with an :class:`AutologgingWarning` (when
+    ``warn``: callers warn once per call or object) and hands the message to ``record``
+    (which tags the run with ``ERROR_TAG``), whose own failure is only logged. Returns the
+    message: ``"<what>: <ErrorType>: <error>"``.
+    """
+    if strict:
         raise error
-    warnings.warn(
-        f"trialbook autologging failed {where}: {type(error).__name__}: {error}",
-        AutologgingWarning,
-        stacklevel=4,
-    )
+    message = f"{what}: {type(error).__name__}: {error}"
+    if warn:
+        warnings.warn(message, AutologgingWarning, stacklevel=3)
+    if record is not None:
+        try:
+            record(message[:10_000])
+        except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
+            logging.getLogger(__name__).debug("could not record an autologging error: %s", err)
+    return message

@@ -64,17 +64,11 @@ def absolute_uri(uri: str) -> str:
 
 def check_store_exists(uri: str) -> None:
     """Raise TrialbookError when ``uri`` names a local SQLite store that does not exist."""
-    from trialbook.store.uri import resolve
+    from trialbook.store.factory import store_exists
 
-    if uri.lower().startswith(("http://", "https://")):
-        return  # A tracking server: it answers for its store.
-    db_url, _ = resolve(uri)
-    if not db_url.startswith("sqlite:///"):
-        return
-    db_file = Path(db_url[len("sqlite:///") :])
-    if not db_file.exists():
+    if not store_exists(uri):
         raise TrialbookError(
-            f"No trialbook store at {uri} (no {db_file}). Log a run first, or point "
+            f"No trialbook store at {uri}. Log a run first, or point "
             f"--tracking-uri or {TRACKING_URI_ENV} at your store."
         )
 

@@ -11,8 +11,6 @@ Stores are migrated automatically when first opened; ``db upgrade`` does it expl
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from trialbook.cli import render
@@ -34,33 +32,12 @@ def db() -> None:
 @pass_state
 def upgrade(state: State, tracking_uri: str | None) -> None:
     """Run the schema migrations up to the newest revision."""
-    import sqlalchemy as sa
-    from alembic.util.exc import CommandError
+    from trialbook.store.sql.engine import upgrade_database
 
-    from trialbook.errors import StoreError
-    from trialbook.store.sql.engine import HEAD_REVISION, current_revision
-    from trialbook.store.sql.engine import upgrade as run_migrations
-    from trialbook.store.uri import resolve
-
-    db_url, _ = resolve(tracking_uri or state.tracking_uri)
-    url = sa.engine.make_url(db_url)
-    if url.get_backend_name() == "sqlite" and url.database:
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    shown = url.render_as_string(hide_password=True)
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        before = current_revision(engine)
-        if before == HEAD_REVISION:
-            render.console().print(f"{shown} is at revision {before}, the newest: nothing to do.")
-            return
-        run_migrations(engine)
-        after = current_revision(engine)
-    except (sa.exc.SQLAlchemyError, CommandError) as err:
-        raise StoreError(f"Could not upgrade {shown}: {err}") from err
-    finally:
-        engine.dispose()
+    shown, before, after = upgrade_database(tracking_uri or state.tracking_uri)
+    if before == after:
+        render.console().print(f"{shown} is at revision {before}, the newest: nothing to do.")
+        return
     render.console().print(
         f"Upgraded {shown} from revision {before or 'none (empty database)'} to {after}."
     )

@@ -26,6 +26,7 @@ from trialbook.cli import render
 from trialbook.cli.common import State, pass_state
 from trialbook.entities import Run, ViewType
 from trialbook.registry.entities import ModelVersion, every_page, quoted
+from trialbook.store.base import DeadRunReaping
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", re.IGNORECASE)
@@ -127,16 +128,15 @@ def _versions(store: Any, where: str) -> Iterator[ModelVersion]:
 def _reap(client: Any) -> int:
     """Run the store's dead-run check now; return how many runs it marked KILLED."""
     store = client.store
-    reap = getattr(store, "reap_dead_runs_now", None)
-    if reap is None:
+    if not isinstance(store, DeadRunReaping):
         return 0
     ids = [e.experiment_id for e in client.search_experiments(ViewType.ALL)]
     if not ids:
         return 0
     running = "attributes.status = 'RUNNING'"
-    before = int(store.count_runs(ids, running, ViewType.ALL))
-    reap()
-    return before - int(store.count_runs(ids, running, ViewType.ALL))
+    before = int(client.store.count_runs(ids, running, ViewType.ALL))
+    store.reap_dead_runs_now()
+    return before - int(client.store.count_runs(ids, running, ViewType.ALL))
 
 
 def _purge(store: Any, doomed: list[Run]) -> None:

@@ -58,7 +58,7 @@ class _Root(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, tracking_uri: str | None) -> None:
     """Browse, compare, export, clean up and reproduce trialbook runs."""
-    from trialbook.store.uri import default_tracking_uri
+    from trialbook.store.factory import default_tracking_uri
 
     ctx.obj = State(tracking_uri=tracking_uri or default_tracking_uri())
 

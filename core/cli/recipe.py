@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Protocol
 
 from trialbook.entities import Run
-from trialbook.tracking import context, requirements
+from trialbook.tracking import reproducibility, requirements
 
 _UNTRACKED_HEADER = "# Untracked files"
 
@@ -76,9 +76,9 @@ class Recipe:
         """What a reproduction cannot do without, as readable names of the tags."""
         found = []
         if not self.commit:
-            found.append(f"git commit (tag {context.GIT_COMMIT})")
+            found.append(f"git commit (tag {reproducibility.GIT_COMMIT})")
         if not self.command:
-            found.append(f"command line (tag {context.SOURCE_COMMAND})")
+            found.append(f"command line (tag {reproducibility.SOURCE_COMMAND})")
         return found
 
     def warnings(self) -> list[str]:
@@ -86,19 +86,19 @@ class Recipe:
         found = []
         if not self.git_path:
             found.append(
-                f"No script inside the repository was recorded (tag {context.GIT_PATH}); "
+                f"No script inside the repository was recorded (tag {reproducibility.GIT_PATH}); "
                 "the command runs from the repository root."
             )
         if self.dirty and not self.has_diff:
             found.append(
-                f"The working tree was dirty but no {context.GIT_DIFF_ARTIFACT} was recorded; "
+                f"The working tree was dirty but no {reproducibility.GIT_DIFF_ARTIFACT} was recorded; "
                 "the code may differ from the run's."
             )
         if self.untracked:
             found.append(
                 "Untracked files were present and are not recreated: " + ", ".join(self.untracked)
             )
-        found += [f"{context.REQUIREMENTS_ARTIFACT} skips {note}" for note in self.left_out]
+        found += [f"{reproducibility.REQUIREMENTS_ARTIFACT} skips {note}" for note in self.left_out]
         current = "{}.{}.{}".format(*sys.version_info[:3])
         if self.python_version and self.python_version != current:
             found.append(f"The run used Python {self.python_version}; this is Python {current}.")
@@ -122,26 +122,26 @@ class Recipe:
 def read_recipe(run: Run, artifacts: ReadableArtifacts) -> Recipe:
     """Read a run's :class:`Recipe` from its tags and its reproducibility artifacts."""
     tags = run.data.tags
-    command = tuple(shlex.split(tags.get(context.SOURCE_COMMAND, "")))
-    git_path = tags.get(context.GIT_PATH) or None
+    command = tuple(shlex.split(tags.get(reproducibility.SOURCE_COMMAND, "")))
+    git_path = tags.get(reproducibility.GIT_PATH) or None
     workdir, args = locate(command[1:], git_path)
     diff = ""
-    has_diff = artifacts.exists(context.GIT_DIFF_ARTIFACT)
+    has_diff = artifacts.exists(reproducibility.GIT_DIFF_ARTIFACT)
     if has_diff:
-        with artifacts.open(context.GIT_DIFF_ARTIFACT) as handle:
+        with artifacts.open(reproducibility.GIT_DIFF_ARTIFACT) as handle:
             diff = handle.read().decode("utf-8", errors="replace")
     packages = ""
-    has_requirements = artifacts.exists(context.REQUIREMENTS_ARTIFACT)
+    has_requirements = artifacts.exists(reproducibility.REQUIREMENTS_ARTIFACT)
     if has_requirements:
-        with artifacts.open(context.REQUIREMENTS_ARTIFACT) as handle:
+        with artifacts.open(reproducibility.REQUIREMENTS_ARTIFACT) as handle:
             packages = handle.read().decode("utf-8", errors="replace")
     return Recipe(
-        commit=tags.get(context.GIT_COMMIT) or None,
-        branch=tags.get(context.GIT_BRANCH) or None,
-        remote=tags.get(context.GIT_REMOTE) or None,
-        dirty=tags.get(context.GIT_DIRTY) == "true",
+        commit=tags.get(reproducibility.GIT_COMMIT) or None,
+        branch=tags.get(reproducibility.GIT_BRANCH) or None,
+        remote=tags.get(reproducibility.GIT_REMOTE) or None,
+        dirty=tags.get(reproducibility.GIT_DIRTY) == "true",
         git_path=git_path,
-        script=tags.get(context.SOURCE_SCRIPT) or None,
+        script=tags.get(reproducibility.SOURCE_SCRIPT) or None,
         command=command,
         workdir=workdir,
         args=args,
@@ -150,7 +150,7 @@ def read_recipe(run: Run, artifacts: ReadableArtifacts) -> Recipe:
         untracked=untracked_files(diff),
         has_requirements=has_requirements,
         left_out=tuple(requirements.left_out(packages)),
-        python_version=tags.get(context.PYTHON) or None,
+        python_version=tags.get(reproducibility.PYTHON) or None,
     )
 
 

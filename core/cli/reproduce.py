@@ -42,10 +42,10 @@ from trialbook.cli.recipe import Recipe, read_recipe
 from trialbook.entities import Run, ViewType
 from trialbook.errors import TrialbookError
 from trialbook.server import TOKEN_ENV
-from trialbook.tracking import context
+from trialbook.tracking import reproducibility
 
 if TYPE_CHECKING:
-    from trialbook.server.artifacts import HttpArtifactRepository
+    from trialbook.store.rest.artifacts import HttpArtifactRepository
     from trialbook.tracking.client import TrackingClient
 
     Artifacts = ArtifactRepository | HttpArtifactRepository
@@ -101,7 +101,7 @@ def reproduce(
             f"Run {run.info.run_id} cannot be reproduced: it has no "
             + " and no ".join(missing)
             + ". Runs record them when started inside a git repository from a script, "
-            f"unless {context.DISABLE_ENV_VAR} is set."
+            f"unless {reproducibility.DISABLE_ENV_VAR} is set."
         )
     tracking_uri = absolute_uri(state.tracking_uri)
     if not execute:
@@ -127,7 +127,7 @@ def _print_steps(
     lines.append(f"     git worktree add --detach ../{folder} {recipe.commit} && cd ../{folder}")
     lines.append("2. Apply the uncommitted changes recorded with the run:")
     if recipe.has_patch:
-        lines += _fetch(artifacts, context.GIT_DIFF_ARTIFACT, "git apply {}")
+        lines += _fetch(artifacts, reproducibility.GIT_DIFF_ARTIFACT, "git apply {}")
     elif recipe.dirty and not recipe.has_diff:
         lines.append("     (the working tree was dirty, but no diff was recorded: code may differ)")
     else:
@@ -139,7 +139,7 @@ def _print_steps(
     lines.append(f"3. Recreate the environment{version}:")
     if recipe.has_requirements:
         lines.append("     python -m venv .venv && . .venv/bin/activate")
-        lines += _fetch(artifacts, context.REQUIREMENTS_ARTIFACT, "pip install -r {}")
+        lines += _fetch(artifacts, reproducibility.REQUIREMENTS_ARTIFACT, "pip install -r {}")
     else:
         lines.append("     (no package list was recorded with the run)")
     lines.append("4. Run the command:")
@@ -199,10 +199,10 @@ def _execute(
     out.print(f"Checking out {commit} from {source} into {worktree}")
     _git(source, "worktree", "add", "--detach", str(worktree), commit)
     if recipe.has_patch:
-        out.print(f"Applying {context.GIT_DIFF_ARTIFACT}")
+        out.print(f"Applying {reproducibility.GIT_DIFF_ARTIFACT}")
         with tempfile.TemporaryDirectory(prefix="trialbook-") as tmp:
             patch = Path(tmp, "git.diff")
-            with artifacts.open(context.GIT_DIFF_ARTIFACT) as handle:
+            with artifacts.open(reproducibility.GIT_DIFF_ARTIFACT) as handle:
                 patch.write_bytes(handle.read())
             _git(worktree, "apply", "--whitespace=nowarn", str(patch))
     cwd = worktree / recipe.workdir if recipe.workdir else worktree

@@ -135,7 +135,7 @@ def server(
 def _limits(items: tuple[str, ...]) -> dict[str, int]:
     from dataclasses import fields
 
-    from trialbook.server.limits import Limits
+    from trialbook.store.rest.limits import Limits
 
     names = sorted(f.name for f in fields(Limits))
     found: dict[str, int] = {}
@@ -162,12 +162,11 @@ def tokens() -> None:
 
 
 def _token_store(state: State, backend_store_uri: str | None) -> TokenStore:
-    from trialbook.server.auth import TokenStore
-    from trialbook.store.sql import SqlStore
-    from trialbook.store.uri import resolve
+    from trialbook.server.auth import TokenStore, token_table
+    from trialbook.store.factory import open_store
 
-    db_url, artifact_root = resolve(_backend(state, backend_store_uri))
-    return TokenStore(SqlStore(db_url, artifact_root).engine)
+    uri = _backend(state, backend_store_uri)
+    return TokenStore(token_table(open_store(uri), uri))
 
 
 @tokens.command("create")

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from trialbook.models.flavor import ModelFlavor, PickleFlavor
-from trialbook.models.store import ModelInfo, load_model, log_model
+from trialbook.models.store import ModelInfo, load_model, log_model, save_model_folder
 
-__all__ = ["ModelFlavor", "ModelInfo", "PickleFlavor", "load_model", "log_model"]
+__all__ = [
+    "ModelFlavor",
+    "ModelInfo",
+    "PickleFlavor",
+    "load_model",
+    "log_model",
+    "save_model_folder",
+]

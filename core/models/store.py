@@ -21,12 +21,20 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trialbook.artifacts import clean_artifact_path
-from trialbook.errors import InvalidUriError, ModelIntegrityError, TrialbookError
+from trialbook.errors import (
+    InvalidUriError,
+    ModelIntegrityError,
+    PinnedModelMismatchError,
+    TrialbookError,
+)
+from trialbook.registry.names import METADATA_FILE, parse_runs_uri
 
-METADATA_FILE = "trialbook-model.json"
+if TYPE_CHECKING:
+    from trialbook.registry.entities import ModelVersion
+
 FORMAT_VERSION = 1
 
 
@@ -108,7 +116,7 @@ def log_model(
     artifact_path = clean_artifact_path(name)
     if not artifact_path:
         raise InvalidUriError(name, "log_model needs a non-empty name")
-    run_id = run_id or fluent._run_id()
+    run_id = run_id or fluent.current_run_id()
     client = TrackingClient()
     with tempfile.TemporaryDirectory(prefix="trialbook-model-") as tmp:
         folder = Path(tmp) / "model"
@@ -128,16 +136,6 @@ def log_model(
     )
 
 
-def parse_runs_uri(uri: str) -> tuple[str, str]:
-    """``runs:/<run_id>/<path>`` to (run_id, path)."""
-    if not uri.startswith("runs:/"):
-        raise InvalidUriError(uri, "expected runs:/<run_id>/<path>")
-    run_id, _, path = uri[len("runs:/") :].lstrip("/").partition("/")
-    if not run_id or not path:
-        raise InvalidUriError(uri, "expected runs:/<run_id>/<path>")
-    return run_id, clean_artifact_path(path)
-
-
 def load_model(model_uri: str, dst_path: str | None = None) -> Any:
     """Load a model logged with :func:`log_model`.
 
@@ -149,13 +147,16 @@ def load_model(model_uri: str, dst_path: str | None = None) -> Any:
         from trialbook.tracking.client import TrackingClient
 
         client = TrackingClient()
+        pinned: ModelVersion | None = None
         if model_uri.startswith("models:/"):
-            version = client.get_model_version_by_uri(model_uri)
-            run_id, path = version.run_id, version.artifact_path
+            pinned = client.get_model_version_by_uri(model_uri)
+            run_id, path = pinned.run_id, pinned.artifact_path
         else:
             run_id, path = parse_runs_uri(model_uri)
         dst = dst_path or tempfile.mkdtemp(prefix="trialbook-model-")
         folder = Path(client.download_artifacts(run_id, path, dst))
+        if pinned is not None:
+            check_pinned_digest(folder, pinned)
     elif "://" not in model_uri and Path(model_uri).is_dir():
         folder = Path(model_uri)
     else:
@@ -165,16 +166,44 @@ def load_model(model_uri: str, dst_path: str | None = None) -> Any:
     return load_model_folder(folder)
 
 
+def check_pinned_digest(folder: Path, version: ModelVersion) -> None:
+    """Refuse a downloaded model whose metadata differs from what ``version`` pinned."""
+    if version.model_digest is None:
+        warnings.warn(
+            f"{version.model_uri} was registered before trialbook pinned model digests: "
+            "nothing proves its files are the ones registered. Register it again to pin them.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    meta_path = folder / METADATA_FILE
+    actual = _sha256(meta_path) if meta_path.is_file() else "missing"
+    if actual != version.model_digest:
+        raise PinnedModelMismatchError(version.model_uri, version.model_digest, actual)
+
+
 def load_model_folder(folder: Path) -> Any:
-    """Load the model saved in ``folder`` after checking its files' hashes."""
+    """Load the model saved in ``folder`` after checking its files' hashes.
+
+    Every file must be listed in the metadata with its sha256: a changed, missing or extra
+    file raises :class:`ModelIntegrityError`.
+    """
     meta_path = folder / METADATA_FILE
     if not meta_path.is_file():
         raise TrialbookError(
             f"{str(folder)!r} is not a trialbook model folder (no {METADATA_FILE})."
         )
     metadata = json.loads(meta_path.read_text())
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {
+        METADATA_FILE
+    }
+    extra = sorted(present - set(metadata["files"]))
+    if extra:
+        unlisted = "nothing (the file is not in the model's metadata)"
+        raise ModelIntegrityError(extra[0], unlisted, _sha256(folder / extra[0]))
     for rel, recorded in metadata["files"].items():
-        actual = _sha256(folder / clean_artifact_path(rel))
+        file = folder / clean_artifact_path(rel)
+        actual = _sha256(file) if file.is_file() else "missing"
         if actual != recorded["sha256"]:
             raise ModelIntegrityError(rel, recorded["sha256"], actual)
     _warn_on_version_mismatch(metadata)

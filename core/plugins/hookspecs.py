@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from trialbook.autolog.integration import Integration
     from trialbook.entities import Run, RunStatus
     from trialbook.models.flavor import ModelFlavor
+    from trialbook.store.backend import StoreBackend
 
 hookspec = pluggy.HookspecMarker("trialbook")
 hookimpl = pluggy.HookimplMarker("trialbook")
@@ -46,8 +47,21 @@ def trialbook_register_model_flavors(register: Callable[[ModelFlavor], None]) ->
 
 
 @hookspec
-def trialbook_run_started(run: Run) -> None:
-    """A run was started or resumed through ``start_run``; ``run`` is its state then."""
+def trialbook_register_stores(register: Callable[[StoreBackend], None]) -> None:
+    """Register store backends: how to open the stores of some tracking URI schemes.
+
+    Called once, when a store is first opened. Call ``register`` with one
+    :class:`~trialbook.store.backend.StoreBackend` instance per backend; the first registered
+    for a scheme wins (the built-in ones are ``trylast``, so a plugin can replace them).
+    """
+
+
+@hookspec
+def trialbook_run_started(run: Run, log_system_metrics: bool | None) -> None:
+    """A run was started or resumed through ``start_run``; ``run`` is its state then.
+
+    ``log_system_metrics`` is what ``start_run`` was asked (None: nothing said).
+    """
 
 
 @hookspec

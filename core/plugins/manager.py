@@ -2,7 +2,7 @@
 
 A plugin that fails to import is a warning, never a crash. ``TRIALBOOK_DISABLE_PLUGINS``
 (comma-separated names) blocks plugins by name, built-ins included (``sklearn``,
-``xgboost``, ``lightning``, ``pickle``, ``system``).
+``xgboost``, ``lightning``, ``pickle``, ``system``; the store backends ``sql`` and ``rest``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ if TYPE_CHECKING:
     from trialbook.autolog.integration import Integration
     from trialbook.entities import Run, RunStatus
     from trialbook.models.flavor import ModelFlavor
+    from trialbook.store.backend import StoreBackend
 
 ENTRY_POINT_GROUP = "trialbook"
 
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("sql", "trialbook.store.sql.plugin"),
+    ("rest", "trialbook.store.rest.plugin"),
     ("pickle", "trialbook.models.flavor"),
     ("sklearn", "trialbook.integrations.sklearn"),
     ("xgboost", "trialbook.integrations.xgboost"),
@@ -93,15 +96,17 @@ def _create() -> pluggy.PluginManager:
 
 def reset_plugin_manager(pm: pluggy.PluginManager | None = None) -> None:
     """Forget the current manager (or install ``pm``): the next use reloads plugins."""
-    global _manager, _integrations, _flavors
+    global _manager, _integrations, _flavors, _store_backends
     with _lock:
         _manager = pm
         _integrations = None
         _flavors = None
+        _store_backends = None
 
 
 _integrations: dict[str, Integration] | None = None
 _flavors: list[ModelFlavor] | None = None
+_store_backends: dict[str, StoreBackend] | None = None
 
 
 def integrations() -> dict[str, Integration]:
@@ -128,9 +133,24 @@ def model_flavors() -> list[ModelFlavor]:
     return _flavors
 
 
-def call_run_started(run: Run) -> None:
+def store_backends() -> dict[str, StoreBackend]:
+    """Every registered store backend by URI scheme; the first registered wins (collected once)."""
+    global _store_backends
+    if _store_backends is None:
+        found: dict[str, StoreBackend] = {}
+
+        def register(backend: StoreBackend) -> None:
+            for scheme in backend.schemes:
+                found.setdefault(scheme.lower(), backend)
+
+        get_plugin_manager().hook.trialbook_register_stores(register=register)
+        _store_backends = found
+    return _store_backends
+
+
+def call_run_started(run: Run, log_system_metrics: bool | None = None) -> None:
     """Tell plugins a run started; a failing listener is a warning."""
-    _notify("trialbook_run_started", run=run)
+    _notify("trialbook_run_started", run=run, log_system_metrics=log_system_metrics)
 
 
 def call_run_ended(run_id: str, status: RunStatus) -> None:

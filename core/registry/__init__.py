@@ -8,8 +8,9 @@
     client.set_registered_model_alias("fraud", "champion", version.version)
     model = trialbook.load_model("models:/fraud@champion")          # or models:/fraud/1, /latest
 
-:mod:`~trialbook.registry.entities` holds the entities, :mod:`~trialbook.registry.sql` the SQL
-implementation, :mod:`~trialbook.registry.rest` the client of a tracking server's registry
-and :mod:`~trialbook.registry.client` the ``TrackingClient`` methods. Importing this package
-imports nothing heavy.
+:mod:`~trialbook.registry.entities` holds the entities and :mod:`~trialbook.registry.names`
+the rules for names, versions, aliases and ``models:/`` URIs. The interface backends implement
+is :class:`trialbook.store.registry.ModelRegistry` (SQL in :mod:`trialbook.store.sql.registry`,
+REST in :mod:`trialbook.store.rest.registry`); the ``TrackingClient`` methods are in
+:mod:`trialbook.tracking.registry_client`. Importing this package imports nothing heavy.
 """

@@ -34,6 +34,10 @@ class ModelVersion:
     tags: Mapping[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
     """The aliases pointing at this version, sorted."""
+    model_digest: str | None = None
+    """sha256 of the model's metadata file when the version was created; ``load_model``
+    refuses a model whose files no longer match it. None for versions registered before
+    trialbook pinned digests."""
 
     @property
     def source(self) -> str:

@@ -1,4 +1,4 @@
-"""Rules for model names, version numbers and aliases, and the ``models:/`` URI.
+"""Rules for model names, version numbers and aliases, the ``models:/`` and ``runs:/`` URIs.
 
 ::
 
@@ -7,17 +7,28 @@
     parse_models_uri("models:/fraud/latest")     # ModelReference("fraud", latest=True)
 
 Names are 1-256 characters without ``/``, ``@``, control characters or surrounding spaces,
-so that every name fits in a ``models:/`` URI. Aliases are 1-255 letters, digits, ``_`` and
+so that every name fits in a ``models:/`` URI. A folder is a logged model when it holds
+:data:`METADATA_FILE`. Aliases are 1-255 letters, digits, ``_`` and
 ``-`` starting with a letter or ``_``; ``latest`` and ``v<digits>`` are reserved, so an
 alias can never be mistaken for a version.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from trialbook.artifacts.paths import clean_artifact_path
 from trialbook.errors import InvalidUriError, InvalidValueError
+from trialbook.validation import check_text
+
+if TYPE_CHECKING:
+    from trialbook.artifacts import ArtifactRepository
+
+METADATA_FILE = "trialbook-model.json"
+"""The file that makes a folder a logged model (its flavor, files and their digests)."""
 
 MODELS_SCHEME = "models:/"
 LATEST = "latest"
@@ -47,7 +58,7 @@ def check_name(name: object, key: str = "name") -> str:
             "names cannot contain '/', '@' or control characters (they end up in "
             "models:/<name>/<version> URIs)",
         )
-    return name
+    return check_text(key, name)
 
 
 def check_version(version: object) -> int:
@@ -108,3 +119,25 @@ def parse_models_uri(uri: str) -> ModelReference:
     if not at or not name or not alias:
         raise InvalidUriError(uri, usage)
     return ModelReference(name, alias=alias)
+
+
+def parse_runs_uri(uri: str) -> tuple[str, str]:
+    """``runs:/<run_id>/<path>`` to (run_id, path)."""
+    if not uri.startswith("runs:/"):
+        raise InvalidUriError(uri, "expected runs:/<run_id>/<path>")
+    run_id, _, path = uri[len("runs:/") :].lstrip("/").partition("/")
+    if not run_id or not path:
+        raise InvalidUriError(uri, "expected runs:/<run_id>/<path>")
+    return run_id, clean_artifact_path(path)
+
+
+def model_digest(repository: ArtifactRepository, path: str) -> str:
+    """The sha256 of the metadata file of the model logged at ``path``: what a version pins.
+
+    The metadata lists every file's sha256, so this one digest covers the whole model.
+    """
+    digest = hashlib.sha256()
+    with repository.open(f"{path}/{METADATA_FILE}") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

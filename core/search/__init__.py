@@ -3,13 +3,13 @@
 ::
 
     from trialbook.search import parse_filter, parse_order_by
-    from trialbook.search.sql import filter_clause, order_clauses
+    from trialbook.store.sql.search import filter_clause, order_clauses
 
     expr = parse_filter("metrics.acc > 0.9 and params.optimizer IN ('adam', 'sgd')")
     query = select(runs.c.run_id).where(filter_clause(expr))
 
 Importing this package loads neither lark nor SQLAlchemy; the first parse loads lark and
-``trialbook.search.sql`` needs SQLAlchemy.
+``trialbook.store.sql.search`` needs SQLAlchemy.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from starlette.middleware.gzip import GZipMiddleware
 from trialbook.server import API_PREFIX
 from trialbook.server.bodies import BodyLimit
 from trialbook.server.handlers import add_error_handlers
-from trialbook.server.limits import Limits
 from trialbook.server.security import (
     LOCAL_HOSTS,
     ASGIApp,
@@ -38,6 +37,7 @@ from trialbook.server.security import (
     WriteRoutes,
 )
 from trialbook.server.state import ServerState, normalise_destination
+from trialbook.store.rest.limits import Limits
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def create_server_app(
         auth: Require API tokens (``trialbook server tokens create``).
         allowed_hosts: Host headers answered (None: any, for servers behind a proxy).
         cors_origins: Foreign origins browsers may call the API from (none by default).
-        limits: Request limits (defaults: :class:`~trialbook.server.limits.Limits`).
+        limits: Request limits (defaults: :class:`~trialbook.store.rest.limits.Limits`).
         ui: Mount the web UI at ``/`` when it can be imported.
     """
     from trialbook.server import (
@@ -73,16 +73,14 @@ def create_server_app(
         routes_registry,
         routes_runs,
     )
-    from trialbook.server.auth import TokenStore
-    from trialbook.store.sql import SqlStore
-    from trialbook.store.uri import resolve
+    from trialbook.server.auth import TokenStore, token_table
+    from trialbook.store.factory import open_store
 
-    db_url, _ = resolve(backend_store_uri)
     destination = normalise_destination(artifacts_destination)
-    store = SqlStore(db_url, destination)
+    store = open_store(backend_store_uri, destination)
     state = ServerState(store, destination, limits or Limits())
     if auth:
-        state.tokens = TokenStore(store.engine)
+        state.tokens = TokenStore(token_table(store, backend_store_uri))
 
     app = FastAPI(
         title="trialbook tracking server",

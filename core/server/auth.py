@@ -25,29 +25,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import Depends, Request
 
 from trialbook.errors import TrialbookError
 from trialbook.server import API_PREFIX
-from trialbook.server.errors import AuthenticationError, PermissionDeniedError
+from trialbook.store.base import TokenRecord, TokenTable
+from trialbook.store.rest.errors import AuthenticationError, PermissionDeniedError
 
 PUBLIC_PATHS = frozenset({"/health", f"{API_PREFIX}/openapi.json"})
 """The only routes that answer without a token."""
 CACHE_SECONDS = 2.0
 PREFIX = "tbk_"
 
-_metadata = sa.MetaData()
-tokens_table = sa.Table(
-    "server_tokens",
-    _metadata,
-    sa.Column("token_id", sa.String(32), primary_key=True),
-    sa.Column("name", sa.String(256), nullable=False),
-    sa.Column("token_hash", sa.String(64), nullable=False),
-    sa.Column("read_only", sa.Boolean, nullable=False),
-    sa.Column("created_time", sa.BigInteger, nullable=False),
-    sa.Column("revoked_time", sa.BigInteger, nullable=True),
-)
 _DUMMY_HASH = hashlib.sha256(b"no such token").hexdigest()
 
 
@@ -76,17 +65,13 @@ def _hash(token: str) -> str:
 
 
 class TokenStore:
-    """Tokens in the ``server_tokens`` table of the server's database."""
+    """The server's API tokens, kept by its store (a :class:`~trialbook.store.base.TokenTable`)."""
 
-    def __init__(self, engine: sa.engine.Engine) -> None:
-        self.engine = engine
+    def __init__(self, table: TokenTable) -> None:
+        self.table = table
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[str, Principal]] = {}
         self._loaded = -float("inf")
-        try:
-            _metadata.create_all(engine, checkfirst=True)
-        except (sa.exc.ProgrammingError, sa.exc.IntegrityError):
-            pass  # Another worker created the table at the same moment.
 
     def create(self, name: str, read_only: bool) -> str:
         """Create a token and return it (the only time it is shown)."""
@@ -94,42 +79,23 @@ class TokenStore:
             raise TrialbookError("Token names are 1-256 characters.")
         token_id = secrets.token_hex(8)
         token = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
-        with self.engine.begin() as conn:
-            conn.execute(
-                sa.insert(tokens_table).values(
-                    token_id=token_id,
-                    name=name,
-                    token_hash=_hash(token),
-                    read_only=read_only,
-                    created_time=int(time.time() * 1000),
-                )
-            )
+        now = int(time.time() * 1000)
+        self.table.add_token(TokenRecord(token_id, name, _hash(token), read_only, now))
         self._loaded = -float("inf")
         return token
 
     def list(self) -> list[TokenInfo]:
         """Every token, revoked ones included, oldest first."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(tokens_table).order_by(tokens_table.c.created_time))
-            return [
-                TokenInfo(r.token_id, r.name, r.read_only, r.created_time, r.revoked_time)
-                for r in rows
-            ]
+        return [
+            TokenInfo(r.token_id, r.name, r.read_only, r.created_time, r.revoked_time)
+            for r in self.table.list_tokens()
+        ]
 
     def revoke(self, token_id_or_name: str) -> int:
         """Revoke the token with this id (or every token with this name); return how many."""
-        table = tokens_table
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                sa.update(table)
-                .where(
-                    sa.or_(table.c.token_id == token_id_or_name, table.c.name == token_id_or_name),
-                    table.c.revoked_time.is_(None),
-                )
-                .values(revoked_time=int(time.time() * 1000))
-            )
+        count = self.table.revoke_tokens(token_id_or_name, int(time.time() * 1000))
         self._loaded = -float("inf")
-        return int(result.rowcount)
+        return count
 
     def verify(self, token: str) -> Principal | None:
         """The token's principal, or None when it is unknown, malformed or revoked."""
@@ -146,13 +112,22 @@ class TokenStore:
         with self._lock:
             if time.monotonic() - self._loaded < CACHE_SECONDS:
                 return
-            table = tokens_table
-            with self.engine.connect() as conn:
-                rows = list(conn.execute(sa.select(table).where(table.c.revoked_time.is_(None))))
+            records = self.table.list_tokens(include_revoked=False)
             self._cache = {
-                r.token_id: (r.token_hash, Principal(r.token_id, r.name, r.read_only)) for r in rows
+                r.token_id: (r.token_hash, Principal(r.token_id, r.name, r.read_only))
+                for r in records
             }
             self._loaded = time.monotonic()
+
+
+def token_table(store: object, where: str) -> TokenTable:
+    """The store as a :class:`~trialbook.store.base.TokenTable`, or a TrialbookError."""
+    if not isinstance(store, TokenTable):
+        raise TrialbookError(
+            f"The store at {where} cannot keep API tokens; serve a SQLite or PostgreSQL store "
+            "to use --auth."
+        )
+    return store
 
 
 def bearer_token(headers: dict[str, str]) -> str | None:

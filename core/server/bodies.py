@@ -20,7 +20,6 @@ import zlib
 import anyio
 import anyio.lowlevel
 
-from trialbook.server.limits import Limits
 from trialbook.server.security import (
     ASGIApp,
     Message,
@@ -31,6 +30,7 @@ from trialbook.server.security import (
     is_upload,
     reply,
 )
+from trialbook.store.rest.limits import Limits
 
 # A JSON string (an unterminated one runs to the end: the pattern never backtracks), or one
 # of the characters that open, close or separate values.

@@ -24,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from trialbook.errors import TrialbookError
-from trialbook.server.errors import error_body, message_body, status_of
+from trialbook.store.rest.errors import error_body, message_body, status_of
 from trialbook.store.sql.engine import too_complex
 
 log = logging.getLogger(__name__)

@@ -40,7 +40,9 @@ _BLOCK = 256 * 1024
 def _writable(state: ServerState, run_id: str) -> ArtifactRepository:
     if state.store.get_run(run_id).info.lifecycle_stage is LifecycleStage.DELETED:
         raise DeletedRunError(run_id)
-    return state.repository(run_id)
+    repository = state.repository(run_id)
+    repository.write_once = tuple(state.store.registry.model_folders(run_id))
+    return repository
 
 
 @router.get("", dependencies=[READ])

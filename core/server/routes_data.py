@@ -18,13 +18,13 @@ from fastapi import APIRouter, Query
 
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
-from trialbook.server.errors import LimitExceededError, ServerError
-from trialbook.server.limits import Limits
 from trialbook.server.routes_runs import check_ids
 from trialbook.server.schemas import BatchIn, RunIds
 from trialbook.server.state import State
-from trialbook.server.wire import arrays_json, metric_json, summary_json, unpack_series
 from trialbook.store.base import Batch, MetricSeries
+from trialbook.store.rest.errors import LimitExceededError, ServerError
+from trialbook.store.rest.limits import Limits
+from trialbook.store.rest.wire import arrays_json, metric_json, summary_json, unpack_series
 from trialbook.validation import check_key, param_value, tag_value
 
 router = APIRouter(prefix=API_PREFIX, tags=["data"])

@@ -20,10 +20,10 @@ from fastapi import APIRouter, Query
 from trialbook.entities import ViewType
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
-from trialbook.server.errors import ServerError
 from trialbook.server.schemas import ExperimentCreate, ExperimentName, Tag
 from trialbook.server.state import SEARCH, ServerState, State, experiment_id
-from trialbook.server.wire import experiment_json
+from trialbook.store.rest.errors import ServerError
+from trialbook.store.rest.wire import experiment_json
 from trialbook.validation import check_key, tag_value
 
 router = APIRouter(prefix=f"{API_PREFIX}/experiments", tags=["experiments"])

@@ -28,10 +28,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from trialbook.registry.names import check_version
-from trialbook.registry.wire import model_json, version_json
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
-from trialbook.server.errors import ServerError
 from trialbook.server.schemas import (
     AliasTarget,
     Description,
@@ -42,6 +40,8 @@ from trialbook.server.schemas import (
     TagKey,
 )
 from trialbook.server.state import SEARCH, ServerState, State
+from trialbook.store.rest.errors import ServerError
+from trialbook.store.rest.registry_wire import model_json, version_json
 
 router = APIRouter(prefix=API_PREFIX, tags=["model registry"])
 MODEL = "/registered-models/{name}"

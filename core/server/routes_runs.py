@@ -19,17 +19,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter
 
 from trialbook.entities import Run
-from trialbook.errors import RunNotFoundError
+from trialbook.errors import RunExistsError, RunNotFoundError
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
-from trialbook.server.errors import RunExistsError, ServerError
 from trialbook.server.schemas import CountRuns, Reap, RunCreate, RunIds, RunUpdate, SearchRuns
 from trialbook.server.state import SEARCH, ServerState, State
-from trialbook.server.wire import run_json, summary_json
+from trialbook.store.base import DeadRunReaping
+from trialbook.store.rest.errors import ServerError
+from trialbook.store.rest.wire import run_json, summary_json
 from trialbook.validation import check_key, tag_value
 
 router = APIRouter(prefix=f"{API_PREFIX}/runs", tags=["runs"])
@@ -58,19 +58,16 @@ def create_run(state: State, body: RunCreate) -> dict[str, Any]:
             pass
         else:
             raise RunExistsError(body.run_id)
-    try:
-        run = state.store.create_run(
-            body.experiment_id,
-            body.run_name,
-            body.start_time,
-            tags=tags,
-            parent_run_id=body.parent_run_id,
-            user_id=body.user_id,
-            run_id=body.run_id,
-            description=body.description,
-        )
-    except sa.exc.IntegrityError:
-        raise RunExistsError(body.run_id or "") from None
+    run = state.store.create_run(
+        body.experiment_id,
+        body.run_name,
+        body.start_time,
+        tags=tags,
+        parent_run_id=body.parent_run_id,
+        user_id=body.user_id,
+        run_id=body.run_id,
+        description=body.description,
+    )
     return run_body(state, run)
 
 
@@ -112,7 +109,8 @@ def heartbeat(state: State, body: RunIds) -> dict[str, Any]:
 @router.post("/reap", dependencies=[WRITE])
 def reap_dead_runs(state: State, body: Reap) -> dict[str, Any]:
     """Mark RUNNING runs whose owner stopped sending heartbeats as KILLED, now."""
-    state.store.reap_dead_runs_now()
+    if isinstance(state.store, DeadRunReaping):
+        state.store.reap_dead_runs_now()
     return {}
 
 

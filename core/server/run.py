@@ -16,7 +16,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from trialbook.server.limits import Limits
+from trialbook.store.rest.limits import Limits
 from trialbook.ui.security import hosts_to_answer
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class ServerConfig:
     """None: the local names when bound to localhost, else any Host."""
     cors_origins: list[str] = field(default_factory=list)
     limits: dict[str, int] = field(default_factory=dict)
-    """Overrides of :class:`~trialbook.server.limits.Limits` fields, by name."""
+    """Overrides of :class:`~trialbook.store.rest.limits.Limits` fields, by name."""
 
     def hosts(self) -> list[str] | None:
         """The Host headers to answer (None: any)."""

@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Match
 
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import PUBLIC_PATHS, TokenStore, bearer_token, require_write
-from trialbook.server.errors import message_body
+from trialbook.store.rest.errors import message_body
 from trialbook.ui.security import LOCAL_HOSTS as LOCAL_HOSTS
 from trialbook.ui.security import ASGIApp as ASGIApp
 from trialbook.ui.security import HostCheck as HostCheck

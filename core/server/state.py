@@ -20,12 +20,12 @@ from fastapi import Depends, Request
 from trialbook.artifacts import ArtifactRepository
 from trialbook.errors import ExperimentNotFoundError
 from trialbook.server import ARTIFACTS_SCHEME
-from trialbook.server.errors import PermissionDeniedError, ServerBusyError
-from trialbook.server.limits import Limits
+from trialbook.store.base import BatchLedger, TrackingStore
+from trialbook.store.rest.errors import PermissionDeniedError, ServerBusyError
+from trialbook.store.rest.limits import Limits
 
 if TYPE_CHECKING:
     from trialbook.server.auth import TokenStore
-    from trialbook.store.sql import SqlStore
 
 _EXPERIMENT_ID = re.compile(r"[0-9]{1,18}")
 BATCH_ID_RETENTION_MS = 7 * 24 * 3600 * 1000
@@ -47,7 +47,7 @@ def normalise_destination(destination: str) -> str:
 class ServerState:
     """The server's view of its store and storage."""
 
-    store: SqlStore
+    store: TrackingStore
     destination: str
     """Where artifacts go: an absolute local path or an fsspec URL (no trailing '/')."""
     limits: Limits
@@ -68,16 +68,9 @@ class ServerState:
         ):
             return
         try:
-            import sqlalchemy as sa
-
-            from trialbook.store.sql.schema import applied_batches
-
             self._pruned = time.monotonic()
-            cutoff = int(time.time() * 1000) - BATCH_ID_RETENTION_MS
-            with self.store.engine.begin() as conn:
-                conn.execute(
-                    sa.delete(applied_batches).where(applied_batches.c.applied_time < cutoff)
-                )
+            if isinstance(self.store, BatchLedger):
+                self.store.forget_applied_batches(int(time.time() * 1000) - BATCH_ID_RETENTION_MS)
         finally:
             self._prune_lock.release()
 

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 import anyio
 
-from trialbook.server.errors import ServerError
+from trialbook.store.rest.errors import ServerError
 
 log = logging.getLogger(__name__)
 

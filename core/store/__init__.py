@@ -1,14 +1,58 @@
-"""Tracking stores: the interface, URI resolution and the SQL implementation."""
+"""Stores: the interface every backend implements, and the factory that picks the backend.
+
+:mod:`~trialbook.store.base` is the interface (:class:`TrackingStore` and the optional
+capabilities), :mod:`~trialbook.store.registry` the model registry's,
+:mod:`~trialbook.store.backend` what a backend plugin registers and
+:mod:`~trialbook.store.factory` the store of a tracking URI. The built-in backends sit beside
+them, each whole: :mod:`trialbook.store.sql` and :mod:`trialbook.store.rest`. Callers use
+the names below and never import a backend.
+"""
 
 from __future__ import annotations
 
+from trialbook.store.backend import StoreBackend
 from trialbook.store.base import (
+    ArtifactService,
     Batch,
+    BatchLedger,
+    DeadRunReaping,
+    ForkAware,
     MetricArrays,
     MetricPoint,
     MetricSeries,
+    PointTuple,
+    RunAggregates,
     RunPage,
+    TokenRecord,
+    TokenTable,
     TrackingStore,
+    WantsBatchIds,
+    part_batch_id,
 )
+from trialbook.store.factory import get_store, open_store, reset_stores, store_exists
+from trialbook.store.registry import ModelRegistry
 
-__all__ = ["Batch", "MetricArrays", "MetricPoint", "MetricSeries", "RunPage", "TrackingStore"]
+__all__ = [
+    "ArtifactService",
+    "Batch",
+    "BatchLedger",
+    "DeadRunReaping",
+    "ForkAware",
+    "MetricArrays",
+    "MetricPoint",
+    "MetricSeries",
+    "ModelRegistry",
+    "PointTuple",
+    "RunAggregates",
+    "RunPage",
+    "StoreBackend",
+    "TokenRecord",
+    "TokenTable",
+    "TrackingStore",
+    "WantsBatchIds",
+    "get_store",
+    "open_store",
+    "part_batch_id",
+    "reset_stores",
+    "store_exists",
+]

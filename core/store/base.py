@@ -1,20 +1,30 @@
-"""The tracking store interface.
+"""The store interface: :class:`TrackingStore` and the optional capabilities.
 
-Everything that persists experiments, runs and their data implements :class:`TrackingStore`.
-trialbook ships one implementation, :class:`trialbook.store.sql.SqlStore` (SQLite and
-PostgreSQL); the contract suite in ``tests/store`` runs against every implementation.
+Everything that persists experiments, runs and their data implements :class:`TrackingStore`
+(its model registry is a :class:`~trialbook.store.registry.ModelRegistry`). A backend that can
+do more implements some of the small capability protocols below; callers check them with
+``isinstance`` and fall back when a store lacks one. trialbook ships two backends,
+:mod:`trialbook.store.sql` (SQLite and PostgreSQL) and :mod:`trialbook.store.rest` (a
+tracking server); the contract suite in :mod:`trialbook.testing.store_contract` runs against
+every backend.
+
+Backends raise :class:`~trialbook.errors.StoreUnavailableError` for failures a retry may
+cure, other :class:`~trialbook.errors.TrialbookError` subclasses for the rest, and never their
+library's own exceptions.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from trialbook.entities import Experiment, Metric, MetricSummary, Run, RunStatus, ViewType
 
 if TYPE_CHECKING:
-    from trialbook.registry.base import ModelRegistry
+    from trialbook.artifacts import ArtifactRepository
+    from trialbook.store.registry import ModelRegistry
 
 
 class MetricPoint(NamedTuple):
@@ -63,6 +73,46 @@ class Batch:
 
     def __bool__(self) -> bool:
         return bool(self.metrics or self.series or self.params or self.tags)
+
+    def run_ids(self) -> list[str]:
+        """The runs this batch writes to, sorted."""
+        return sorted(
+            {m[0] for m in self.metrics}
+            | {s.run_id for s in self.series}
+            | {p[0] for p in self.params}
+            | {t[0] for t in self.tags}
+        )
+
+    def per_run(self) -> list[tuple[str, Batch]]:
+        """The batch split by run: (run id, that run's part) pairs, in run id order.
+
+        A one-run batch is its own part. Each part of a bigger batch is under
+        ``part_batch_id(batch_id, run_id)``, the same on every retry (no id when the batch has
+        none), so a store that applied a part already skips it.
+        """
+        run_ids = self.run_ids()
+        if len(run_ids) == 1:
+            return [(run_ids[0], self)]
+        return [
+            (
+                run_id,
+                Batch(
+                    metrics=[m for m in self.metrics if m[0] == run_id],
+                    params=[p for p in self.params if p[0] == run_id],
+                    tags=[t for t in self.tags if t[0] == run_id],
+                    batch_id=None
+                    if self.batch_id is None
+                    else part_batch_id(self.batch_id, run_id),
+                    series=[s for s in self.series if s.run_id == run_id],
+                ),
+            )
+            for run_id in run_ids
+        ]
+
+
+def part_batch_id(batch_id: str, part: str) -> str:
+    """The id of one part of a batch (one run's data, one chunk): the same on every retry."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"trialbook-batch:{batch_id}/{part}").hex
 
 
 @dataclass(frozen=True)
@@ -242,4 +292,105 @@ class TrackingStore(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+# Optional capabilities ---------------------------------------------------------------------
+
+
+@runtime_checkable
+class RunAggregates(Protocol):
+    """Aggregate questions of the runs table, answered by one query each."""
+
+    def run_keys(
+        self, experiment_ids: Sequence[str], view_type: ViewType = ViewType.ACTIVE
+    ) -> dict[str, list[str]]:
+        """The sorted ``params``, ``metrics`` and ``tags`` keys the experiments' runs have."""
+        ...
+
+    def param_value_counts(
+        self,
+        experiment_ids: Sequence[str],
+        param: str,
+        filter_string: str = "",
+        view_type: ViewType = ViewType.ACTIVE,
+        limit: int = 500,
+    ) -> list[tuple[str | None, int]]:
+        """(value, matching runs) per value of a param (None: runs without it), in the order
+        ``params.<param>`` sorts them, at most ``limit`` values."""
+        ...
+
+
+@runtime_checkable
+class ArtifactService(Protocol):
+    """A store that serves runs' artifacts itself (clients hold no storage credentials)."""
+
+    def artifact_repository(self, run_id: str) -> ArtifactRepository:
+        """A run's artifacts, read and written through the store."""
+        ...
+
+
+@runtime_checkable
+class DeadRunReaping(Protocol):
+    """A store that marks RUNNING runs whose owner stopped beating as KILLED."""
+
+    def reap_dead_runs_now(self) -> None:
+        """Run the dead-run check now (``trialbook gc``, tests)."""
+        ...
+
+
+@runtime_checkable
+class BatchLedger(Protocol):
+    """A store that remembers the ids of applied batches, so a resent batch is skipped."""
+
+    def forget_applied_batches(self, applied_before: int) -> None:
+        """Forget batch ids applied before ``applied_before`` (ms since the epoch)."""
+        ...
+
+
+@runtime_checkable
+class WantsBatchIds(Protocol):
+    """A store a write may reach without its answer coming back (over a network).
+
+    The writer gives every batch it sends such a store an id, so a resent batch is skipped.
+    """
+
+    idempotent_batches: bool
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """An API token as stored: its id, name and permission, and the SHA-256 of the token."""
+
+    token_id: str
+    name: str
+    token_hash: str
+    read_only: bool
+    created_time: int
+    revoked_time: int | None = None
+
+
+@runtime_checkable
+class TokenTable(Protocol):
+    """A store that keeps the tracking server's API tokens (hashed)."""
+
+    def add_token(self, record: TokenRecord) -> None:
+        """Store a new token."""
+        ...
+
+    def list_tokens(self, include_revoked: bool = True) -> list[TokenRecord]:
+        """Tokens, oldest first."""
+        ...
+
+    def revoke_tokens(self, token_id_or_name: str, now: int) -> int:
+        """Revoke the token with this id (or every token with this name); return how many."""
+        ...
+
+
+@runtime_checkable
+class ForkAware(Protocol):
+    """A store holding connections a forked child must not share with its parent."""
+
+    def after_fork(self) -> None:
+        """Called in the child after ``os.fork``: drop the parent's connections."""
         ...

@@ -20,10 +20,10 @@ _warned_missing_psutil = False
 
 
 @hookimpl
-def trialbook_run_started(run: Run) -> None:
+def trialbook_run_started(run: Run, log_system_metrics: bool | None) -> None:
     """Start sampling the run if it asked for system metrics."""
     run_id = run.info.run_id
-    if not settings.should_sample(run_id) or not _psutil_installed():
+    if not settings.should_sample(log_system_metrics) or not _psutil_installed():
         return
     from trialbook.tracking.fluent import get_tracking_uri
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import warnings
 
 ENABLE_ENV = "TRIALBOOK_LOG_SYSTEM_METRICS"
@@ -25,8 +24,6 @@ DEFAULT_INTERVAL_S = 10.0
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
 _interval: float | None = None
-_requests: dict[str, bool] = {}
-_lock = threading.Lock()
 
 
 class SystemMetricsWarning(RuntimeWarning):
@@ -74,21 +71,13 @@ def _positive(seconds: float) -> float | None:
     return value if math.isfinite(value) and value > 0 else None
 
 
-def request(run_id: str, enabled: bool) -> None:
-    """Record ``start_run(log_system_metrics=enabled)`` for a run about to be announced."""
-    with _lock:
-        _requests[run_id] = enabled
-
-
 def enabled_in_env() -> bool:
     """Whether ``TRIALBOOK_LOG_SYSTEM_METRICS`` turns sampling on."""
     return os.environ.get(ENABLE_ENV, "").strip().lower() in _TRUE
 
 
-def should_sample(run_id: str) -> bool:
-    """Whether a run that just started is sampled (consumes its ``start_run`` request)."""
-    with _lock:
-        requested = _requests.pop(run_id, None)
+def should_sample(requested: bool | None) -> bool:
+    """Whether a run that just started is sampled; ``requested`` is what ``start_run`` asked."""
     if requested is not None:
         return requested
     from trialbook.autolog.api import global_config

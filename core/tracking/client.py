@@ -31,9 +31,10 @@ from trialbook.entities import (
     ViewType,
 )
 from trialbook.errors import TrialbookError
-from trialbook.registry.client import RegistryClient
-from trialbook.store.base import RunPage
+from trialbook.store.base import ArtifactService, RunPage, TrackingStore
 from trialbook.tracking import background
+from trialbook.tracking.current_uri import current_uri
+from trialbook.tracking.registry_client import RegistryClient
 
 if TYPE_CHECKING:
     from trialbook.tracking.tracker import Tracker
@@ -48,9 +49,7 @@ class TrackingClient(RegistryClient):
     """Create, read, log to and delete experiments and runs by id, and the model registry."""
 
     def __init__(self, tracking_uri: str | None = None) -> None:
-        from trialbook.tracking import fluent
-
-        self.tracking_uri = tracking_uri or fluent.get_tracking_uri()
+        self.tracking_uri = tracking_uri or current_uri()
         self._tracker: Tracker | None = None
 
     @property
@@ -63,7 +62,7 @@ class TrackingClient(RegistryClient):
         return self._tracker
 
     @property
-    def store(self) -> Any:
+    def store(self) -> TrackingStore:
         """The underlying :class:`~trialbook.store.base.TrackingStore`."""
         return self.tracker.store
 
@@ -77,15 +76,18 @@ class TrackingClient(RegistryClient):
         self, name: str, artifact_location: str | None = None, tags: Mapping[str, str] | None = None
     ) -> str:
         """Create an experiment and return its id."""
-        return self.store.create_experiment(name, artifact_location, tags)  # type: ignore[no-any-return]
+        from trialbook.validation import check_key, tag_value
+
+        checked = {check_key(k): tag_value(k, v) for k, v in (tags or {}).items()}
+        return self.store.create_experiment(name, artifact_location, checked)  # type: ignore[no-any-return]
 
     def get_experiment(self, experiment_id: str) -> Experiment:
         """The experiment with this id."""
-        return self.store.get_experiment(str(experiment_id))  # type: ignore[no-any-return]
+        return self.store.get_experiment(str(experiment_id))
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
         """The experiment with this name, or None."""
-        return self.store.get_experiment_by_name(name)  # type: ignore[no-any-return]
+        return self.store.get_experiment_by_name(name)
 
     def search_experiments(
         self,
@@ -94,7 +96,7 @@ class TrackingClient(RegistryClient):
         max_results: int | None = None,
     ) -> list[Experiment]:
         """Experiments ordered by name."""
-        return self.store.search_experiments(ViewType.parse(view_type), name_like, max_results)  # type: ignore[no-any-return]
+        return self.store.search_experiments(ViewType.parse(view_type), name_like, max_results)
 
     def rename_experiment(self, experiment_id: str, new_name: str) -> None:
         """Rename an experiment."""
@@ -127,12 +129,13 @@ class TrackingClient(RegistryClient):
     ) -> Run:
         """Create a RUNNING run (end it with :meth:`set_terminated`)."""
         from trialbook.tracking.names import generate_run_name
-        from trialbook.validation import check_key, tag_value
+        from trialbook.validation import check_key, check_text, tag_value
 
         checked = {check_key(k): tag_value(k, v) for k, v in (tags or {}).items()}
+        check_text("description", description)
         run = self.store.create_run(
             str(experiment_id),
-            run_name or generate_run_name(),
+            check_text("run_name", run_name or generate_run_name()),
             start_time or int(time.time() * 1000),
             tags=checked,
             parent_run_id=parent_run_id,
@@ -141,12 +144,12 @@ class TrackingClient(RegistryClient):
         )
         self.tracker.adopt_new_run(run)
         _artifact_uris[(self.tracking_uri, run.info.run_id)] = run.info.artifact_uri
-        return run  # type: ignore[no-any-return]
+        return run
 
     def get_run(self, run_id: str) -> Run:
         """The run with this id, with everything logged so far."""
         self.flush()
-        return self.store.get_run(run_id)  # type: ignore[no-any-return]
+        return self.store.get_run(run_id)
 
     def set_terminated(
         self, run_id: str, status: RunStatus | str = RunStatus.FINISHED, end_time: int | None = None
@@ -158,6 +161,11 @@ class TrackingClient(RegistryClient):
         self, run_id: str, run_name: str | None = None, description: str | None = None
     ) -> None:
         """Rename a run or change its description."""
+        from trialbook.validation import check_text
+
+        for name, text in (("run_name", run_name), ("description", description)):
+            if text is not None:
+                check_text(name, text)
         self.flush()
         self.store.update_run(run_id, run_name=run_name, description=description)
 
@@ -184,7 +192,7 @@ class TrackingClient(RegistryClient):
         """One page of runs matching a filter (see the README for the filter language)."""
         self.flush()
         ids = [experiment_ids] if isinstance(experiment_ids, str) else list(experiment_ids)
-        return self.store.search_runs(  # type: ignore[no-any-return]
+        return self.store.search_runs(
             [str(i) for i in ids],
             filter_string,
             list(order_by or ()),
@@ -234,12 +242,12 @@ class TrackingClient(RegistryClient):
         """Every point of a metric, ordered by step."""
         self.flush()
         points, _ = self.store.get_metric_history(run_id, key)
-        return points  # type: ignore[no-any-return]
+        return points
 
     def get_metric_summaries(self, run_id: str) -> list[MetricSummary]:
         """Latest, minimum and maximum of each metric of a run."""
         self.flush()
-        return self.store.get_metric_summaries([run_id]).get(run_id, [])  # type: ignore[no-any-return]
+        return self.store.get_metric_summaries([run_id]).get(run_id, [])
 
     # Artifacts -----------------------------------------------------------------------------
 
@@ -250,9 +258,8 @@ class TrackingClient(RegistryClient):
 
     def _repository(self, run_id: str) -> ArtifactRepository:
         """The artifact repository of a run (its URI never changes: looked up once)."""
-        remote = getattr(self.store, "artifact_repository", None)
-        if remote is not None:  # A tracking server: artifacts go through it.
-            return remote(run_id)  # type: ignore[no-any-return]
+        if isinstance(self.store, ArtifactService):  # A tracking server: through it.
+            return self.store.artifact_repository(run_id)
         key = (self.tracking_uri, run_id)
         uri = _artifact_uris.get(key)
         if uri is None:
@@ -264,7 +271,10 @@ class TrackingClient(RegistryClient):
 
     def _writable_repository(self, run_id: str) -> ArtifactRepository:
         self.tracker.ensure_writable(run_id)
-        return self._repository(run_id)
+        repository = self._repository(run_id)
+        if isinstance(repository, ArtifactRepository):  # A server checks its own writes.
+            repository.write_once = tuple(self.store.registry.model_folders(run_id))
+        return repository
 
     def log_artifact(
         self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None

@@ -21,14 +21,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trialbook.entities import Experiment, LifecycleStage, Run, RunStatus, ViewType
 from trialbook.errors import ActiveRunError, DeletedRunError, ExperimentNotFoundError
+from trialbook.tracking.current_uri import current_uri, set_current_uri
+
+if TYPE_CHECKING:
+    from trialbook.tracking.client import TrackingClient
 
 DEFAULT_EXPERIMENT = "Default"
 
-_tracking_uri: str | None = None
 _experiment_name: str | None = None
 _experiment_id: str | None = None
 _run_stack: list[ActiveRun] = []
@@ -57,7 +60,7 @@ class ActiveRun(Run):
             status = RunStatus.KILLED
         else:
             status = RunStatus.FAILED
-        _end_until(self.info.run_id, status)
+        end_runs_until(self.info.run_id, status)
 
 
 # Tracking URI and experiment -------------------------------------------------------------
@@ -68,7 +71,7 @@ def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
 
     Raises ActiveRunError while a run is active: end it first.
     """
-    global _tracking_uri, _experiment_id
+    global _experiment_id
     if _run_stack:
         raise ActiveRunError(
             f"Run {_run_stack[-1].info.run_id} is active; end it before changing the tracking URI."
@@ -76,20 +79,16 @@ def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
     text = os.fspath(uri)
     if "://" not in text:
         text = str(Path(text).expanduser().resolve())
-    _tracking_uri = text
+    set_current_uri(text)
     _experiment_id = None
 
 
 def get_tracking_uri() -> str:
     """The tracking URI in use (``TRIALBOOK_TRACKING_URI`` or ``./.trialbook`` by default)."""
-    if _tracking_uri is not None:
-        return _tracking_uri
-    from trialbook.store.uri import default_tracking_uri
-
-    return default_tracking_uri()
+    return current_uri()
 
 
-def _client() -> Any:
+def _client() -> TrackingClient:
     from trialbook.tracking.client import TrackingClient
 
     return TrackingClient(get_tracking_uri())
@@ -108,10 +107,11 @@ def set_experiment(
     else:
         raise ValueError("set_experiment needs experiment_name or experiment_id.")
     _experiment_name, _experiment_id = experiment.name, experiment.experiment_id
-    return experiment  # type: ignore[no-any-return]
+    return experiment
 
 
-def _current_experiment_id(client: Any) -> str:
+def current_experiment_id(client: Any) -> str:
+    """The id of the experiment new runs go to: set_experiment's, the environment's, or Default."""
     global _experiment_id
     if _experiment_id is None:
         env_id = os.environ.get("TRIALBOOK_EXPERIMENT_ID")
@@ -129,7 +129,7 @@ def _current_experiment_id(client: Any) -> str:
 
 def get_experiment_id() -> str:
     """The id of the current experiment, where ``start_run`` puts new runs (created if needed)."""
-    return _current_experiment_id(_client())
+    return current_experiment_id(_client())
 
 
 # Runs ------------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def start_run(
     ``log_system_metrics`` samples CPU, memory, disk, network and GPU while the run is active
     (None: as ``autolog(log_system_metrics=...)`` or ``TRIALBOOK_LOG_SYSTEM_METRICS`` say).
     """
-    from trialbook.tracking import context, lifecycle
+    from trialbook.tracking import lifecycle, reproducibility
 
     client = _client()
     with _stack_lock:
@@ -167,9 +167,9 @@ def start_run(
             run = _resume(client, run_id, tags, description)
         else:
             exp_id = (
-                str(experiment_id) if experiment_id is not None else _current_experiment_id(client)
+                str(experiment_id) if experiment_id is not None else current_experiment_id(client)
             )
-            all_tags = {} if context.disabled() else context.capture_fast()
+            all_tags = {} if reproducibility.disabled() else reproducibility.capture_fast()
             reproduces = os.environ.get("TRIALBOOK_REPRODUCES")  # set by `runs reproduce`
             if reproduces and parent is None:
                 all_tags["trialbook.reproduces"] = reproduces
@@ -181,18 +181,14 @@ def start_run(
                 parent_run_id=parent,
                 description=description or "",
             )
-            if not context.disabled():
+            if not reproducibility.disabled():
                 _capture_in_background(client, run.info.run_id)
         active = ActiveRun(info=run.info, data=run.data)
         _run_stack.append(active)
         client.tracker.mark_alive(run.info.run_id, True)
         _set_top()
     lifecycle.install(_end_all)
-    if log_system_metrics is not None:
-        from trialbook.system import settings as system_settings
-
-        system_settings.request(active.info.run_id, log_system_metrics)
-    _notify_started(active)
+    _notify_started(active, log_system_metrics)
     return active
 
 
@@ -214,10 +210,10 @@ def _capture_in_background(client: Any, run_id: str) -> None:
     # for the capture. Loading it here (once per process) keeps the diff of short scripts.
     import concurrent.futures.thread  # noqa: F401
 
-    from trialbook.tracking import background, context
+    from trialbook.tracking import background, reproducibility
 
     def capture() -> None:
-        captured = context.capture_slow(Path.cwd())
+        captured = reproducibility.capture_slow(Path.cwd())
         if captured.tags:
             client.tracker.set_tags(run_id, captured.tags)
         repo = client.artifact_repository(run_id)
@@ -270,7 +266,8 @@ def _end_top(status: RunStatus) -> None:
     _notify_ended(run_id, status)
 
 
-def _end_until(run_id: str, status: RunStatus) -> None:
+def end_runs_until(run_id: str, status: RunStatus) -> None:
+    """End the active runs, innermost first, down to ``run_id`` (nothing if it is not active)."""
     with _stack_lock:
         if not any(r.info.run_id == run_id for r in _run_stack):
             return
@@ -302,10 +299,10 @@ def flush() -> None:
     flush_all()
 
 
-def _notify_started(run: Run) -> None:
+def _notify_started(run: Run, log_system_metrics: bool | None) -> None:
     from trialbook.plugins import manager
 
-    manager.call_run_started(run)
+    manager.call_run_started(run, log_system_metrics)
 
 
 def _notify_ended(run_id: str, status: RunStatus) -> None:
@@ -314,7 +311,8 @@ def _notify_ended(run_id: str, status: RunStatus) -> None:
     manager.call_run_ended(run_id, status)
 
 
-def _run_id() -> str:
+def current_run_id() -> str:
+    """The id of the run logging calls log into: the active run, started when there is none."""
     run = _run_stack[-1] if _run_stack else None
     if run is None:
         run = start_run()
@@ -336,7 +334,7 @@ def log_metric(
     if top is not None and run_id is None:
         top[1].log_metric(top[0], key, value, step, timestamp)
         return
-    _client_for_logging().log_metric(run_id or _run_id(), key, value, step, timestamp)
+    _tracker_for_logging().log_metric(run_id or current_run_id(), key, value, step, timestamp)
 
 
 def log_metrics(
@@ -346,34 +344,34 @@ def log_metrics(
     run_id: str | None = None,
 ) -> None:
     """Log several metrics at one step."""
-    _client_for_logging().log_metrics(run_id or _run_id(), metrics, step, timestamp)
+    _tracker_for_logging().log_metrics(run_id or current_run_id(), metrics, step, timestamp)
 
 
 def log_param(key: str, value: Any) -> Any:
     """Log a param; logging the same value again is fine, another value raises."""
-    _client_for_logging().log_params(_run_id(), {key: value})
+    _tracker_for_logging().log_params(current_run_id(), {key: value})
     return value
 
 
 def log_params(params: Mapping[str, Any]) -> None:
     """Log several params; all are checked before any is logged."""
-    _client_for_logging().log_params(_run_id(), params)
+    _tracker_for_logging().log_params(current_run_id(), params)
 
 
 def set_tag(key: str, value: Any) -> None:
     """Set a tag on the active run."""
-    _client_for_logging().set_tags(_run_id(), {key: value})
+    _tracker_for_logging().set_tags(current_run_id(), {key: value})
 
 
 def set_tags(tags: Mapping[str, Any]) -> None:
     """Set several tags on the active run."""
-    _client_for_logging().set_tags(_run_id(), tags)
+    _tracker_for_logging().set_tags(current_run_id(), tags)
 
 
 _tracker_cache: tuple[str, Any] | None = None
 
 
-def _client_for_logging() -> Any:
+def _tracker_for_logging() -> Any:
     """The tracker for the current URI, cached for the hot path."""
     global _tracker_cache
     uri = get_tracking_uri()
@@ -389,36 +387,36 @@ def _client_for_logging() -> Any:
 
 def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
     """Copy a local file into the active run's artifacts."""
-    return _client().log_artifact(_run_id(), local_path, artifact_path)  # type: ignore[no-any-return]
+    return _client().log_artifact(current_run_id(), local_path, artifact_path)
 
 
 def log_artifacts(local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> list[str]:
     """Copy a local folder into the active run's artifacts."""
-    return _client().log_artifacts(_run_id(), local_dir, artifact_path)  # type: ignore[no-any-return]
+    return _client().log_artifacts(current_run_id(), local_dir, artifact_path)
 
 
 def log_text(text: str, artifact_file: str) -> str:
     """Save text as an artifact file."""
-    return _client().log_text(_run_id(), text, artifact_file)  # type: ignore[no-any-return]
+    return _client().log_text(current_run_id(), text, artifact_file)
 
 
 def log_dict(dictionary: Any, artifact_file: str) -> str:
     """Save a dict as a JSON or YAML (by extension) artifact file."""
-    return _client().log_dict(_run_id(), dictionary, artifact_file)  # type: ignore[no-any-return]
+    return _client().log_dict(current_run_id(), dictionary, artifact_file)
 
 
 def log_figure(figure: Any, artifact_file: str) -> str:
     """Save a matplotlib or plotly figure as an artifact file."""
-    return _client().log_figure(_run_id(), figure, artifact_file)  # type: ignore[no-any-return]
+    return _client().log_figure(current_run_id(), figure, artifact_file)
 
 
 def get_artifact_uri(artifact_path: str | None = None) -> str:
     """The URI of the active run's artifacts (or of one artifact in them)."""
     from trialbook.artifacts import clean_artifact_path
 
-    run = _client().get_run(_run_id())
+    run = _client().get_run(current_run_id())
     rel = clean_artifact_path(artifact_path)
-    return run.info.artifact_uri + (f"/{rel}" if rel else "")  # type: ignore[no-any-return]
+    return run.info.artifact_uri + (f"/{rel}" if rel else "")
 
 
 # Reading ---------------------------------------------------------------------------------
@@ -426,7 +424,7 @@ def get_artifact_uri(artifact_path: str | None = None) -> str:
 
 def get_run(run_id: str) -> Run:
     """The run with this id."""
-    return _client().get_run(run_id)  # type: ignore[no-any-return]
+    return _client().get_run(run_id)
 
 
 def search_experiments(
@@ -435,7 +433,7 @@ def search_experiments(
     max_results: int | None = None,
 ) -> list[Experiment]:
     """Experiments, by name."""
-    return _client().search_experiments(view_type, name_like, max_results)  # type: ignore[no-any-return]
+    return _client().search_experiments(view_type, name_like, max_results)
 
 
 def search_runs(
@@ -464,7 +462,7 @@ def search_runs(
             raise ExperimentNotFoundError(name)
         ids.append(experiment.experiment_id)
     if not ids:
-        ids = [_current_experiment_id(client)]
+        ids = [current_experiment_id(client)]
     found: list[Run] = []
     token = None
     while len(found) < max_results:
@@ -486,10 +484,11 @@ def search_runs(
 
 def reset() -> None:
     """End every active run (KILLED) and forget the URI, experiment and caches (for tests)."""
-    global _tracking_uri, _experiment_name, _experiment_id, _last_run_id, _tracker_cache
+    global _experiment_name, _experiment_id, _last_run_id, _tracker_cache
     _end_all(RunStatus.KILLED)
     from trialbook.tracking.tracker import close_trackers
 
     close_trackers()
-    _tracking_uri = _experiment_name = _experiment_id = _last_run_id = None
+    set_current_uri(None)
+    _experiment_name = _experiment_id = _last_run_id = None
     _tracker_cache = None

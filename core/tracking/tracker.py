@@ -17,8 +17,8 @@ from trialbook.errors import DeletedRunError, ParamConflictError
 from trialbook.store.base import TrackingStore
 from trialbook.tracking.writer import BufferedWriter, SeriesBuffer
 from trialbook.validation import (
-    _known_keys,
     check_key,
+    known_keys,
     metric_value,
     param_value,
     step_value,
@@ -39,7 +39,7 @@ def get_tracker(tracking_uri: str) -> Tracker:
         with _lock:
             tracker = _trackers.get(tracking_uri)
             if tracker is None:
-                from trialbook.store.uri import get_store
+                from trialbook.store.factory import get_store
 
                 tracker = Tracker(tracking_uri, get_store(tracking_uri))
                 _trackers[tracking_uri] = tracker
@@ -112,7 +112,7 @@ class Tracker:
         timestamp: Any = None,
     ) -> None:
         """Buffer one metric point. ``step=None`` means one past this key's last step."""
-        if key not in _known_keys:
+        if key not in known_keys:
             check_key(key)
         if type(value) is not float:
             value = metric_value(key, value)
@@ -191,7 +191,15 @@ class Tracker:
             self.writer.alive_runs.discard(run_id)
 
     def terminate(self, run_id: str, status: RunStatus, end_time: int | None = None) -> None:
-        """Flush, then record the run's final status and end time."""
-        self.writer.flush()
-        self.mark_alive(run_id, False)
-        self.store.update_run(run_id, status=status, end_time=end_time or int(time.time() * 1000))
+        """Flush, then record the run's final status and end time.
+
+        The status is recorded even when the flush fails (a full disk): the run never stays
+        RUNNING because of data it could not write, which stays buffered for a later flush
+        while the flush's error propagates.
+        """
+        try:
+            self.writer.flush()
+        finally:
+            self.mark_alive(run_id, False)
+            ended = end_time or int(time.time() * 1000)
+            self.store.update_run(run_id, status=status, end_time=ended)

@@ -10,6 +10,11 @@ synchronously; it is called by ``end_run``, at interpreter exit, on SIGTERM and 
 read through the client, so a process always reads its own writes.
 
 Memory stays bounded: past ``max_pending`` buffered items the logging call itself flushes.
+
+A write that fails with :class:`~trialbook.errors.StoreUnavailableError` (the store's "try
+again") keeps its batch, which is resent as is before anything newer; a batch the store refuses
+for a reason of its own is written run by run, each run's failure logged. Nothing is dropped
+without a warning.
 """
 
 from __future__ import annotations
@@ -24,10 +29,8 @@ from array import array
 from collections import deque
 from collections.abc import Iterable
 
-import sqlalchemy as sa
-
-from trialbook.errors import TrialbookError
-from trialbook.store.base import Batch, MetricSeries, TrackingStore
+from trialbook.errors import StoreUnavailableError, TrialbookError
+from trialbook.store.base import Batch, MetricSeries, TrackingStore, WantsBatchIds, part_batch_id
 from trialbook.tracking.threads import IDLE_EXIT_S, ServiceThread
 
 log = logging.getLogger(__name__)
@@ -81,7 +84,7 @@ class BufferedWriter:
         self._warned: set[str] = set()
         self._retry: Batch | None = None
         """A batch whose write failed for a transient reason: resent as is before anything new."""
-        self._idempotent = bool(getattr(store, "idempotent_batches", False))
+        self._idempotent = isinstance(store, WantsBatchIds) and store.idempotent_batches
         self._thread: ServiceThread | None = None
         self.running = False
         """Whether the background thread runs; read and set under :attr:`lock`."""
@@ -130,13 +133,13 @@ class BufferedWriter:
                 self._beat()
                 failures = 0
                 self.store_down = False
-            except (sa.exc.SQLAlchemyError, OSError) as err:
+            except StoreUnavailableError as err:
                 failures += 1
                 self.store_down = True
                 self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
             except Exception:  # this thread is the only writer: it must survive
                 failures += 1
-                log.exception("trialbook's background writer failed; it will retry")
+                log.exception("trialbook's background writer failed")
             if self._retire(failed=failures > 0):
                 return
 
@@ -175,7 +178,7 @@ class BufferedWriter:
             try:
                 self.flush()
                 return
-            except (sa.exc.SQLAlchemyError, OSError) as err:
+            except StoreUnavailableError as err:
                 self.store_down = True
                 self._warn_once("store", f"trialbook could not reach the store, will retry: {err}")
         if self.points > 10 * self.max_pending:
@@ -209,41 +212,64 @@ class BufferedWriter:
             )
             try:
                 self._write(batch)
-            except (sa.exc.SQLAlchemyError, OSError):
+            except StoreUnavailableError:
                 self._retry = batch  # Kept, in order, for the next attempt.
+                raise
+            except Exception:
+                log.exception(
+                    "trialbook dropped %d metric points, %d params and %d tags: the store failed "
+                    "unexpectedly",
+                    sum(len(s) for s in batch.series),
+                    len(batch.params),
+                    len(batch.tags),
+                )
                 raise
 
     def _write(self, batch: Batch) -> None:
         try:
             self.store.write_batch(batch)
-        except TrialbookError:
-            self._write_per_run(batch)
+        except StoreUnavailableError:
+            raise
+        except TrialbookError as err:
+            self._write_isolating(batch, err)
 
-    def _write_per_run(self, batch: Batch) -> None:
-        """A batch failed for a reason of its own: write run by run, report the failures."""
-        run_ids = sorted(
-            {s.run_id for s in batch.series}
-            | {p[0] for p in batch.params}
-            | {t[0] for t in batch.tags}
+    def _write_isolating(self, batch: Batch, err: TrialbookError) -> None:
+        """A batch failed for a reason of its own: write it in halves, drop only bad items.
+
+        Each failing half is halved again until the failing items stand alone; those are
+        dropped with a warning naming them, everything else is written in its order. A
+        transient failure (store down) still raises, for the caller to retry.
+        """
+        items = split_items(batch)
+        if len(items) == 1:
+            log.warning("trialbook dropped %s: %s", describe_item(batch), err)
+            return
+        middle = len(items) // 2
+        for start, stop in ((0, middle), (middle, len(items))):
+            self._write_halves(items, batch.batch_id, start, stop)
+
+    def _write_halves(
+        self, items: list[Batch], batch_id: str | None, start: int, stop: int
+    ) -> None:
+        if start >= stop:
+            return
+        part = join_items(
+            items[start:stop],
+            None if batch_id is None else part_batch_id(batch_id, f"items {start}-{stop}"),
         )
-        for run_id in run_ids:
-            part = (
-                batch
-                if len(run_ids) == 1
-                else Batch(
-                    series=[s for s in batch.series if s.run_id == run_id],
-                    params=[p for p in batch.params if p[0] == run_id],
-                    tags=[t for t in batch.tags if t[0] == run_id],
-                    batch_id=None
-                    if batch.batch_id is None
-                    else part_batch_id(batch.batch_id, run_id),
-                )
-            )
-            try:
-                self.store.write_batch(part)
-            except TrialbookError as err:
+        try:
+            self.store.write_batch(part)
+            return
+        except StoreUnavailableError:
+            raise
+        except TrialbookError as err:
+            if stop - start == 1:
                 # Usually in the background thread, where a warning would reach nobody.
-                log.warning("trialbook could not store data of run %s: %s", run_id, err)
+                log.warning("trialbook dropped %s: %s", describe_item(part), err)
+                return
+        middle = (start + stop) // 2
+        self._write_halves(items, batch_id, start, middle)
+        self._write_halves(items, batch_id, middle, stop)
 
     def _warn_once(self, topic: str, message: str) -> None:
         if topic not in self._warned:
@@ -277,9 +303,37 @@ class BufferedWriter:
         self.running = False  # The child's first buffered item starts its own thread.
 
 
-def part_batch_id(batch_id: str, part: str) -> str:
-    """The id of one part of a batch (one run's data, one chunk): the same on every retry."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"trialbook-batch:{batch_id}/{part}").hex
+def split_items(batch: Batch) -> list[Batch]:
+    """One batch per param, tag, metric point and metric series, in the batch's order."""
+    return [
+        *(Batch(params=[param]) for param in batch.params),
+        *(Batch(tags=[tag]) for tag in batch.tags),
+        *(Batch(metrics=[point]) for point in batch.metrics),
+        *(Batch(series=[series]) for series in batch.series),
+    ]
+
+
+def join_items(items: list[Batch], batch_id: str | None) -> Batch:
+    """The batch holding every item of ``items``, in order."""
+    return Batch(
+        params=[param for item in items for param in item.params],
+        tags=[tag for item in items for tag in item.tags],
+        metrics=[point for item in items for point in item.metrics],
+        series=[series for item in items for series in item.series],
+        batch_id=batch_id,
+    )
+
+
+def describe_item(item: Batch) -> str:
+    """What a one-item batch holds, for a warning: ``param 'lr' = '0.1' of run <id>``."""
+    for kind, triples in (("param", item.params), ("tag", item.tags)):
+        for run_id, key, value in triples:
+            shown = value if len(value) <= 60 else value[:57] + "..."
+            return f"{kind} {key!r} = {shown!r} of run {run_id}"
+    for point in item.metrics:
+        return f"metric {point[1]!r} at step {point[3]} of run {point[0]}"
+    series = item.series[0]
+    return f"{len(series)} points of metric {series.key!r} of run {series.run_id}"
 
 
 def _drain(queue: deque[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
@@ -292,17 +346,11 @@ def flush_all(writers: Iterable[BufferedWriter] | None = None) -> None:
     for writer in list(writers if writers is not None else _writers):
         try:
             writer.flush()
-        except (sa.exc.SQLAlchemyError, OSError) as err:
+        except StoreUnavailableError as err:
             log.warning("trialbook could not write pending data: %s", err)
 
 
 def _reset_after_fork() -> None:
-    from trialbook.store import uri
-
-    for store in list(uri._stores.values()):
-        engine = getattr(store, "engine", None)
-        if engine is not None:
-            engine.dispose(close=False)
     for writer in list(_writers):
         writer._after_fork()
 

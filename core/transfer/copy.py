@@ -17,8 +17,7 @@ from typing import Any
 
 from trialbook.entities import LifecycleStage, Run
 from trialbook.errors import RunNotFoundError
-from trialbook.store.base import Batch, MetricSeries
-from trialbook.tracking.writer import part_batch_id
+from trialbook.store.base import Batch, MetricSeries, part_batch_id
 
 COPIED_TAG = "trialbook.copied"
 """Set on a run once it is copied whole (its value: when, in ms since the epoch)."""

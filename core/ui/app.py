@@ -83,7 +83,7 @@ def create_app(
         allowed_hosts: Host headers answered (None: any, when something in front checks
             them, as the tracking server does when it mounts the UI).
     """
-    from trialbook.store.uri import get_store
+    from trialbook.store.factory import get_store
     from trialbook.tracking.fluent import get_tracking_uri
     from trialbook.ui import (
         routes_artifacts,

@@ -1,12 +1,13 @@
-"""Questions the runs table asks that the store protocol does not answer (yet).
+"""Questions the runs table asks beyond a page of runs: which keys, how many per value.
 
 ::
 
     columns = run_columns(store, ["1"])          # {"params": [...], "metrics": [...], ...}
     groups = group_counts(store, ["1"], "optimizer", "metrics.acc > 0.5")
 
-On an SQL store they are single aggregate queries; on any other store they fall back on
-the first page of :meth:`TrackingStore.search_runs` (keys) or are unavailable (groups).
+A store with :class:`~trialbook.store.base.RunAggregates` answers each with one aggregate
+query; on any other store the keys come from the first page of
+:meth:`TrackingStore.search_runs` and groups are unavailable.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from trialbook.entities import LifecycleStage, ViewType
-from trialbook.store.base import TrackingStore
+from trialbook.entities import ViewType
+from trialbook.store.base import RunAggregates, TrackingStore
 
 MAX_GROUPS = 500
 """Group headers shown at most; the rest of the runs still appear, without a header."""
@@ -23,58 +24,13 @@ MAX_GROUPS = 500
 _SAMPLE_RUNS = 1000
 
 
-def _engine(store: TrackingStore) -> Any:
-    from trialbook.store.sql import SqlStore
-
-    return store.engine if isinstance(store, SqlStore) else None
-
-
-def _run_filter(experiment_ids: Sequence[str], view_type: ViewType, filter_string: str) -> Any:
-    import sqlalchemy as sa
-
-    from trialbook.search import parse_filter
-    from trialbook.search.sql import filter_clause
-    from trialbook.store.sql import schema
-
-    runs = schema.runs
-    clauses = [
-        runs.c.experiment_id.in_([int(e) for e in experiment_ids]),
-        filter_clause(parse_filter(filter_string)),
-    ]
-    if view_type is not ViewType.ALL:
-        stage = LifecycleStage.ACTIVE if view_type is ViewType.ACTIVE else LifecycleStage.DELETED
-        clauses.append(runs.c.lifecycle_stage == stage.value)
-    return sa.and_(*clauses)
-
-
 def run_columns(
     store: TrackingStore, experiment_ids: Sequence[str], view_type: ViewType = ViewType.ACTIVE
 ) -> dict[str, list[str]]:
     """The param, metric and tag keys the experiments' runs have, sorted."""
-    engine = _engine(store)
-    if engine is None:
-        return _sampled_columns(store, experiment_ids, view_type)
-    import sqlalchemy as sa
-
-    from trialbook.store.sql import schema
-
-    runs = schema.runs
-    chosen = sa.select(runs.c.run_id).where(_run_filter(experiment_ids, view_type, ""))
-    found: dict[str, list[str]] = {}
-    with engine.connect() as conn:
-        for name, table in (
-            ("params", schema.params),
-            ("metrics", schema.latest_metrics),
-            ("tags", schema.tags),
-        ):
-            query = (
-                sa.select(table.c.key)
-                .where(table.c.run_id.in_(chosen))
-                .distinct()
-                .order_by(table.c.key)
-            )
-            found[name] = [row[0] for row in conn.execute(query)]
-    return found
+    if isinstance(store, RunAggregates):
+        return store.run_keys(experiment_ids, view_type)
+    return _sampled_columns(store, experiment_ids, view_type)
 
 
 def _sampled_columns(
@@ -100,28 +56,10 @@ def group_counts(
 ) -> list[dict[str, Any]] | None:
     """How many matching runs have each value of a param (None: a missing param), in the
     order ``params.<param>`` sorts them; None when the store cannot tell."""
-    engine = _engine(store)
-    if engine is None:
+    if not isinstance(store, RunAggregates):
         return None
-    import sqlalchemy as sa
-
-    from trialbook.store.sql import schema
-
-    # An alias, so the filter's own subqueries on ``params`` do not correlate with the join.
-    runs, params = schema.runs, schema.params.alias("group_param")
-    joined = runs.outerjoin(
-        params, sa.and_(params.c.run_id == runs.c.run_id, params.c.key == param)
-    )
-    query = (
-        sa.select(params.c.value, sa.func.count())
-        .select_from(joined)
-        .where(_run_filter(experiment_ids, view_type, filter_string))
-        .group_by(params.c.value)
-        .order_by(params.c.value.is_(None), params.c.value)
-        .limit(MAX_GROUPS)
-    )
-    with engine.connect() as conn:
-        return [{"value": value, "count": int(count)} for value, count in conn.execute(query)]
+    counts = store.param_value_counts(experiment_ids, param, filter_string, view_type, MAX_GROUPS)
+    return [{"value": value, "count": count} for value, count in counts]
 
 
 def count_runs(
@@ -129,9 +67,6 @@ def count_runs(
     experiment_ids: Sequence[str],
     filter_string: str = "",
     view_type: ViewType = ViewType.ACTIVE,
-) -> int | None:
-    """How many runs match, or None when the store cannot count."""
-    counter = getattr(store, "count_runs", None)
-    if counter is None:
-        return None
-    return int(counter(experiment_ids, filter_string, view_type))
+) -> int:
+    """How many runs match."""
+    return store.count_runs(experiment_ids, filter_string, view_type)

@@ -6,7 +6,7 @@
     info.source        # [("Git commit", "3f2a..."), ("Command", "python train.py ..."), ...]
     info.packages      # [("numpy", "2.1.0"), ...]
 
-``trialbook.*`` tags are written by trialbook (see :mod:`trialbook.tracking.context`); the
+``trialbook.*`` tags are written by trialbook (see :mod:`trialbook.tracking.reproducibility`); the
 others are the user's.
 """
 
@@ -16,24 +16,24 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from trialbook.tracking import context
+from trialbook.tracking import reproducibility as capture
 
 SYSTEM_PREFIX = "trialbook."
 
 _SOURCE = (
-    ("Git commit", context.GIT_COMMIT),
-    ("Branch", context.GIT_BRANCH),
-    ("Uncommitted changes", context.GIT_DIRTY),
-    ("Remote", context.GIT_REMOTE),
-    ("Script in repository", context.GIT_PATH),
-    ("Script", context.SOURCE_SCRIPT),
+    ("Git commit", capture.GIT_COMMIT),
+    ("Branch", capture.GIT_BRANCH),
+    ("Uncommitted changes", capture.GIT_DIRTY),
+    ("Remote", capture.GIT_REMOTE),
+    ("Script in repository", capture.GIT_PATH),
+    ("Script", capture.SOURCE_SCRIPT),
 )
 _ENVIRONMENT = (
-    ("Python", context.PYTHON),
-    ("Platform", context.PLATFORM),
-    ("Host", context.HOST),
-    ("User", context.USER),
-    ("Process id", context.PID),
+    ("Python", capture.PYTHON),
+    ("Platform", capture.PLATFORM),
+    ("Host", capture.HOST),
+    ("User", capture.USER),
+    ("Process id", capture.PID),
 )
 _WEB_REMOTE = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/-]+$")
 
@@ -60,14 +60,14 @@ class Reproducibility:
 def reproducibility(tags: Mapping[str, str]) -> Reproducibility:
     """Group a run's tags into source, environment, packages, seeds, other and user tags."""
     used = {key for _, key in _SOURCE + _ENVIRONMENT}
-    used.add(context.SOURCE_COMMAND)
+    used.add(capture.SOURCE_COMMAND)
     packages, seeds, other, user = [], [], [], []
     for key in sorted(tags):
         value = tags[key]
-        if key.startswith(context.PACKAGE_TAG_PREFIX):
-            packages.append((key[len(context.PACKAGE_TAG_PREFIX) :], value))
-        elif key.startswith(context.SEED_TAG_PREFIX):
-            seeds.append((key[len(context.SEED_TAG_PREFIX) :], value))
+        if key.startswith(capture.PACKAGE_TAG_PREFIX):
+            packages.append((key[len(capture.PACKAGE_TAG_PREFIX) :], value))
+        elif key.startswith(capture.SEED_TAG_PREFIX):
+            seeds.append((key[len(capture.SEED_TAG_PREFIX) :], value))
         elif key.startswith(SYSTEM_PREFIX):
             if key not in used:
                 other.append((key, value))
@@ -75,8 +75,8 @@ def reproducibility(tags: Mapping[str, str]) -> Reproducibility:
             user.append((key, value))
     return Reproducibility(
         source=[(label, tags[key]) for label, key in _SOURCE if key in tags],
-        command=tags.get(context.SOURCE_COMMAND),
-        commit_url=commit_url(tags.get(context.GIT_REMOTE), tags.get(context.GIT_COMMIT)),
+        command=tags.get(capture.SOURCE_COMMAND),
+        commit_url=commit_url(tags.get(capture.GIT_REMOTE), tags.get(capture.GIT_COMMIT)),
         environment=[(label, tags[key]) for label, key in _ENVIRONMENT if key in tags],
         packages=packages,
         seeds=seeds,

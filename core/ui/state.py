@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import Request
 
 from trialbook.artifacts import ArtifactRepository
-from trialbook.store.base import TrackingStore
+from trialbook.store.base import ArtifactService, TrackingStore
 from trialbook.ui.history import HistoryService
 
 if TYPE_CHECKING:
@@ -58,15 +58,14 @@ class UIState:
 
     def artifacts(self, run_id: str) -> ArtifactRepository:
         """A run's artifacts: through the server when the store is a tracking server's."""
-        remote = getattr(self.store, "artifact_repository", None)
-        if remote is not None:
-            return remote(run_id)  # type: ignore[no-any-return]
+        if isinstance(self.store, ArtifactService):
+            return self.store.artifact_repository(run_id)
         return ArtifactRepository(self.store.get_run(run_id).info.artifact_uri)
 
     @property
     def display_uri(self) -> str:
         """The tracking URI without passwords, for the page header."""
-        from trialbook.tracking.context import strip_url_credentials
+        from trialbook.tracking.reproducibility import strip_url_credentials
 
         return strip_url_credentials(self.tracking_uri)
 

@@ -13,14 +13,11 @@ every copy logs into the same run. :class:`Guard` keeps trialbook's errors out o
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from trialbook.autolog import AutologgingWarning
-from trialbook.autolog.config import strict_from_env
-from trialbook.autolog.session import ERROR_TAG
+from trialbook.autolog import ERROR_TAG, report_own_error, strict_from_env
 from trialbook.entities import RunStatus
 
 ORIGIN_TAG = "trialbook.lightning"
@@ -207,16 +204,14 @@ class Guard:
 
     def report(self, error: Exception, where: str, binding: RunBinding | None) -> None:
         """Warn once per owner object and record the error on the run; raise when strict."""
-        strict = strict_from_env() if self.strict is None else self.strict
-        if strict:
-            raise error
-        message = f"{self.owner} failed {where}: {type(error).__name__}: {error}"
-        if not self.warned and not self.silent:
-            warnings.warn(message, AutologgingWarning, stacklevel=4)
+        run_id = None if binding is None else binding.run_id
+        report_own_error(
+            error,
+            f"{self.owner} failed {where}",
+            strict=strict_from_env() if self.strict is None else self.strict,
+            warn=not self.warned and not self.silent,
+            record=None
+            if binding is None or run_id is None
+            else lambda message: binding.tracker.set_tags(run_id, {ERROR_TAG: message}),
+        )
         self.warned = True
-        if binding is None or binding.run_id is None:
-            return
-        try:
-            binding.tracker.set_tags(binding.run_id, {ERROR_TAG: message[:10_000]})
-        except Exception:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
-            pass

@@ -15,15 +15,20 @@ What is logged, and under which names:
 * params: ``get_params(deep=True)`` (:mod:`.params`); searches add ``best_<name>``;
 * tags: ``estimator_name``, ``estimator_class``; ``trialbook.autolog.truncated_params``
   when a value was cut to trialbook's limit;
-* metrics: ``training_*`` after training (:mod:`.metrics`); ``best_score`` for searches;
-  ``eval_score`` and ``eval_<metric function>`` after training (:mod:`.evaluation`);
+* metrics: ``training_*`` after training, only where the predictions they need are known
+  pure and cheap (:mod:`.policy`; else the tag ``trialbook.autolog.skipped_training_metrics``
+  says why); ``best_score`` for searches; ``eval_score`` and ``eval_<metric function>`` after
+  training (:mod:`.evaluation`);
 * artifacts: ``model/`` (flavor ``sklearn``), ``estimator.html``,
   ``training_confusion_matrix.json`` (classifiers), ``cv_results.csv`` and
   ``best_estimator/`` (searches), ``model/input_example.json`` (``log_input_examples``);
-* child runs for the best candidates of searches (:mod:`.search`).
+* child runs for the best candidates of searches (:mod:`.search`);
+* one run per cross-validation helper call, folds as child runs (:mod:`.crossval`).
 
-Settings besides the common ones: ``log_training_metrics`` (default True) and
-``log_post_training_metrics`` (default True).
+Settings besides the common ones: ``log_training_metrics`` (default True),
+``log_post_training_metrics`` (default True), ``pure_estimators`` (classes of yours whose
+predictions may be made for training metrics; default none) and ``log_fold_runs`` (default
+True).
 """
 
 from __future__ import annotations
@@ -49,7 +54,8 @@ def autolog(**settings: Any) -> None:
     Args:
         **settings: Any setting of ``trialbook.autolog`` (``disable``, ``log_models``,
             ``log_input_examples``, ``exclusive``, ``silent``, ``max_tuning_runs``, ``strict``),
-            plus ``log_training_metrics`` and ``log_post_training_metrics``.
+            plus ``log_training_metrics``, ``log_post_training_metrics``,
+            ``pure_estimators`` and ``log_fold_runs``.
     """
     integration.autolog(**settings)
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
 
-from trialbook.autolog.session import AutologRun
+from trialbook.autolog.run import AutologRun
 
 if TYPE_CHECKING:
     from trialbook.integrations.sklearn.patching import SklearnIntegration

@@ -8,8 +8,13 @@ Names (one scheme for the whole project: ``training_`` + the ``sklearn.metrics``
   one-vs-rest weighted for multiclass);
 * regressors: ``training_mean_squared_error``, ``training_root_mean_squared_error``,
   ``training_mean_absolute_error``, ``training_r2_score``;
-* clusterers: ``training_silhouette_score`` when there are at most 5,000 samples;
-* every estimator with a ``score`` method: ``training_score``.
+* clusterers: ``training_silhouette_score`` when there are at most 1,000 samples (it is
+  quadratic in the samples: past that it costs more than most fits);
+* ``training_score`` when the estimator's ``score`` is scikit-learn's default (the accuracy or
+  R2 above); the estimator's own ``score`` is never called.
+
+Classifier and regressor metrics need predictions on the training data: they are computed
+only when :func:`.policy.skip_reason` allows it (cluster labels come from ``fit`` itself).
 
 ``sample_weight`` given to ``fit`` is passed to every metric that takes it. The data is passed
 as given (never copied or densified). A metric that does not apply (multilabel targets, a
@@ -27,7 +32,7 @@ from typing import Any
 from trialbook.integrations.sklearn import formulas
 
 PREFIX = "training_"
-MAX_SILHOUETTE_SAMPLES = 5000
+MAX_SILHOUETTE_SAMPLES = 1000
 MAX_CONFUSION_LABELS = 200
 """Classes up to which the training confusion matrix is saved."""
 
@@ -49,6 +54,8 @@ class TrainingMetrics:
 
     values: dict[str, Any] = field(default_factory=dict)
     confusion: dict[str, Any] | None = None
+    skipped: str | None = None
+    """Why metrics were skipped (see :data:`.policy.SKIPPED_TAG`), or None."""
 
 
 class _NotApplicable:
@@ -74,13 +81,25 @@ def attempt(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             return NOT_APPLICABLE
 
 
-def training_metrics(estimator: Any, data: TrainingData) -> TrainingMetrics:
-    """Compute the training metrics of a fitted estimator, warnings silenced."""
+def training_metrics(
+    estimator: Any, data: TrainingData, vouched: tuple[type, ...] = ()
+) -> TrainingMetrics:
+    """Compute the training metrics of a fitted estimator, warnings silenced.
+
+    ``vouched``: classes the user declared pure and cheap (see :mod:`.policy`).
+    """
     from sklearn.base import is_classifier, is_regressor
+
+    from trialbook.integrations.sklearn.policy import skip_reason
 
     found = TrainingMetrics()
     if data.X is None:
         return found
+    supervised = is_classifier(estimator) or is_regressor(estimator)
+    if supervised and data.y is not None:
+        found.skipped = skip_reason(estimator, vouched)
+        if found.skipped is not None:
+            return found
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if is_classifier(estimator) and data.y is not None:
@@ -89,8 +108,6 @@ def training_metrics(estimator: Any, data: TrainingData) -> TrainingMetrics:
             _regressor_metrics(estimator, data, found)
         elif _is_clusterer(estimator):
             _clusterer_metrics(estimator, data, found)
-        if found.values.get("score") is None:
-            _own_score(estimator, data, found)
     found.values = {
         f"{PREFIX}{name}": value
         for name, value in found.values.items()
@@ -272,7 +289,13 @@ def _clusterer_metrics(estimator: Any, data: TrainingData, found: TrainingMetric
         labels = getattr(estimator, "labels_", None)
     shape = getattr(data.X, "shape", None)
     n_samples = shape[0] if shape else None
-    if labels is None or n_samples is None or n_samples > MAX_SILHOUETTE_SAMPLES:
+    if labels is None or n_samples is None:
+        return
+    if n_samples > MAX_SILHOUETTE_SAMPLES:
+        found.skipped = (
+            f"silhouette_score: {n_samples} samples, more than {MAX_SILHOUETTE_SAMPLES} "
+            "(its cost grows with the square of the samples)"
+        )
         return
     found.values["silhouette_score"] = attempt(silhouette_score, data.X, labels)
 
@@ -283,10 +306,3 @@ def _default_score(estimator: Any, mixin: str) -> bool:
 
     default = vars(getattr(sklearn.base, mixin)).get("score")
     return default is not None and getattr(type(estimator), "score", None) is default
-
-
-def _own_score(estimator: Any, data: TrainingData, found: TrainingMetrics) -> None:
-    if not callable(getattr(estimator, "score", None)):
-        return
-    args = (data.X,) if data.y is None else (data.X, data.y)
-    found.values["score"] = attempt(estimator.score, *args, **_weights(data))

@@ -8,22 +8,26 @@ methods in its own ``__dict__`` is patched (mixins such as ``ClassifierMixin.sco
 an inherited method is patched once, where it is defined. Classes of frameworks with their
 own integration (XGBoost, LightGBM) are left to it.
 
-The public metric functions of ``sklearn.metrics`` are patched as module attributes, when
-``sklearn.metrics`` is imported: a function imported by name before ``trialbook.autolog()``
-(``from sklearn.metrics import accuracy_score``) keeps the original and is not logged.
+The public metric functions of ``sklearn.metrics`` and the cross-validation helpers of
+``sklearn.model_selection`` are patched when their module is imported. They are wrappers made
+by scikit-learn's parameter-validation decorator, so they are patched in place (see
+:func:`trialbook.autolog.patching.safe_patch`): ``accuracy_score`` stays the very same object
+everywhere, imported by name before ``trialbook.autolog()`` or after, held by a scorer or
+not, and ``make_scorer(accuracy_score)`` pickles exactly as without autologging.
+``joblib.Parallel`` carries an outermost call into its workers (:mod:`.parallel`).
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from typing_extensions import override
 
 from trialbook.autolog.integration import Integration
-from trialbook.autolog.session import AutologRun
+from trialbook.autolog.run import AutologRun
 
 TRAINING_METHODS = ("fit", "fit_transform", "fit_predict")
 """Methods that train: the outermost call logs a run."""
@@ -88,8 +92,8 @@ class SklearnIntegration(Integration):
         super().__init__()
         self._classes: set[type] = set()
         self._foreign: tuple[str, ...] = OWNED_ELSEWHERE
-        self._metrics_patched = False
-        self._metrics_hook = False
+        self._patched_modules: set[str] = set()
+        self._hooked_modules: set[str] = set()
 
     # Instrumenting ---------------------------------------------------------------------------
 
@@ -97,27 +101,48 @@ class SklearnIntegration(Integration):
     def _instrument(self) -> None:
         from sklearn.base import BaseEstimator, TransformerMixin
 
+        from trialbook.integrations.sklearn.parallel import patch_parallel
+
+        patch_parallel(self)
         self._foreign = self._foreign_modules()
         # TransformerMixin's hook runs outside _SetOutputMixin.__init_subclass__, which wraps
         # ``fit_transform`` after chaining up: patching there keeps its wrapper inside ours.
         for owner in (BaseEstimator, TransformerMixin):
             self.patches.apply(owner, "__init_subclass__", self._subclass_hook(owner))
         self.add_classes(_subclasses(BaseEstimator))
-        metrics = sys.modules.get("sklearn.metrics")
-        if metrics is not None:
-            self._patch_metrics(metrics)
-        elif not self._metrics_hook:
-            import wrapt
+        self._when_imported("sklearn.metrics", self._patch_metrics)
+        self._when_imported("sklearn.model_selection", self._patch_cross_validation)
 
-            self._metrics_hook = True
-            wrapt.register_post_import_hook(self._on_metrics_import, "sklearn.metrics")
+    def _when_imported(self, name: str, patcher: Callable[[Any], None]) -> None:
+        """Patch module ``name`` now if it is imported, else when it first is (once)."""
+        module = sys.modules.get(name)
+        if module is not None:
+            self._patch_module(name, module, patcher)
+            return
+        if name in self._hooked_modules:
+            return
+        import wrapt
+
+        self._hooked_modules.add(name)
+
+        def on_import(imported: Any) -> None:
+            with self._lock:
+                if self.instrumented:
+                    self._patch_module(name, imported, patcher)
+
+        wrapt.register_post_import_hook(on_import, name)
+
+    def _patch_module(self, name: str, module: Any, patcher: Callable[[Any], None]) -> None:
+        if name not in self._patched_modules:
+            self._patched_modules.add(name)
+            patcher(module)
 
     @override
     def _uninstrument(self) -> None:
         from trialbook.integrations.sklearn import evaluation
 
         self._classes.clear()
-        self._metrics_patched = False
+        self._patched_modules.clear()
         evaluation.forget_all()
 
     def _foreign_modules(self) -> tuple[str, ...]:
@@ -186,19 +211,21 @@ class SklearnIntegration(Integration):
         except Exception as err:  # noqa: BLE001 - the safety boundary of class creation
             AutologRun(self).report(err, f"patching {cls.__qualname__}")
 
-    # Metric functions --------------------------------------------------------------------------
+    # Cross-validation helpers ------------------------------------------------------------------
 
-    def _on_metrics_import(self, module: Any) -> None:
-        with self._lock:
-            if self.instrumented:
-                self._patch_metrics(module)
+    def _patch_cross_validation(self, module: Any) -> None:
+        """Patch ``sklearn.model_selection``'s cross-validation helpers."""
+        from trialbook.integrations.sklearn.crossval import CV_FUNCTIONS, CrossValidationRun
+
+        for name in CV_FUNCTIONS:
+            if callable(vars(module).get(name)):
+                self.patch(module, name, _factory(CrossValidationRun, self, name))
+
+    # Metric functions --------------------------------------------------------------------------
 
     def _patch_metrics(self, module: Any) -> None:
         from trialbook.integrations.sklearn.evaluation import MetricCall
 
-        if self._metrics_patched:
-            return
-        self._metrics_patched = True
         for name in METRIC_FUNCTIONS:
             if callable(vars(module).get(name)):
                 self.patch(module, name, _factory(MetricCall, self, name))

@@ -24,7 +24,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from trialbook.autolog.session import SOURCE_TAG
+from trialbook.autolog.run import SOURCE_TAG
 from trialbook.entities import RunStatus
 from trialbook.integrations.sklearn.evaluation import is_number
 from trialbook.integrations.sklearn.params import loggable
@@ -64,7 +64,13 @@ def _results_csv(results: Mapping[str, Any]) -> str:
     import pandas as pd
 
     buffer = io.StringIO()
-    pd.DataFrame(dict(results)).to_csv(buffer, index=False)
+    # One cell per candidate: a column of per-candidate arrays (RFECV's ``support``) is kept
+    # as a column of lists.
+    columns = {
+        name: column if getattr(column, "ndim", 1) == 1 else [list(row) for row in column]
+        for name, column in results.items()
+    }
+    pd.DataFrame(columns).to_csv(buffer, index=False)
     return buffer.getvalue()
 
 

@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import override
 
 from trialbook.autolog.examples import input_example
-from trialbook.autolog.session import AutologRun
+from trialbook.autolog.run import AutologRun
 from trialbook.integrations.sklearn import evaluation, search
 from trialbook.integrations.sklearn.evaluation import is_number
 from trialbook.integrations.sklearn.html import estimator_html
 from trialbook.integrations.sklearn.metrics import TrainingData, attempt, training_metrics
 from trialbook.integrations.sklearn.params import TRUNCATED_TAG, loggable
+from trialbook.integrations.sklearn.policy import SKIPPED_TAG
 
 if TYPE_CHECKING:
     from trialbook.artifacts import ArtifactRepository
@@ -47,8 +48,6 @@ class FitRun(AutologRun):
         self.method = method
         self.estimator: Any = None
         self.data = TrainingData(X=None)
-        self.experiment_id: str | None = None
-        self.run_name: str | None = None
         self._truncated: list[str] = []
         self._repository: ArtifactRepository | None = None
 
@@ -65,14 +64,8 @@ class FitRun(AutologRun):
     def on_start(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        from trialbook.tracking import fluent
-
         self.estimator = estimator = args[0]
         self.data = training_data(self.method, args, kwargs)
-        active = fluent.active_run()
-        if active is not None and active.info.run_id == self.run_id:
-            self.experiment_id = active.info.experiment_id
-            self.run_name = active.info.run_name
         cls = type(estimator)
         self.set_tags(
             {
@@ -112,7 +105,10 @@ class FitRun(AutologRun):
             self.log_input_example(input_example(self.data.X), MODEL)
 
     def _log_training_metrics(self, estimator: Any) -> None:
-        found = training_metrics(estimator, self.data)
+        vouched = self.config.extra.get("pure_estimators", ())
+        found = training_metrics(estimator, self.data, tuple(vouched or ()))
+        if found.skipped is not None:
+            self.set_tags({SKIPPED_TAG: found.skipped})
         values = {k: v for k, v in found.values.items() if is_number(v)}
         if values:
             self.log_metrics(values)

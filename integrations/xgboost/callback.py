@@ -25,7 +25,7 @@ import xgboost
 from typing_extensions import override
 
 from trialbook.autolog.config import AutologConfig
-from trialbook.autolog.session import AutologRun
+from trialbook.autolog.run import AutologRun
 from trialbook.entities import RunStatus
 from trialbook.integrations.xgboost.recorder import Plan, Recorder, current_binding
 

@@ -1,6 +1,6 @@
 """Autologging for XGBoost: ``xgboost.train``, ``xgboost.cv`` and the scikit-learn wrappers.
 
-Each patched call is one autolog session (:class:`~trialbook.autolog.session.AutologRun`)
+Each patched call is one autolog session (:class:`~trialbook.autolog.run.AutologRun`)
 that starts or joins a run, logs the call's arguments, and publishes a
 :class:`~trialbook.integrations.xgboost.recorder.Binding` so that the training's
 ``TrialbookCallback`` logs into that run:
@@ -29,7 +29,7 @@ from typing_extensions import override
 
 from trialbook.autolog.examples import INPUT_EXAMPLE_ROWS, input_example
 from trialbook.autolog.integration import Integration
-from trialbook.autolog.session import AutologRun
+from trialbook.autolog.run import AutologRun
 from trialbook.integrations.xgboost.names import param_items, safe_params
 from trialbook.integrations.xgboost.recorder import (
     Binding,
@@ -223,6 +223,8 @@ def _adding_bound_callback(train: Callable[..., Any]) -> Callable[..., Any]:
                 binding.session.report(err, "adding the trialbook callback")
         return train(*args, **kwargs)
 
+    # Pickled by the name it replaces (xgboost.sklearn.train): the same function unpickled.
+    train_with_callback.__module__ = "xgboost.sklearn"
     return train_with_callback
 
 

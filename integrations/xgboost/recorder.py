@@ -1,6 +1,6 @@
 """What one XGBoost training logs; shared by ``TrialbookCallback`` and autolog's sessions.
 
-A :class:`Recorder` logs into the run of an :class:`~trialbook.autolog.session.AutologRun`
+A :class:`Recorder` logs into the run of an :class:`~trialbook.autolog.run.AutologRun`
 (its *sink*, which also reports trialbook's own errors): the booster's params before
 training, every evaluation metric after each iteration, and at the end the early-stopping
 results, feature importance and the model. Autolog's sessions publish a :class:`Binding` in a
@@ -22,7 +22,7 @@ from trialbook.errors import ParamConflictError
 from trialbook.integrations.xgboost.names import flatten_config, metric_key, safe_params
 
 if TYPE_CHECKING:
-    from trialbook.autolog.session import AutologRun
+    from trialbook.autolog.run import AutologRun
 
 IMPORTANCE_TYPES = ("weight", "gain", "cover", "total_gain", "total_cover")
 """Every ``Booster.get_score`` importance type, each saved as ``feature_importance_<type>.json``."""

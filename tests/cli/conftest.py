@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 
-from trialbook.tracking import context, fluent
+from trialbook.tracking import fluent, reproducibility
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def no_context_capture(monkeypatch: pytest.MonkeyPatch) -> None:
 
     Tests about the captured context (trialbook.* tags, reproduce) delete the variable.
     """
-    monkeypatch.setenv(context.DISABLE_ENV_VAR, "1")
+    monkeypatch.setenv(reproducibility.DISABLE_ENV_VAR, "1")
 
 
 @pytest.fixture(autouse=True)

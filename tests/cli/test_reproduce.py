@@ -15,7 +15,7 @@ from trialbook.cli.main import cli
 from trialbook.cli.recipe import locate, untracked_files
 from trialbook.cli.reproduce import REPRODUCES_ENV, REPRODUCES_TAG
 from trialbook.entities import Run, ViewType
-from trialbook.tracking import context, requirements
+from trialbook.tracking import reproducibility, requirements
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git executable")
 
@@ -38,7 +38,7 @@ SCRIPT = textwrap.dedent(
 @pytest.fixture
 def recorded_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git: Callable[..., str]) -> Run:
     """A run logged by a script in a git repository with an uncommitted change (lr 0.1->0.7)."""
-    monkeypatch.delenv(context.DISABLE_ENV_VAR)
+    monkeypatch.delenv(reproducibility.DISABLE_ENV_VAR)
     repo = tmp_path / "repo"
     (repo / "src").mkdir(parents=True)
     script = repo / "src" / "train.py"
@@ -65,12 +65,13 @@ def test_reproduce_prints_the_commit_diff_and_command(runner: CliRunner, recorde
 
     assert result.exit_code == 0, result.output
     assert "git worktree add --detach ../trialbook-reproduce-" in result.output
-    assert tags[context.GIT_COMMIT] in result.output
-    assert f"git apply {recorded_run.info.artifact_uri}/{context.GIT_DIFF_ARTIFACT}" in (
+    assert tags[reproducibility.GIT_COMMIT] in result.output
+    assert f"git apply {recorded_run.info.artifact_uri}/{reproducibility.GIT_DIFF_ARTIFACT}" in (
         result.output
     )
-    assert f"pip install -r {recorded_run.info.artifact_uri}/{context.REQUIREMENTS_ARTIFACT}" in (
-        result.output
+    assert (
+        f"pip install -r {recorded_run.info.artifact_uri}/{reproducibility.REQUIREMENTS_ARTIFACT}"
+        in (result.output)
     )
     assert "cd src" in result.output
     assert "python train.py --epochs 3" in result.output
@@ -87,7 +88,7 @@ def test_reproduce_warns_about_packages_the_requirements_cannot_install(
         f"{requirements.NOT_INSTALLED}tools==0.1 was installed from file:///src/tools, which is "
         "not a git clone with a remote: install it from a copy of that folder\n"
     )
-    client.log_text(recorded_run.info.run_id, text, context.REQUIREMENTS_ARTIFACT)
+    client.log_text(recorded_run.info.run_id, text, reproducibility.REQUIREMENTS_ARTIFACT)
 
     result = runner.invoke(cli, ["runs", "reproduce", recorded_run.info.run_id])
 
@@ -133,7 +134,7 @@ def test_reproduce_execute_checks_out_the_recorded_commit(
     )
 
     head = git(worktree, "rev-parse", "HEAD").strip()
-    assert head == recorded_run.data.tags[context.GIT_COMMIT]
+    assert head == recorded_run.data.tags[reproducibility.GIT_COMMIT]
 
 
 @needs_git
@@ -163,14 +164,14 @@ def test_reproduce_execute_refuses_a_folder_that_is_not_empty(
 def test_reproduce_without_git_info_exits_1_naming_what_is_missing(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(context.DISABLE_ENV_VAR, "1")
+    monkeypatch.setenv(reproducibility.DISABLE_ENV_VAR, "1")
     with trialbook.start_run() as run:
         pass
 
     result = runner.invoke(cli, ["runs", "reproduce", run.info.run_id])
 
     assert result.exit_code == 1
-    assert f"no git commit (tag {context.GIT_COMMIT})" in result.stderr
+    assert f"no git commit (tag {reproducibility.GIT_COMMIT})" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -12,7 +12,7 @@ import trialbook
 from trialbook.cli import render
 from trialbook.cli.main import cli
 from trialbook.entities import LifecycleStage, Run
-from trialbook.tracking import context
+from trialbook.tracking import reproducibility
 
 
 def log_run(name: str, lr: float, losses: list[float], **tags: str) -> Run:
@@ -134,7 +134,7 @@ def test_runs_show_prints_info_params_and_metric_summaries(runner: CliRunner) ->
 def test_runs_show_lists_user_tags_before_trialbook_tags(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(context.DISABLE_ENV_VAR)
+    monkeypatch.delenv(reproducibility.DISABLE_ENV_VAR)
     run = log_run("tagged", 0.1, [0.5], team="vision")
 
     result = runner.invoke(cli, ["runs", "show", run.info.run_id])
@@ -143,7 +143,7 @@ def test_runs_show_lists_user_tags_before_trialbook_tags(
     user_title = lines.index("Tags")
     own_title = next(i for i, line in enumerate(lines) if line.startswith("trialbook tags"))
     team_line = next(i for i, line in enumerate(lines) if line.startswith("team "))
-    command_line = next(i for i, line in enumerate(lines) if context.SOURCE_COMMAND in line)
+    command_line = next(i for i, line in enumerate(lines) if reproducibility.SOURCE_COMMAND in line)
     assert user_title < team_line < own_title < command_line
 
 

@@ -54,7 +54,7 @@ def tracking_uri(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
     """A fresh, empty tracking URI of each backend, set for the whole Python API."""
-    from trialbook.store.uri import reset_stores
+    from trialbook.store.factory import reset_stores
     from trialbook.tracking import fluent
 
     if request.param == "sqlite":

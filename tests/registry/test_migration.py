@@ -68,3 +68,63 @@ def test_the_registry_migration_downgrades_cleanly(tmp_path: Path) -> None:
     assert engine_module.current_revision(engine) == "0001"
     assert not REGISTRY_TABLES & set(sa.inspect(engine).get_table_names())
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_at_0002(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database at revision 0002 holding a model version, registered before digests."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+    else:
+        url = request.getfixturevalue("fresh_postgres_uri")
+    engine = sa.create_engine(url)
+    engine_module.upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO registered_models (name, description, creation_time, "
+                "last_update_time, last_version) VALUES ('fraud', '', 1, 1, 1)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO model_versions (model_id, version, run_id, artifact_path, "
+                "description, creation_time, last_update_time) "
+                "VALUES (1, 1, 'r1', 'model', '', 1, 1)"
+            )
+        )
+    engine.dispose()
+    return url
+
+
+def test_versions_registered_before_0004_have_no_pinned_digest(database_at_0002: str) -> None:
+    from trialbook.store.sql import SqlStore
+
+    store = SqlStore(database_at_0002, "/tmp/artifacts")
+    try:
+        assert engine_module.current_revision(store.engine) == engine_module.HEAD_REVISION
+        version = store.registry.get_model_version("fraud", 1)
+        assert (version.run_id, version.model_digest) == ("r1", None)
+    finally:
+        store.close()
+
+
+def test_the_digest_migration_downgrades_to_0003(database_at_0002: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    engine = sa.create_engine(database_at_0002)
+    engine_module.upgrade(engine)
+    config = Config()
+    config.set_main_option(
+        "script_location", str(Path(engine_module.__file__).parent / "migrations")
+    )
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+        conn.commit()
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("model_versions")}
+    assert "model_digest" not in columns
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT run_id FROM model_versions")).scalar_one() == "r1"
+    engine.dispose()

@@ -16,7 +16,7 @@ pytest.importorskip("fastapi")
 def secured(tmp_path: Path) -> Iterator[Any]:
     """A server app with ``--auth`` on this test's SQLite store."""
     from trialbook.server.app import create_server_app
-    from trialbook.store.uri import reset_stores
+    from trialbook.store.factory import reset_stores
 
     app = create_server_app(
         f"sqlite:///{tmp_path / 'server.db'}",
@@ -59,7 +59,7 @@ def test_a_read_only_token_reads_the_registry_but_cannot_change_it(secured: Any)
 
 def test_errors_cross_the_wire_as_the_same_exception(secured: Any) -> None:
     from trialbook.errors import RegisteredModelNotFoundError
-    from trialbook.server.errors import from_response
+    from trialbook.store.rest.errors import from_response
 
     token = secured.state.trialbook_server.tokens.create("ci", read_only=False)
     with http(secured, token) as client:

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trialbook.search import parse_filter
-from trialbook.search.sql import filter_clause
 from trialbook.store.sql import schema
+from trialbook.store.sql.search import filter_clause
 
 NAN = math.nan
 

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from trialbook.search import parse_filter
-from trialbook.search.sql import filter_clause
 from trialbook.store.sql import schema
+from trialbook.store.sql.search import filter_clause
 
 NAN = math.nan
 

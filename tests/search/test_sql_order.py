@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from trialbook.search import parse_order_by
-from trialbook.search.sql import order_clauses, tie_breakers
 from trialbook.store.sql import schema
+from trialbook.store.sql.search import order_clauses, tie_breakers
 
 # run_id, name, start_time, end_time, acc (None: missing, "nan": NaN), min acc, lr, tag t
 ROWS = [

@@ -38,7 +38,7 @@ def make_client(app: Any, base_url: str = "http://testserver", **kwargs: Any) ->
 def make_app(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     """Build server apps on this test's SQLite store (keyword arguments as create_server_app)."""
     from trialbook.server.app import create_server_app
-    from trialbook.store.uri import reset_stores
+    from trialbook.store.factory import reset_stores
 
     built: list[Any] = []
 
@@ -101,7 +101,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
 @pytest.fixture
 def server_uri(live_server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point the Python API at the live server for this test."""
-    from trialbook.store.uri import reset_stores
+    from trialbook.store.factory import reset_stores
     from trialbook.tracking import fluent
 
     monkeypatch.setenv("TRIALBOOK_TRACKING_URI", live_server.url)

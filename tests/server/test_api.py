@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from trialbook.server import ARTIFACTS_SCHEME
-from trialbook.server.wire import pack, run_from_json
+from trialbook.store.rest.wire import pack, run_from_json
 
 
 def new_run(api: Any) -> str:

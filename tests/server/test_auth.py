@@ -16,9 +16,10 @@ from click.testing import CliRunner
 
 import trialbook
 from trialbook.server import auth
-from trialbook.server.auth import PERMISSIONS, PUBLIC_PATHS, TokenStore, tokens_table
-from trialbook.server.errors import AuthenticationError, PermissionDeniedError
+from trialbook.server.auth import PERMISSIONS, PUBLIC_PATHS, TokenStore
 from trialbook.server.testing import ServerProcess
+from trialbook.store.rest.errors import AuthenticationError, PermissionDeniedError
+from trialbook.store.sql.schema import server_tokens
 
 WRITING = {"POST", "PUT", "PATCH", "DELETE"}
 DOCS = {"/api/v1/docs"}
@@ -49,8 +50,8 @@ def flat(routes: list[Any]) -> list[Any]:
 
 def test_tokens_are_stored_hashed_never_in_clear(tokens: TokenStore) -> None:
     token = tokens.create("ci", read_only=False)
-    with tokens.engine.connect() as conn:
-        rows = [tuple(row) for row in conn.execute(sa.select(tokens_table))]
+    with tokens.table.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = [tuple(row) for row in conn.execute(sa.select(server_tokens))]
     assert all(token not in str(value) for value in rows[0])
     assert hashlib.sha256(token.encode()).hexdigest() in rows[0]
 
@@ -183,7 +184,7 @@ def test_token_commands_create_list_and_revoke(tmp_path: Path) -> None:
 
     store = SqlStore(uri, str(tmp_path))
     try:
-        assert TokenStore(store.engine).verify(token) is None
+        assert TokenStore(store).verify(token) is None
     finally:
         store.close()
 
@@ -191,16 +192,16 @@ def test_token_commands_create_list_and_revoke(tmp_path: Path) -> None:
 def test_client_sends_the_token_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from trialbook.server.rest_store import RestStore
+    from trialbook.store.factory import reset_stores
+    from trialbook.store.rest.store import RestStore
     from trialbook.store.sql import SqlStore
-    from trialbook.store.uri import reset_stores
-    from trialbook.tracking import context, fluent
+    from trialbook.tracking import fluent, reproducibility
 
-    monkeypatch.setenv(context.DISABLE_ENV_VAR, "1")
+    monkeypatch.setenv(reproducibility.DISABLE_ENV_VAR, "1")
     uri = f"sqlite:///{tmp_path / 'auth.db'}"
     store = SqlStore(uri, str(tmp_path))
-    writer = TokenStore(store.engine).create("trainer", read_only=False)
-    reader = TokenStore(store.engine).create("viewer", read_only=True)
+    writer = TokenStore(store).create("trainer", read_only=False)
+    reader = TokenStore(store).create("viewer", read_only=True)
     store.close()
     with ServerProcess(uri, tmp_path / "artifacts", args=["--auth"]) as server:
         monkeypatch.setenv("TRIALBOOK_TRACKING_URI", server.url)

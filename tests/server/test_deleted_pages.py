@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from trialbook.server.limits import Limits
-from trialbook.server.rest_store import RestStore
+from trialbook.store.rest.limits import Limits
+from trialbook.store.rest.store import RestStore
 
 
 def store_over(api: Any) -> RestStore:

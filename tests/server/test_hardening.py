@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from trialbook.server.limits import Limits
 from trialbook.server.security import LOCAL_HOSTS
-from trialbook.server.wire import pack
+from trialbook.store.rest.limits import Limits
+from trialbook.store.rest.wire import pack
 
 SERVER_PACKAGE = Path(__file__).parents[2] / "core" / "server"
 

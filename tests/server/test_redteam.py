@@ -29,9 +29,9 @@ import httpx
 import pytest
 
 from trialbook.errors import QueryTooComplexError
-from trialbook.server.errors import from_response
-from trialbook.server.limits import MIB, Limits
 from trialbook.server.testing import free_port
+from trialbook.store.rest.errors import from_response
+from trialbook.store.rest.limits import MIB, Limits
 
 JSON_GZIP = {"content-type": "application/json", "content-encoding": "gzip"}
 SMALL = Limits(max_body_bytes=MIB, max_decoded_bytes=MIB)
@@ -218,7 +218,7 @@ def test_a_filter_too_large_for_sqlite_is_a_client_error(
 
 
 def test_the_store_says_a_query_is_too_complex_not_unavailable(tmp_path: Path) -> None:
-    from trialbook.store.uri import get_store
+    from trialbook.store.factory import get_store
 
     store = get_store(f"sqlite:///{tmp_path / 'local.db'}")
     experiment_id = str(store.create_experiment("e"))
@@ -280,8 +280,8 @@ def test_an_upload_that_is_not_what_was_announced_is_refused_and_not_kept(
 
 
 def test_the_rest_client_announces_size_and_digest() -> None:
-    from trialbook.server.artifacts import HttpArtifactRepository
-    from trialbook.server.transport import Transport
+    from trialbook.store.rest.artifacts import HttpArtifactRepository
+    from trialbook.store.rest.transport import Transport
 
     seen: list[httpx.Request] = []
 

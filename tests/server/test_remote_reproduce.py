@@ -18,7 +18,7 @@ import trialbook
 from trialbook.cli.main import cli
 from trialbook.cli.reproduce import REPRODUCES_TAG
 from trialbook.entities import Run, ViewType
-from trialbook.tracking import context
+from trialbook.tracking import reproducibility
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git executable")
 
@@ -39,7 +39,7 @@ def recorded_run(
     server_uri: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git: Callable[..., str]
 ) -> Run:
     """A run logged to the server by a script in git with an uncommitted change (0.1->0.7)."""
-    monkeypatch.delenv(context.DISABLE_ENV_VAR, raising=False)
+    monkeypatch.delenv(reproducibility.DISABLE_ENV_VAR, raising=False)
     repo = tmp_path / "repo"
     repo.mkdir()
     script = repo / "train.py"

@@ -12,10 +12,10 @@ import pytest
 import trialbook
 from trialbook.errors import ArtifactNotFoundError, ParamConflictError, RunNotFoundError
 from trialbook.server import ARTIFACTS_SCHEME
-from trialbook.server.artifacts import HttpArtifactRepository
-from trialbook.server.rest_store import RestStore
-from trialbook.server.transport import Transport
 from trialbook.store.base import Batch
+from trialbook.store.rest.artifacts import HttpArtifactRepository
+from trialbook.store.rest.store import RestStore
+from trialbook.store.rest.transport import Transport
 
 
 def unique(prefix: str) -> str:
@@ -142,7 +142,7 @@ def test_param_conflict_on_the_server_keeps_its_class(server_uri: str) -> None:
 
 
 def test_creating_a_run_with_a_taken_id_is_refused(server_uri: str) -> None:
-    from trialbook.server.errors import RunExistsError
+    from trialbook.errors import RunExistsError
 
     store = RestStore(server_uri)
     try:

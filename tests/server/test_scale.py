@@ -155,7 +155,7 @@ def test_killed_client_keeps_its_points_and_its_run_is_marked_dead(
 
 def server_store_reap(url: str) -> None:
     """Ask the server to apply the heartbeat rule now (what any read does every 10 s)."""
-    from trialbook.server.rest_store import RestStore
+    from trialbook.store.rest.store import RestStore
 
     store = RestStore(url)
     try:

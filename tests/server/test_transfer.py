@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import trialbook
 from trialbook.entities import RunStatus
-from trialbook.tracking import context
+from trialbook.tracking import reproducibility
 from trialbook.transfer.copy import COPIED_TAG
 from trialbook.transfer.mlflow import import_mlflow
 from trialbook.transfer.sync import sync
@@ -22,7 +22,7 @@ from trialbook.transfer.sync import sync
 
 @pytest.fixture(autouse=True)
 def no_context_capture(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(context.DISABLE_ENV_VAR, "1")
+    monkeypatch.setenv(reproducibility.DISABLE_ENV_VAR, "1")
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_syncing_twice_copies_nothing_twice(
 def test_interrupted_sync_resumes_without_duplicates(
     server_uri: str, local_uri: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from trialbook.server.artifacts import HttpArtifactRepository
+    from trialbook.store.rest.artifacts import HttpArtifactRepository
 
     experiment = f"resume-{uuid.uuid4().hex[:8]}"
     run_id = log_local_run(local_uri, experiment, tmp_path)

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from trialbook.errors import ParamConflictError, RunNotFoundError
-from trialbook.server.errors import ServerUnavailableError
-from trialbook.server.rest_store import RestStore
-from trialbook.server.wire import unpack_series
 from trialbook.store.base import Batch, MetricSeries
+from trialbook.store.rest.errors import ServerUnavailableError
+from trialbook.store.rest.store import RestStore
+from trialbook.store.rest.wire import unpack_series
 
 RUN = "a" * 32
 
@@ -162,7 +162,7 @@ def test_run_id_with_a_slash_stays_one_path_segment() -> None:
 
 
 def test_batch_over_the_client_limit_goes_in_parts_with_stable_ids() -> None:
-    from trialbook.server.limits import CLIENT_BATCH_POINTS
+    from trialbook.store.rest.limits import CLIENT_BATCH_POINTS
 
     sent: list[Any] = []
 

@@ -35,7 +35,7 @@ def rest_server(
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """A fresh, empty store of each backend."""
     if request.param == "rest":
-        from trialbook.server.rest_store import RestStore
+        from trialbook.store.rest.store import RestStore
 
         server = request.getfixturevalue("rest_server")
         database = SqlStore(request.getfixturevalue("session_postgres_uri"), str(tmp_path))

@@ -56,3 +56,33 @@ def test_upgrade_twice_changes_nothing(empty_url: str) -> None:
     engine_module.upgrade(engine)
     assert engine_module.current_revision(engine) == engine_module.HEAD_REVISION
     engine.dispose()
+
+
+def test_tokens_a_server_made_before_revision_0003_survive_the_upgrade(empty_url: str) -> None:
+    # Servers used to create ``server_tokens`` themselves, outside Alembic.
+    engine = sa.create_engine(empty_url)
+    engine_module.upgrade(engine, "0002")
+    own = sa.MetaData()
+    table = sa.Table(
+        "server_tokens",
+        own,
+        sa.Column("token_id", sa.String(32), primary_key=True),
+        sa.Column("name", sa.String(256), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("read_only", sa.Boolean, nullable=False),
+        sa.Column("created_time", sa.BigInteger, nullable=False),
+        sa.Column("revoked_time", sa.BigInteger, nullable=True),
+    )
+    own.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(table).values(
+                token_id="t1", name="ci", token_hash="h" * 64, read_only=False, created_time=1
+            )
+        )
+    engine_module.upgrade(engine)
+    assert engine_module.current_revision(engine) == engine_module.HEAD_REVISION
+    with engine.connect() as conn:
+        names = [row.name for row in conn.execute(sa.select(table))]
+    engine.dispose()
+    assert names == ["ci"]

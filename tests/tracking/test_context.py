@@ -13,8 +13,8 @@ from typing import NoReturn
 
 import pytest
 
-from trialbook.tracking import context
-from trialbook.tracking.context import (
+from trialbook.tracking import reproducibility
+from trialbook.tracking.reproducibility import (
     GIT_BRANCH,
     GIT_COMMIT,
     GIT_DIFF_ARTIFACT,
@@ -50,7 +50,7 @@ def git_tags(tags: dict[str, str]) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def no_cached_versions() -> None:
     """Each test scans installed packages afresh (the scan is cached per process)."""
-    context._versions_cache = None
+    reproducibility._versions_cache = None
 
 
 @pytest.fixture(autouse=True)
@@ -239,7 +239,7 @@ def test_hanging_git_is_abandoned_after_the_timeout(
     fake_git.write_text(f"#!/bin/sh\nexec {shlex.quote(sleep)} 30\n")
     fake_git.chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
-    monkeypatch.setattr(context, "GIT_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(reproducibility, "GIT_TIMEOUT_SECONDS", 0.2)
     assert git_tags(capture_slow(tmp_path).tags) == {}
 
 
@@ -265,25 +265,29 @@ def test_clone_of_names_the_remote_commit_and_subfolder(
     (repo / "pkg").mkdir()
     head = git(repo, "rev-parse", "HEAD").strip()
 
-    assert context._clone_of(repo / "pkg") == ("https://example.com/org/tools.git", head, "pkg")
-    assert context._clone_of(repo) == ("https://example.com/org/tools.git", head, "")
+    assert reproducibility._clone_of(repo / "pkg") == (
+        "https://example.com/org/tools.git",
+        head,
+        "pkg",
+    )
+    assert reproducibility._clone_of(repo) == ("https://example.com/org/tools.git", head, "")
 
 
 @needs_git
 def test_clone_of_a_repository_without_a_remote_is_none(repo: Path) -> None:
-    assert context._clone_of(repo) is None
+    assert reproducibility._clone_of(repo) is None
 
 
 def test_installed_ml_package_gets_a_version_tag(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(context, "ML_PACKAGES", ("pytest",))
+    monkeypatch.setattr(reproducibility, "ML_PACKAGES", ("pytest",))
     tags = capture_slow(tmp_path).tags
     assert tags[PACKAGE_TAG_PREFIX + "pytest"] == importlib.metadata.version("pytest")
 
 
 def test_missing_ml_package_gets_no_tag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(context, "ML_PACKAGES", ("no-such-package-for-trialbook",))
+    monkeypatch.setattr(reproducibility, "ML_PACKAGES", ("no-such-package-for-trialbook",))
     tags = capture_slow(tmp_path).tags
     assert not any(key.startswith(PACKAGE_TAG_PREFIX) for key in tags)
 
@@ -399,13 +403,13 @@ def test_package_scan_is_reused_until_sys_path_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scans = []
-    real = context._scan_versions
+    real = reproducibility._scan_versions
 
     def counting() -> object:
         scans.append(1)
         return real()
 
-    monkeypatch.setattr(context, "_scan_versions", counting)
+    monkeypatch.setattr(reproducibility, "_scan_versions", counting)
     capture_slow(tmp_path)
     capture_slow(tmp_path)
     assert len(scans) == 1

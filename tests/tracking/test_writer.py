@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from trialbook.errors import StoreUnavailableError
 from trialbook.store.base import Batch
 from trialbook.tracking.writer import BufferedWriter
 
@@ -22,7 +23,7 @@ class FlakyStore:
     def write_batch(self, batch: Batch) -> None:
         self.calls += 1
         if self.down:
-            raise ConnectionError("store unreachable")
+            raise StoreUnavailableError("store unreachable")
         self.batches.append(batch)
 
     def heartbeat(self, run_ids: Any, now: int) -> None:
@@ -85,7 +86,7 @@ def test_failed_batch_is_resent_once_the_store_is_back(
 ) -> None:
     add_points(writer, 50)
     store.down = True
-    with pytest.raises(ConnectionError):
+    with pytest.raises(StoreUnavailableError):
         writer.flush()
     store.down = False
     writer.flush()

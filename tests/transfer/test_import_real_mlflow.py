@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 import trialbook
 from trialbook.entities import RunStatus, ViewType
-from trialbook.tracking import context
+from trialbook.tracking import reproducibility
 from trialbook.transfer.copy import COPIED_TAG, Report
 from trialbook.transfer.mlflow import import_mlflow
 
@@ -53,7 +53,7 @@ class Source:
 
 @pytest.fixture(autouse=True)
 def no_context_capture(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(context.DISABLE_ENV_VAR, "1")
+    monkeypatch.setenv(reproducibility.DISABLE_ENV_VAR, "1")
 
 
 @pytest.fixture(params=["file", "sqlite"])

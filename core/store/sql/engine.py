@@ -18,15 +18,27 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from trialbook.errors import QueryTooComplexError, StoreError
+from trialbook.errors import (
+    QueryTooComplexError,
+    SearchTimeoutError,
+    StoreError,
+    StoreLockedError,
+    StoreUnavailableError,
+)
 
 T = TypeVar("T")
 
-HEAD_REVISION = "0002"
-"""The newest Alembic revision; a test checks it against the migrations folder."""
-
-_BUSY_TIMEOUT_S = 60.0
+REVISIONS = ("0001", "0002", "0003", "0004")
+"""Every Alembic revision, oldest first; a test checks them against the migrations folder."""
+HEAD_REVISION = REVISIONS[-1]
+"""The newest Alembic revision."""
 _PG_MIGRATION_LOCK = 7_264_771
+_PG_QUERY_CANCELED = "57014"
+
+
+def lock_timeout_s() -> float:
+    """How long to wait for another process's SQLite write lock (``TRIALBOOK_LOCK_TIMEOUT``)."""
+    return float(os.environ.get("TRIALBOOK_LOCK_TIMEOUT", "60"))
 
 
 def is_sqlite(engine: sa.engine.Engine) -> bool:
@@ -48,17 +60,52 @@ def create_engine(url: str) -> sa.engine.Engine:
             f"Unsupported database {parsed.get_backend_name()!r} in {url!r}: use sqlite:/// or "
             "postgresql://"
         )
-    ensure_schema(engine)
+    try:
+        ensure_schema(engine)
+    except sa.exc.DBAPIError as err:
+        engine.dispose()
+        raise _open_error(err, parsed.database or url) from None
+    except StoreError:
+        engine.dispose()  # No pooled connection outlives the refusal.
+        raise
     return engine
+
+
+def _open_error(err: sa.exc.DBAPIError, database: str) -> StoreError:
+    """What to do about a database that cannot be opened, in words."""
+    message = str(err.orig).lower()
+    if "not a database" in message or "malformed" in message or "corrupt" in message:
+        return StoreError(
+            f"The store database {database} is not a trialbook database or is corrupted "
+            f"({err.orig}). Restore it from a backup, or move it away to start a new store."
+        )
+    if "readonly" in message or "read-only" in message or "unable to open" in message:
+        return StoreError(
+            f"Cannot write the store database {database} ({err.orig}). trialbook needs to "
+            "write the database and its folder (SQLite keeps -wal and -shm files beside it): "
+            "fix the permissions, or point TRIALBOOK_TRACKING_URI at a writable folder."
+        )
+    if "locked" in message or "busy" in message:
+        return StoreLockedError(_locked_message(database))
+    return StoreError(f"Cannot open the store database {database}: {err.orig}")
+
+
+def _locked_message(database: str) -> str:
+    return (
+        f"The store database {database or '(SQLite)'} stayed locked by another process for "
+        f"more than {lock_timeout_s():g} s. Find the process holding it (fuser {database}), "
+        "or raise TRIALBOOK_LOCK_TIMEOUT (seconds)."
+    )
 
 
 def _sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:
     database = url.database or ""
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    busy_timeout_s = lock_timeout_s()
     engine = sa.create_engine(
         url,
-        connect_args={"timeout": _BUSY_TIMEOUT_S, "check_same_thread": False},
+        connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
     )
 
     @sa.event.listens_for(engine, "connect")
@@ -66,7 +113,7 @@ def _sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:
         # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is DEFERRED).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
         if database and database != ":memory:":
@@ -102,6 +149,8 @@ _SQLITE_TOO_COMPLEX = (
     "string or blob too big",
     "pattern too complex",
 )
+_PG_CANCELED = "57014"
+"""PostgreSQL's query_canceled: a statement past its time budget."""
 _PG_PROGRAM_LIMIT = "54"
 """PostgreSQL's SQLSTATE class 54, program limit exceeded (statement too complex)."""
 
@@ -113,14 +162,21 @@ def too_complex(orig: BaseException | None) -> bool:
     return sqlstate.startswith(_PG_PROGRAM_LIMIT) or any(m in message for m in _SQLITE_TOO_COMPLEX)
 
 
-def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
+def retry_locked(func: Callable[[], T], database: str = "") -> T:
     """Run ``func``, retrying while SQLite reports the database locked or busy.
 
-    A statement the database can never run is a :class:`QueryTooComplexError` (without the
-    statement: it may be megabytes long).
+    SQLAlchemy's errors stay inside the backend: a database that cannot serve the call now is
+    :class:`~trialbook.errors.StoreUnavailableError`, a value it refuses (or its driver cannot
+    send) is a :class:`~trialbook.errors.StoreError`, a statement it can never run a
+    :class:`QueryTooComplexError` (without the statement: it may be megabytes long).
+    ``IntegrityError`` passes through for the caller, which knows which constraint a race
+    can break.
+    Past :func:`lock_timeout_s` a locked database is a :class:`StoreLockedError` naming the
+    locked ``database``.
     """
     start = time.monotonic()
     delay = 0.005
+    deadline_s = lock_timeout_s()
     while True:
         try:
             return func()
@@ -128,12 +184,71 @@ def retry_locked(func: Callable[[], T], deadline_s: float = 120.0) -> T:
             if too_complex(err.orig):
                 reason = str(err.orig).strip().splitlines()[0][:200] if str(err.orig) else ""
                 raise QueryTooComplexError(reason or type(err.orig).__name__) from None
+            if str(getattr(err.orig, "sqlstate", "") or "") == _PG_CANCELED:
+                raise  # Past the statement's time budget: the server answers it (not a retry).
             message = str(err.orig).lower()
             transient = "locked" in message or "busy" in message
-            if not transient or time.monotonic() - start > deadline_s:
-                raise
+            if not transient:
+                raise StoreUnavailableError(f"The database is unavailable: {err.orig}") from err
+            if time.monotonic() - start > deadline_s:
+                raise StoreLockedError(_locked_message(database)) from err
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 0.25)
+        except (sa.exc.TimeoutError, sa.exc.InterfaceError, sa.exc.DisconnectionError) as err:
+            raise StoreUnavailableError(f"The database is unavailable: {err}") from err
+        except sa.exc.DataError as err:
+            raise StoreError(f"The database refused a value: {err.orig}") from err
+        except OverflowError as err:  # SQLite's driver, for an int beyond 64 bits
+            raise StoreError(f"The database refused a value: {err}") from err
+
+
+def checkpoint(engine: sa.engine.Engine, mode: str = "PASSIVE") -> None:
+    """Copy an SQLite store's write-ahead log into ``trialbook.db`` (nothing on PostgreSQL).
+
+    ``PASSIVE`` never waits for other connections; ``TRUNCATE`` (at exit) also empties the
+    log. Afterwards the database file alone holds every committed write.
+    """
+    database = engine.url.database or ""
+    if not is_sqlite(engine) or not database or database == ":memory:":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})")
+
+
+def search_timeout_s() -> float:
+    """The time budget of one search, in seconds (``TRIALBOOK_SEARCH_TIMEOUT``, default 30)."""
+    return float(os.environ.get("TRIALBOOK_SEARCH_TIMEOUT", "30"))
+
+
+@contextlib.contextmanager
+def time_budget(conn: sa.engine.Connection, what: str) -> Iterator[None]:
+    """Stop the statements run on ``conn`` inside the block after :func:`search_timeout_s`.
+
+    SQLite checks a deadline every few thousand virtual-machine steps (a progress handler);
+    PostgreSQL gets ``SET LOCAL statement_timeout``, so ``conn`` must stay in the transaction
+    the block starts. Past the budget, :class:`SearchTimeoutError` names ``what``.
+    """
+    budget = search_timeout_s()
+    if is_sqlite(conn.engine):
+        raw: Any = conn.connection.driver_connection
+        deadline = time.monotonic() + budget
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, 2_000)
+        try:
+            yield
+        except sa.exc.OperationalError as err:
+            if "interrupted" not in str(err.orig):
+                raise
+            raise SearchTimeoutError(what, budget) from None
+        finally:
+            raw.set_progress_handler(None, 0)
+        return
+    conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(budget * 1000))}")
+    try:
+        yield
+    except sa.exc.OperationalError as err:
+        if getattr(err.orig, "sqlstate", None) != _PG_QUERY_CANCELED:
+            raise
+        raise SearchTimeoutError(what, budget) from None
 
 
 def current_revision(engine: sa.engine.Engine) -> str | None:
@@ -147,14 +262,27 @@ def current_revision(engine: sa.engine.Engine) -> str | None:
 
 def ensure_schema(engine: sa.engine.Engine) -> None:
     """Create or upgrade the schema unless it is already at :data:`HEAD_REVISION`."""
-    if retry_locked(lambda: current_revision(engine)) == HEAD_REVISION:
+    database = engine.url.database or ""
+    revision = retry_locked(lambda: current_revision(engine), database)
+    if revision == HEAD_REVISION:
         return
+    _refuse_unknown_revision(revision, engine)
     with _migration_lock(engine):
         revision = current_revision(engine)
         if revision is None:
             _create_fresh(engine)
         elif revision != HEAD_REVISION:
             upgrade(engine)
+
+
+def _refuse_unknown_revision(revision: str | None, engine: sa.engine.Engine) -> None:
+    if revision is not None and revision not in REVISIONS:
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(
+            f"The store {where} has schema revision {revision!r}, which this trialbook does not "
+            f"know (it knows up to {HEAD_REVISION}): a newer trialbook wrote it. Upgrade "
+            "trialbook (pip install -U trialbook) to use this store."
+        )
 
 
 def _create_fresh(engine: sa.engine.Engine) -> None:
@@ -199,8 +327,14 @@ def _migration_lock(engine: sa.engine.Engine) -> Iterator[None]:
             return
         from filelock import FileLock
 
-        with FileLock(os.fspath(database) + ".migrate.lock", timeout=300):
-            yield
+        lock = Path(os.fspath(database) + ".migrate.lock")
+        with FileLock(lock, timeout=300):
+            try:
+                yield
+            finally:
+                # No stray lock file in the store folder. Safe: whoever takes the lock next
+                # (on this file or a new one) re-reads the revision this process committed.
+                lock.unlink(missing_ok=True)
         return
     with engine.connect() as conn:
         conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
@@ -210,3 +344,29 @@ def _migration_lock(engine: sa.engine.Engine) -> Iterator[None]:
         finally:
             conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
             conn.commit()
+
+
+def upgrade_database(uri: str) -> tuple[str, str | None, str | None]:
+    """Migrate the database of a tracking URI to :data:`HEAD_REVISION` (``trialbook db
+    upgrade``); return it as shown (no password) and its revisions before and after."""
+    from alembic.util.exc import CommandError
+
+    from trialbook.store.sql.locations import resolve
+
+    db_url, _ = resolve(uri)
+    url = sa.engine.make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    shown = url.render_as_string(hide_password=True)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        before = current_revision(engine)
+        if before != HEAD_REVISION:
+            upgrade(engine)
+        return shown, before, current_revision(engine)
+    except (sa.exc.SQLAlchemyError, CommandError) as err:
+        raise StoreError(f"Could not upgrade {shown}: {err}") from err
+    finally:
+        engine.dispose()

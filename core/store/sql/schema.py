@@ -138,6 +138,18 @@ applied_batches = sa.Table(
     sa.Column("applied_time", sa.BigInteger, nullable=False),
 )
 
+# The tracking server's API tokens (trialbook.server.auth): hashed, never the token itself.
+server_tokens = sa.Table(
+    "server_tokens",
+    metadata,
+    sa.Column("token_id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("read_only", sa.Boolean, nullable=False),
+    sa.Column("created_time", sa.BigInteger, nullable=False),
+    sa.Column("revoked_time", sa.BigInteger, nullable=True),
+)
+
 # The model registry (trialbook.registry). A version's run_id has no foreign key: versions
 # outlive the purge of their run (loading them fails then, with a clear error).
 registered_models = sa.Table(
@@ -180,6 +192,8 @@ model_versions = sa.Table(
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("creation_time", sa.BigInteger, nullable=False),
     sa.Column("last_update_time", sa.BigInteger, nullable=False),
+    # sha256 of the model's metadata file when registered (NULL: registered before 0004).
+    sa.Column("model_digest", sa.String(64), nullable=True),
 )
 
 model_version_tags = sa.Table(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import base64
 import functools
 import json
 import os
 import time
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -26,17 +28,27 @@ from trialbook.entities import (
 from trialbook.errors import (
     DeletedExperimentError,
     ExperimentNotFoundError,
+    RunExistsError,
     RunNotFoundError,
     StoreError,
     TrialbookError,
 )
-from trialbook.store.base import Batch, MetricArrays, RunPage
+from trialbook.search import parse_filter, parse_order_by
+from trialbook.store.base import Batch, MetricArrays, RunPage, TokenRecord
+from trialbook.store.sql import aggregates, rows, schema, tokens
 from trialbook.store.sql import batch as batch_writer
-from trialbook.store.sql import rows, schema
-from trialbook.store.sql.engine import create_engine, retry_locked, write_connection
+from trialbook.store.sql.engine import (
+    checkpoint,
+    create_engine,
+    retry_locked,
+    time_budget,
+    write_connection,
+)
+from trialbook.store.sql.search import filter_clause, order_clauses
+from trialbook.validation import check_text
 
 if TYPE_CHECKING:
-    from trialbook.registry.sql import SqlRegistry
+    from trialbook.store.sql.registry import SqlRegistry
 
 _REAP_EVERY_S = 10.0
 
@@ -62,6 +74,7 @@ class SqlStore:
         self.artifact_root = artifact_root
         self.engine = create_engine(db_uri)
         self._last_reap = 0.0
+        _close_at_exit(self)
 
     def close(self) -> None:
         """Release the engine's connections."""
@@ -70,7 +83,7 @@ class SqlStore:
     @functools.cached_property
     def registry(self) -> SqlRegistry:
         """The model registry in this store's database."""
-        from trialbook.registry.sql import SqlRegistry
+        from trialbook.store.sql.registry import SqlRegistry
 
         return SqlRegistry(self)
 
@@ -79,14 +92,14 @@ class SqlStore:
             with write_connection(self.engine) as conn:
                 return func(conn)
 
-        return retry_locked(attempt)
+        return retry_locked(attempt, self.engine.url.database or "")
 
     def _read(self, func: Any) -> Any:
         def attempt() -> Any:
             with self.engine.connect() as conn:
                 return func(conn)
 
-        return retry_locked(attempt)
+        return retry_locked(attempt, self.engine.url.database or "")
 
     # Experiments ---------------------------------------------------------------------------
 
@@ -297,6 +310,8 @@ class SqlStore:
         description: str = "",
     ) -> Run:
         """Create a RUNNING run in the experiment."""
+        check_text("run_name", run_name)
+        check_text("description", description)
         experiment = self.get_experiment(experiment_id)
         if experiment.lifecycle_stage is LifecycleStage.DELETED:
             raise DeletedExperimentError(experiment.name)
@@ -323,7 +338,10 @@ class SqlStore:
                     [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
                 )
 
-        self._write(create)
+        try:
+            self._write(create)
+        except sa.exc.IntegrityError:
+            raise RunExistsError(run_id) from None
         # The new run is exactly what was written: no need to read it back.
         return rows.run(SimpleNamespace(**values, end_time=None), {}, tags or {}, [])
 
@@ -385,12 +403,15 @@ class SqlStore:
         if end_time is not None:
             values["end_time"] = end_time
         if run_name is not None:
-            values["name"] = run_name
+            values["name"] = check_text("run_name", run_name)
         if description is not None:
-            values["description"] = description
+            values["description"] = check_text("description", description)
         if not values:
             return
         self._update_run(run_id, values)
+        if status is not None and RunStatus(status) is not RunStatus.RUNNING:
+            # A run ended: make trialbook.db self-contained (not everything in -wal).
+            checkpoint(self.engine)
 
     def _update_run(self, run_id: str, values: Mapping[str, Any]) -> None:
         def update(conn: sa.engine.Connection) -> int:
@@ -491,9 +512,11 @@ class SqlStore:
     # Data ----------------------------------------------------------------------------------
 
     def write_batch(self, batch: Batch) -> None:
-        """Write a batch in one transaction, all or nothing."""
+        """Write a batch in one transaction, all or nothing; unstorable text raises first."""
         if not batch and batch.batch_id is None:
             return
+        for _run_id, key, value in (*batch.params, *batch.tags):
+            check_text(key, value)
         self._write(lambda conn: batch_writer.write(conn, batch, _now()))
 
     def get_metric_history(
@@ -544,19 +567,12 @@ class SqlStore:
         page_token: str | None = None,
     ) -> RunPage:
         """Runs matching a filter, ordered, one page at a time."""
-        from trialbook.search import parse_filter, parse_order_by
-        from trialbook.search.sql import filter_clause, order_clauses
-
         if max_results < 1:
             raise TrialbookError(f"max_results must be at least 1, got {max_results}.")
         self._reap_dead_runs()
         runs = schema.runs
         offset = _decode_token(page_token)
-        where = sa.and_(
-            runs.c.experiment_id.in_([int(e) for e in experiment_ids]),
-            _lifecycle_clause(runs.c.lifecycle_stage, ViewType.parse(view_type)),
-            filter_clause(parse_filter(filter_string)),
-        )
+        where = _runs_where(experiment_ids, view_type, filter_string)
         ordering = [
             *order_clauses(parse_order_by(list(order_by))),
             runs.c.start_time.desc(),
@@ -566,21 +582,28 @@ class SqlStore:
         query = query.offset(offset).limit(max_results + 1)
 
         def load(conn: sa.engine.Connection) -> tuple[list[Run], dict[str, list[MetricSummary]]]:
-            ids = [r[0] for r in conn.execute(query)][:max_results]
+            with time_budget(conn, filter_string):
+                ids = [r[0] for r in conn.execute(query)][:max_results]
             summaries = self._summaries(conn, ids)
             return self._load_runs(conn, ids, summaries), summaries
 
         found, summaries = self._read(load)
         token = (
             _encode_token(offset + max_results)
-            if len(found) == max_results and self._has_more(where, offset + max_results)
+            if len(found) == max_results
+            and self._has_more(where, offset + max_results, filter_string)
             else None
         )
         return RunPage(runs=found, next_page_token=token, summaries=summaries)
 
-    def _has_more(self, where: Any, offset: int) -> bool:
+    def _has_more(self, where: Any, offset: int, filter_string: str) -> bool:
         query = sa.select(schema.runs.c.run_id).where(where).offset(offset).limit(1)
-        return self._read(lambda conn: conn.execute(query).first() is not None)  # type: ignore[no-any-return]
+
+        def probe(conn: sa.engine.Connection) -> bool:
+            with time_budget(conn, filter_string):
+                return conn.execute(query).first() is not None
+
+        return self._read(probe)  # type: ignore[no-any-return]
 
     def count_runs(
         self,
@@ -589,17 +612,97 @@ class SqlStore:
         view_type: ViewType = ViewType.ACTIVE,
     ) -> int:
         """How many runs match a filter."""
-        from trialbook.search import parse_filter
-        from trialbook.search.sql import filter_clause
+        where = _runs_where(experiment_ids, view_type, filter_string)
+        query = sa.select(sa.func.count()).select_from(schema.runs).where(where)
 
-        runs = schema.runs
-        where = sa.and_(
-            runs.c.experiment_id.in_([int(e) for e in experiment_ids]),
-            _lifecycle_clause(runs.c.lifecycle_stage, ViewType.parse(view_type)),
-            filter_clause(parse_filter(filter_string)),
+        def count(conn: sa.engine.Connection) -> int:
+            with time_budget(conn, filter_string):
+                return int(conn.execute(query).scalar_one())
+
+        return self._read(count)  # type: ignore[no-any-return]
+
+    # Aggregates (RunAggregates) -------------------------------------------------------------
+
+    def run_keys(
+        self, experiment_ids: Sequence[str], view_type: ViewType = ViewType.ACTIVE
+    ) -> dict[str, list[str]]:
+        """The sorted ``params``, ``metrics`` and ``tags`` keys the experiments' runs have."""
+        where = _runs_where(experiment_ids, view_type, "")
+        return self._read(lambda conn: aggregates.run_keys(conn, where))  # type: ignore[no-any-return]
+
+    def param_value_counts(
+        self,
+        experiment_ids: Sequence[str],
+        param: str,
+        filter_string: str = "",
+        view_type: ViewType = ViewType.ACTIVE,
+        limit: int = 500,
+    ) -> list[tuple[str | None, int]]:
+        """(value, matching runs) per value of a param (None: runs without it), in order."""
+        where = _runs_where(experiment_ids, view_type, filter_string)
+        return self._read(  # type: ignore[no-any-return]
+            lambda conn: aggregates.param_value_counts(conn, where, param, limit)
         )
-        query = sa.select(sa.func.count()).select_from(runs).where(where)
-        return int(self._read(lambda conn: conn.execute(query).scalar_one()))
+
+    # Maintenance (BatchLedger, TokenTable, ForkAware) ---------------------------------------
+
+    def forget_applied_batches(self, applied_before: int) -> None:
+        """Forget batch ids applied before ``applied_before`` (ms since the epoch)."""
+        table = schema.applied_batches
+        self._write(
+            lambda conn: conn.execute(sa.delete(table).where(table.c.applied_time < applied_before))
+        )
+
+    def add_token(self, record: TokenRecord) -> None:
+        """Store a new API token."""
+        self._write(lambda conn: tokens.add_token(conn, record))
+
+    def list_tokens(self, include_revoked: bool = True) -> list[TokenRecord]:
+        """API tokens, oldest first."""
+        return self._read(lambda conn: tokens.list_tokens(conn, include_revoked))  # type: ignore[no-any-return]
+
+    def revoke_tokens(self, token_id_or_name: str, now: int) -> int:
+        """Revoke the token with this id (or every token with this name); return how many."""
+        return int(self._write(lambda conn: tokens.revoke_tokens(conn, token_id_or_name, now)))
+
+    def after_fork(self) -> None:
+        """Drop the parent's pooled connections in a forked child (never closing them)."""
+        self.engine.dispose(close=False)
+
+
+_open_stores: weakref.WeakSet[SqlStore] = weakref.WeakSet()
+
+
+def _close_at_exit(store: SqlStore) -> None:
+    _install_exit_hook()
+    _open_stores.add(store)
+
+
+@functools.cache
+def _install_exit_hook() -> None:
+    # Registered with the first store, before any run starts, so it runs after the hook that
+    # ends runs at exit (atexit runs the last registered first).
+    atexit.register(_close_open_stores)
+
+
+def _close_open_stores() -> None:
+    """At exit: empty SQLite logs into the database files and close every connection."""
+    for store in list(_open_stores):
+        try:
+            checkpoint(store.engine, "TRUNCATE")
+        except sa.exc.OperationalError:
+            pass  # Another process is writing: it checkpoints when it ends.
+        store.close()
+
+
+def _runs_where(experiment_ids: Sequence[str], view_type: ViewType, filter_string: str) -> Any:
+    """The runs of these experiments in this lifecycle view that match the filter."""
+    runs = schema.runs
+    return sa.and_(
+        runs.c.experiment_id.in_([int(e) for e in experiment_ids]),
+        _lifecycle_clause(runs.c.lifecycle_stage, ViewType.parse(view_type)),
+        filter_clause(parse_filter(filter_string)),
+    )
 
 
 def _lifecycle_clause(column: Any, view_type: ViewType) -> Any:
@@ -614,6 +717,7 @@ def _check_name(name: str) -> None:
         raise TrialbookError(f"Experiment names must be non-empty strings, got {name!r}.")
     if len(name) > 256:
         raise TrialbookError(f"Experiment name {name[:40]!r}... is longer than 256 characters.")
+    check_text("experiment name", name)
 
 
 def _encode_token(offset: int) -> str:

@@ -214,7 +214,7 @@ def test_our_error_becomes_one_warning_and_training_completes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from trialbook.autolog import AutologgingWarning
-    from trialbook.autolog.session import ERROR_TAG
+    from trialbook.autolog.run import ERROR_TAG
     from trialbook.integrations.lightning import collect
 
     def broken(trainer: Any) -> dict[str, str]:

@@ -11,7 +11,7 @@ import pytest
 
 import trialbook
 from trialbook.autolog import AutologgingWarning
-from trialbook.autolog.session import ERROR_TAG
+from trialbook.autolog.run import ERROR_TAG
 from trialbook.entities import RunStatus
 from trialbook.integrations.lightning import TrialbookCallback, collect
 

@@ -12,7 +12,7 @@ import pytest
 
 import trialbook
 from trialbook.autolog import AutologgingWarning
-from trialbook.autolog.session import ERROR_TAG
+from trialbook.autolog.run import ERROR_TAG
 
 pytest.importorskip("sklearn")
 

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import trialbook
-from trialbook.autolog.patching import PatchedDescriptor
 
 sklearn = pytest.importorskip("sklearn")
 
@@ -37,7 +36,12 @@ def estimator_classes() -> list[type]:
 
 
 def is_patched(value: Any) -> bool:
-    return isinstance(value, PatchedDescriptor) or getattr(value, "__trialbook_patched__", False)
+    """A wrapper of ours, or a property/descriptor whose function is one."""
+    inner = getattr(value, "fget", None) or getattr(value, "__wrapped__", None)
+    return bool(
+        getattr(value, "__trialbook_patched__", False)
+        or getattr(inner, "__trialbook_patched__", False)
+    )
 
 
 def class_dicts(classes: list[type]) -> dict[type, dict[str, Any]]:
@@ -72,14 +76,20 @@ def test_disable_restores_every_class_dict_exactly() -> None:
     assert class_dicts([*classes, BaseEstimator]) == before
 
 
-def test_disable_restores_the_metric_functions() -> None:
+def test_metric_functions_are_patched_in_place_and_restored() -> None:
     import sklearn.metrics
 
+    function = sklearn.metrics.accuracy_score
     before = dict(vars(sklearn.metrics))
+    inner = function.__wrapped__
     trialbook.autolog()
-    assert is_patched(sklearn.metrics.accuracy_score)
+    assert sklearn.metrics.accuracy_score is function
+    cells = [cell.cell_contents for cell in function.__closure__]
+    assert inner not in cells
+    assert any(is_patched(content) for content in cells if callable(content))
     trialbook.autolog(disable=True)
     assert dict(vars(sklearn.metrics)) == before
+    assert inner in [cell.cell_contents for cell in function.__closure__]
 
 
 def test_enabling_twice_changes_nothing() -> None:
@@ -146,10 +156,12 @@ def test_classes_of_frameworks_with_their_own_integration_are_skipped() -> None:
 def test_conditional_methods_keep_answering_hasattr_as_before() -> None:
     from sklearn.svm import SVC
 
+    descriptor_type = type(vars(Pipeline)["predict_proba"])
     trialbook.autolog()
     without_proba = Pipeline([("svc", SVC())])
     with_proba = Pipeline([("clf", LogisticRegression())])
-    assert isinstance(vars(Pipeline)["predict_proba"], PatchedDescriptor)
+    assert is_patched(vars(Pipeline)["predict_proba"])
+    assert type(vars(Pipeline)["predict_proba"]) is descriptor_type
     assert not hasattr(without_proba, "predict_proba")
     assert hasattr(with_proba, "predict_proba")
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import trialbook
+from trialbook.integrations.sklearn.policy import SKIPPED_TAG
 from trialbook.validation import MAX_PARAM_VALUE_LENGTH
 
 pytest.importorskip("sklearn")
@@ -150,7 +151,7 @@ class AlwaysFirstClass(RandomForestClassifier):
 def test_forest_subclass_with_its_own_predict_is_scored_on_that_predict(
     client: trialbook.TrackingClient,
 ) -> None:
-    trialbook.autolog(log_models=False)
+    trialbook.integrations.sklearn.autolog(log_models=False, pure_estimators=(AlwaysFirstClass,))
     AlwaysFirstClass(n_estimators=5, random_state=0).fit(X, Y)
     expected = metrics.accuracy_score(Y, np.full(len(Y), 0))
     assert only_run(client).data.metrics["training_accuracy_score"] == expected
@@ -215,14 +216,15 @@ def test_multi_output_regression_uses_sklearn_metrics(client: trialbook.Tracking
     assert only_run(client).data.metrics["training_r2_score"] == pytest.approx(expected)
 
 
-def test_clusterer_logs_silhouette_and_score(client: trialbook.TrackingClient) -> None:
+def test_clusterer_logs_silhouette_without_calling_its_score(
+    client: trialbook.TrackingClient,
+) -> None:
     trialbook.autolog(log_models=False)
     model = KMeans(n_clusters=3, n_init=2, random_state=0).fit(X)
     logged = only_run(client).data.metrics
-    assert logged["training_silhouette_score"] == pytest.approx(
-        metrics.silhouette_score(X, model.labels_)
-    )
-    assert logged["training_score"] == pytest.approx(model.score(X))
+    assert logged == {
+        "training_silhouette_score": pytest.approx(metrics.silhouette_score(X, model.labels_))
+    }
 
 
 def test_silhouette_is_skipped_on_large_data(client: trialbook.TrackingClient) -> None:
@@ -231,13 +233,20 @@ def test_silhouette_is_skipped_on_large_data(client: trialbook.TrackingClient) -
     big = np.random.RandomState(0).rand(ours.MAX_SILHOUETTE_SAMPLES + 1, 2)
     trialbook.autolog(log_models=False)
     KMeans(n_clusters=2, n_init=1, max_iter=5, random_state=0).fit(big)
-    assert "training_silhouette_score" not in only_run(client).data.metrics
+    run = only_run(client)
+    assert "training_silhouette_score" not in run.data.metrics
+    assert "silhouette_score" in run.data.tags[SKIPPED_TAG]
 
 
-def test_transformer_with_a_score_logs_training_score(client: trialbook.TrackingClient) -> None:
+def test_a_transformers_own_score_is_not_called(
+    client: trialbook.TrackingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+    monkeypatch.setattr(PCA, "score", lambda *args, **kwargs: calls.append(args))
     trialbook.autolog(log_models=False)
-    model = PCA(n_components=2).fit(X)
-    assert only_run(client).data.metrics == {"training_score": pytest.approx(model.score(X))}
+    PCA(n_components=2).fit(X)
+    assert only_run(client).data.metrics == {}
+    assert calls == []
 
 
 def test_sparse_input_is_scored_without_densifying(client: trialbook.TrackingClient) -> None:
@@ -254,10 +263,10 @@ def test_sparse_input_is_scored_without_densifying(client: trialbook.TrackingCli
 
 def test_a_metric_that_does_not_apply_is_skipped(client: trialbook.TrackingClient) -> None:
     multilabel = np.c_[Y, 1 - Y]
-    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.tree import DecisionTreeClassifier
 
     trialbook.autolog(log_models=False)
-    KNeighborsClassifier().fit(X, multilabel)
+    DecisionTreeClassifier(random_state=0).fit(X, multilabel)
     logged = only_run(client).data.metrics
     assert "training_accuracy_score" in logged
     assert "training_log_loss" not in logged
@@ -331,7 +340,17 @@ def test_a_user_subclass_calling_super_logs_one_run(client: trialbook.TrackingCl
     TunedRegression().fit(X, Y)
     run = only_run(client)
     assert run.data.tags["estimator_name"] == "TunedRegression"
+    assert "TunedRegression" in run.data.tags[SKIPPED_TAG]
+
+
+def test_a_user_subclass_vouched_pure_gets_training_metrics(
+    client: trialbook.TrackingClient,
+) -> None:
+    trialbook.integrations.sklearn.autolog(pure_estimators=(TunedRegression,), log_models=False)
+    TunedRegression().fit(X, Y)
+    run = only_run(client)
     assert "training_accuracy_score" in run.data.metrics
+    assert SKIPPED_TAG not in run.data.tags
 
 
 def test_fit_transform_logs_one_run(client: trialbook.TrackingClient) -> None:

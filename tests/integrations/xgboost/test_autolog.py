@@ -11,7 +11,7 @@ import pytest
 
 import trialbook
 from trialbook.autolog.patching import AutologgingWarning
-from trialbook.autolog.session import ERROR_TAG
+from trialbook.autolog.run import ERROR_TAG
 from trialbook.entities import RunStatus
 from trialbook.integrations.xgboost import TrialbookCallback
 from trialbook.integrations.xgboost.patching import TrainRun

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import trialbook
+from trialbook.autolog.patching import is_patched
 from trialbook.integrations import xgboost as integration_module
 from trialbook.plugins import manager
 
@@ -52,10 +53,10 @@ def test_the_xgboost_flavor_is_registered_before_pickle() -> None:
 
 def test_autolog_patches_train_cv_and_every_wrappers_fit() -> None:
     trialbook.autolog()
-    assert xgboost.train.__trialbook_patched__
-    assert xgboost.cv.__trialbook_patched__
+    assert is_patched(xgboost.train)
+    assert is_patched(xgboost.cv)
     for cls in WRAPPERS[1:]:
-        assert cls.fit.__trialbook_patched__
+        assert is_patched(cls.fit)
 
 
 def test_disable_reverts_every_patch_exactly() -> None:
@@ -75,7 +76,7 @@ def test_autolog_twice_changes_nothing() -> None:
 
 def test_the_integrations_own_autolog_enables_it_alone(params: dict[str, Any], dtrain: Any) -> None:
     integration_module.autolog()
-    assert xgboost.train.__trialbook_patched__
+    assert is_patched(xgboost.train)
     xgboost.train(params, dtrain, 2)
     assert len(trialbook.search_runs(output_format="list")) == 1
 
@@ -99,6 +100,7 @@ def test_xgboost_imported_after_autolog_is_patched(tmp_path: Path) -> None:
         f"""
         import sys
         import trialbook
+        from trialbook.autolog.patching import is_patched
 
         trialbook.set_tracking_uri({str(tmp_path / "store")!r})
         trialbook.autolog()
@@ -106,8 +108,8 @@ def test_xgboost_imported_after_autolog_is_patched(tmp_path: Path) -> None:
         import numpy as np
         import xgboost
 
-        assert xgboost.train.__trialbook_patched__
-        assert xgboost.XGBClassifier.fit.__trialbook_patched__
+        assert is_patched(xgboost.train)
+        assert is_patched(xgboost.XGBClassifier.fit)
         data = xgboost.DMatrix(np.arange(20.0).reshape(10, 2), np.arange(10.0))
         xgboost.train({{"nthread": 1}}, data, 2, evals=[(data, "train")], verbose_eval=False)
         run = trialbook.last_active_run()

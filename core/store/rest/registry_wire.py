@@ -48,6 +48,7 @@ def version_json(version: ModelVersion) -> dict[str, Any]:
         "description": version.description,
         "tags": dict(version.tags),
         "aliases": list(version.aliases),
+        "model_digest": version.model_digest,
     }
 
 
@@ -63,4 +64,5 @@ def version_from_json(data: Mapping[str, Any]) -> ModelVersion:
         description=data.get("description") or "",
         tags=dict(data.get("tags") or {}),
         aliases=tuple(data.get("aliases") or ()),
+        model_digest=data.get("model_digest"),
     )

@@ -26,8 +26,8 @@ from lark.exceptions import UnexpectedInput
 from trialbook.errors import SearchSyntaxError
 from trialbook.search.grammar import tree_parser
 from trialbook.search.messages import describe
-from trialbook.search.sql import like_pattern
 from trialbook.store.sql import schema
+from trialbook.store.sql.like import like_match
 
 _TAG_PREFIXES = frozenset({"tags", "tag"})
 
@@ -220,8 +220,7 @@ def _condition(node: Tree[Any], column: Any, numeric: bool) -> sa.ColumnElement[
         if numeric:
             raise _Invalid(keyword, f"{keyword} compares text, but this field is a number")
         pattern = _value(children[-1], False)
-        regex = like_pattern(str(pattern), ignore_case=keyword.type == "ILIKE")
-        matched = column.regexp_match(regex)
+        matched = like_match(column, str(pattern), ignore_case=keyword.type == "ILIKE")
         result = ~matched if len(children) == 4 else matched
         return result
     values = [_value(token, numeric) for token in children[-1].children]

@@ -1,6 +1,6 @@
 """The :class:`~trialbook.store.base.TrackingStore` of a tracking server, over HTTP.
 
-``trialbook.store.uri.get_store("http://host:5000")`` returns one, so the whole Python API
+``trialbook.store.factory.get_store("http://host:5000")`` returns one, so the whole Python API
 logs to a server with no other change::
 
     TRIALBOOK_TRACKING_URI=http://host:5000 TRIALBOOK_TRACKING_TOKEN=tbk_... python train.py
@@ -21,13 +21,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from trialbook.entities import Experiment, Metric, MetricSummary, Run, RunStatus, ViewType
-from trialbook.server import ARTIFACTS_SCHEME
-from trialbook.server.artifacts import HttpArtifactRepository
-from trialbook.server.batching import request_parts
-from trialbook.server.errors import RunExistsError
-from trialbook.server.limits import CLIENT_HISTORY_PAGE, CLIENT_SEARCH_PAGE
-from trialbook.server.transport import Transport
-from trialbook.server.wire import (
+from trialbook.errors import RunExistsError
+from trialbook.store.base import Batch, MetricArrays, RunPage
+from trialbook.store.rest import ARTIFACTS_SCHEME
+from trialbook.store.rest.artifacts import HttpArtifactRepository
+from trialbook.store.rest.batching import request_parts
+from trialbook.store.rest.limits import CLIENT_HISTORY_PAGE, CLIENT_SEARCH_PAGE
+from trialbook.store.rest.transport import Transport
+from trialbook.store.rest.wire import (
     batch_json,
     experiment_from_json,
     metric_from_json,
@@ -35,12 +36,11 @@ from trialbook.server.wire import (
     summary_from_json,
     unpack_series,
 )
-from trialbook.store.base import Batch, MetricArrays, RunPage
 
 if TYPE_CHECKING:
     import httpx
 
-    from trialbook.registry.rest import RestRegistry
+    from trialbook.store.rest.registry import RestRegistry
 
 _stores: weakref.WeakSet[RestStore] = weakref.WeakSet()
 
@@ -70,7 +70,7 @@ class RestStore:
     @functools.cached_property
     def registry(self) -> RestRegistry:
         """The server's model registry."""
-        from trialbook.registry.rest import RestRegistry
+        from trialbook.store.rest.registry import RestRegistry
 
         return RestRegistry(self.http)
 

@@ -1,9 +1,9 @@
 """The registry interface every tracking store offers as ``store.registry``.
 
-:class:`~trialbook.registry.sql.SqlRegistry` implements it on SQLite and PostgreSQL,
-:class:`~trialbook.registry.rest.RestRegistry` through a tracking server; the contract suite
+:class:`~trialbook.store.sql.registry.SqlRegistry` implements it on SQLite and PostgreSQL,
+:class:`~trialbook.store.rest.registry.RestRegistry` through a tracking server; the contract suite
 in ``tests/registry`` runs against both. Arguments arrive validated by
-:class:`~trialbook.registry.client.RegistryClient` but implementations check them again
+:class:`~trialbook.tracking.registry_client.RegistryClient` but implementations check them again
 (a server cannot trust its clients).
 """
 
@@ -95,6 +95,10 @@ class ModelRegistry(Protocol):
         page_token: str | None = None,
     ) -> PagedList[ModelVersion]:
         """One page of versions matching a filter, by name then newest version first."""
+        ...
+
+    def model_folders(self, run_id: str) -> list[str]:
+        """The run's artifact folders that registered versions point at: write-once."""
         ...
 
     def set_model_version_tag(self, name: str, version: int, key: str, value: str) -> None:

@@ -81,6 +81,7 @@ def versions(conn: sa.engine.Connection, rows: Sequence[Any]) -> list[ModelVersi
             description=row.description,
             tags=tags[row.model_id, row.version],
             aliases=tuple(aliases[row.model_id, row.version]),
+            model_digest=row.model_digest,
         )
         for row in rows
     ]

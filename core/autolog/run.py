@@ -8,11 +8,11 @@ and ``failed`` inside its safety boundary.
 from __future__ import annotations
 
 import logging
-import warnings
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from trialbook.autolog.patching import AutologgingWarning
+from trialbook.autolog.patching import report_own_error
 from trialbook.entities import RunStatus
 from trialbook.errors import TrialbookError
 
@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 ERROR_TAG = "trialbook.autolog.error"
 SOURCE_TAG = "trialbook.autolog"
 
+_start_lock = threading.Lock()
+_stacked_runs: set[str] = set()
+"""Runs autolog started as the process's active run (another thread's fit may be in one)."""
+
 
 class AutologRun:
     """Finds or starts the run for one training call and logs into it."""
@@ -32,7 +36,10 @@ class AutologRun:
         self.integration = integration
         self.config = integration.config
         self.run_id: str | None = None
+        self.experiment_id: str | None = None
+        self.run_name: str | None = None
         self.owns_run = False
+        self.detached = False
         self.skipped = False
         self._reported = False
 
@@ -80,32 +87,70 @@ class AutologRun:
     # Runs --------------------------------------------------------------------------------
 
     def start(self, run_name: str | None = None, tags: Mapping[str, str] | None = None) -> bool:
-        """Join the user's active run, or start one; False when ``exclusive`` forbids logging."""
+        """Join the user's active run, or start one; False when ``exclusive`` forbids logging.
+
+        A fit in a thread of its own while another thread's autologged fit is running gets a
+        run of its own too (started without becoming the process's active run): only the
+        user's runs are joined, never another independent fit's.
+        """
         from trialbook.tracking import fluent
 
-        active = fluent.active_run()
+        all_tags = {SOURCE_TAG: self.integration.name, **(tags or {})}
+        with _start_lock:
+            active = fluent.active_run()
+            if active is not None and active.info.run_id not in _stacked_runs:
+                if self.config.exclusive:
+                    self.skipped = True
+                    return False
+                self.run_id = active.info.run_id
+                self.experiment_id = active.info.experiment_id
+                self.run_name = active.info.run_name
+                return True
+            if active is None:
+                run: Any = fluent.start_run(
+                    run_name=run_name,
+                    tags=all_tags,
+                    log_system_metrics=True if self.config.log_system_metrics else None,
+                )
+                _stacked_runs.add(run.info.run_id)
         if active is not None:
-            if self.config.exclusive:
-                self.skipped = True
-                return False
-            self.run_id = active.info.run_id
-            return True
-        run = fluent.start_run(
-            run_name=run_name,
-            tags={SOURCE_TAG: self.integration.name, **(tags or {})},
-            log_system_metrics=True if self.config.log_system_metrics else None,
-        )
+            run = self._start_detached(run_name, all_tags)
+            self.detached = True
         self.run_id = run.info.run_id
+        self.experiment_id = run.info.experiment_id
+        self.run_name = run.info.run_name
         self.owns_run = True
         return True
 
+    def source_tags(self) -> dict[str, str]:
+        """The tags marking a run as autologged by this integration (for child runs)."""
+        return {SOURCE_TAG: self.integration.name}
+
+    def _start_detached(self, run_name: str | None, tags: Mapping[str, str]) -> Any:
+        from trialbook.tracking import fluent, reproducibility
+
+        client = self.client
+        all_tags = {} if reproducibility.disabled() else reproducibility.capture_fast()
+        all_tags.update(tags)
+        return client.create_run(
+            fluent.current_experiment_id(client), run_name=run_name, tags=all_tags
+        )
+
     def finish(self, status: RunStatus) -> None:
         """End the run if autolog started it."""
-        if self.owns_run and self.run_id is not None:
-            from trialbook.tracking import fluent
+        if not self.owns_run or self.run_id is None:
+            return
+        self.owns_run = False
+        if self.detached:
+            self.client.set_terminated(self.run_id, status)
+            return
+        from trialbook.tracking import fluent
 
-            fluent._end_until(self.run_id, status)
-            self.owns_run = False
+        try:
+            fluent.end_runs_until(self.run_id, status)
+        finally:
+            with _start_lock:
+                _stacked_runs.discard(self.run_id)
 
     # Logging helpers -----------------------------------------------------------------------
 
@@ -173,17 +218,14 @@ class AutologRun:
 
     def report(self, error: BaseException, where: str) -> None:
         """Our own failure: re-raise in strict mode, else warn once and tag the run."""
-        if self.config.is_strict:
-            raise error
-        message = (
-            f"{self.integration.name} autologging failed {where}: {type(error).__name__}: {error}"
+        run_id = self.run_id
+        report_own_error(
+            error,
+            f"{self.integration.name} autologging failed {where}",
+            strict=self.config.is_strict,
+            warn=not self._reported and not self.config.silent,
+            record=None
+            if run_id is None
+            else lambda message: self.client.tracker.set_tags(run_id, {ERROR_TAG: message}),
         )
-        if not self._reported and not self.config.silent:
-            warnings.warn(message, AutologgingWarning, stacklevel=2)
         self._reported = True
-        if self.run_id is None:
-            return
-        try:
-            self.client.tracker.set_tags(self.run_id, {ERROR_TAG: message[:10_000]})
-        except Exception as err:  # noqa: BLE001 - the safety boundary: our failure must not reach the user
-            log.debug("could not record autologging error on run %s: %s", self.run_id, err)

@@ -23,10 +23,11 @@ from trialbook.errors import (
     RegisteredModelExistsError,
     RegisteredModelNotFoundError,
 )
-from trialbook.registry import filters, rows
 from trialbook.registry.entities import ModelVersion, PagedList, RegisteredModel
 from trialbook.registry.names import check_alias, check_name, check_version
-from trialbook.registry.sql_base import (
+from trialbook.store.sql import registry_filters as filters
+from trialbook.store.sql import registry_rows as rows
+from trialbook.store.sql.registry_base import (
     aliases,
     checked_tags,
     model_tags,
@@ -36,11 +37,11 @@ from trialbook.registry.sql_base import (
     version_tags,
     versions,
 )
-from trialbook.registry.sql_versions import SqlVersions
+from trialbook.store.sql.registry_versions import SqlVersions
 
 
 class SqlRegistry(SqlVersions):
-    """The :class:`~trialbook.registry.base.ModelRegistry` of a :class:`SqlStore`."""
+    """The :class:`~trialbook.store.registry.ModelRegistry` of a :class:`SqlStore`."""
 
     def create_registered_model(
         self, name: str, tags: Mapping[str, str] | None = None, description: str = ""
@@ -134,7 +135,7 @@ class SqlRegistry(SqlVersions):
         where = filters.filter_clause(filter_string, filters.MODELS)
         order = [*filters.order_clauses(order_by or [], filters.MODELS), models.c.name.asc()]
         query = sa.select(models).where(where).order_by(*order)
-        return self._page(query, max_results, page_token, rows.models)
+        return self._page(query, max_results, page_token, rows.models, filter_string)
 
     def set_registered_model_tag(self, name: str, key: str, value: str) -> None:
         """Set (or replace) a model tag."""

@@ -23,10 +23,13 @@ from trialbook.registry.names import (
     check_name,
     check_version,
     parse_models_uri,
+    parse_runs_uri,
 )
+from trialbook.tracking import background
 
 if TYPE_CHECKING:
-    from trialbook.registry.base import ModelRegistry
+    from trialbook.store.base import TrackingStore
+    from trialbook.store.registry import ModelRegistry
 
 
 def _tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
@@ -38,12 +41,16 @@ def _tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
 class RegistryClient:
     """Registered models, versions, tags and aliases; mixed into ``TrackingClient``."""
 
-    store: Any
+    if TYPE_CHECKING:  # TrackingClient provides it.
+
+        @property
+        def store(self) -> TrackingStore:
+            """The store whose registry this client reaches."""
 
     @property
     def registry(self) -> ModelRegistry:
         """The registry of this client's store (its database, or its tracking server)."""
-        return self.store.registry  # type: ignore[no-any-return]
+        return self.store.registry
 
     # Registered models ---------------------------------------------------------------------
 
@@ -137,8 +144,6 @@ class RegistryClient:
         description: str | None,
         create_model: bool,
     ) -> ModelVersion:
-        from trialbook.tracking import background
-
         check_name(name)
         run_id, path = self._source(source, run_id)
         background.wait(run_id)  # Artifacts the run is still writing in the background.
@@ -147,8 +152,6 @@ class RegistryClient:
         )
 
     def _source(self, source: str, run_id: str | None) -> tuple[str, str]:
-        from trialbook.models.store import parse_runs_uri
-
         if source.startswith("runs:/"):
             source_run, path = parse_runs_uri(source)
             if run_id is not None and run_id != source_run:

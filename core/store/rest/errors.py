@@ -50,15 +50,7 @@ class ServerBusyError(ServerError):
         super().__init__(message, 503)
 
 
-class RunExistsError(ServerError):
-    """A run with the requested id exists already (409)."""
-
-    def __init__(self, run_id: str) -> None:
-        self.run_id = run_id
-        super().__init__(f"A run with id {run_id!r} exists already.", 409)
-
-
-class ServerUnavailableError(ConnectionError):
+class ServerUnavailableError(core.StoreUnavailableError, ConnectionError):
     """The server could not be reached or failed (5xx); the request may be retried."""
 
 
@@ -80,7 +72,9 @@ _FIELDS: dict[type[core.TrialbookError], tuple[str, ...]] = {
     core.RegisteredModelExistsError: ("name",),
     core.ModelVersionNotFoundError: ("name", "version"),
     core.ModelAliasNotFoundError: ("name", "alias"),
-    RunExistsError: ("run_id",),
+    core.RunExistsError: ("run_id",),
+    core.WriteOnceArtifactError: ("path", "folder"),
+    core.SearchTimeoutError: ("what", "budget_s"),
 }
 _BY_NAME = {cls.__name__: cls for cls in _FIELDS}
 _PLAIN: dict[str, type[core.TrialbookError]] = {
@@ -96,13 +90,20 @@ _NOT_FOUND = (
     core.ModelVersionNotFoundError,
     core.ModelAliasNotFoundError,
 )
-_CONFLICT = (core.ParamConflictError, RunExistsError, core.RegisteredModelExistsError)
+_CONFLICT = (
+    core.ParamConflictError,
+    core.RunExistsError,
+    core.RegisteredModelExistsError,
+    core.WriteOnceArtifactError,
+)
 
 
 def status_of(error: core.TrialbookError) -> int:
     """The HTTP status for an error raised while serving a request."""
     if isinstance(error, ServerError):
         return error.status
+    if isinstance(error, core.StoreUnavailableError):
+        return 503
     if isinstance(error, _NOT_FOUND):
         return 404
     if isinstance(error, _CONFLICT):

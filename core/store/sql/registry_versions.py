@@ -1,4 +1,4 @@
-"""Model versions and their tags in SQL (see :mod:`trialbook.registry.sql`)."""
+"""Model versions and their tags in SQL (see :mod:`trialbook.store.sql.registry`)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from trialbook.errors import (
     ModelVersionNotFoundError,
     RegisteredModelNotFoundError,
 )
-from trialbook.registry import filters, rows
 from trialbook.registry.entities import ModelVersion, PagedList
-from trialbook.registry.names import check_name, check_version
-from trialbook.registry.sql_base import (
+from trialbook.registry.names import METADATA_FILE, check_name, check_version, model_digest
+from trialbook.store.sql import registry_filters as filters
+from trialbook.store.sql import registry_rows as rows
+from trialbook.store.sql.registry_base import (
     SqlBase,
     aliases,
     checked_tags,
@@ -45,7 +46,7 @@ class SqlVersions(SqlBase):
         With ``create_model``, a missing registered model is created in the same transaction.
         """
         check_name(name)
-        path = self._check_source(run_id, artifact_path)
+        path, digest = self._check_source(run_id, artifact_path)
         checked = checked_tags(tags)
         text = text_value("description", description)
 
@@ -78,6 +79,7 @@ class SqlVersions(SqlBase):
                     description=text,
                     creation_time=stamp,
                     last_update_time=stamp,
+                    model_digest=digest,
                 )
             )
             if checked:
@@ -98,10 +100,9 @@ class SqlVersions(SqlBase):
             version = self._write(create)  # Another process created the model meanwhile.
         return self.get_model_version(name, version)
 
-    def _check_source(self, run_id: str, artifact_path: str) -> str:
-        """The cleaned artifact path, once the run exists and a model is logged there."""
+    def _check_source(self, run_id: str, artifact_path: str) -> tuple[str, str]:
+        """The cleaned artifact path and the model's digest, once a model is logged there."""
         from trialbook.artifacts import ArtifactRepository, clean_artifact_path
-        from trialbook.models.store import METADATA_FILE
 
         path = clean_artifact_path(artifact_path)
         source = f"runs:/{run_id}/{path}"
@@ -110,13 +111,19 @@ class SqlVersions(SqlBase):
         run = self.store.get_run(run_id)
         if run.info.lifecycle_stage is LifecycleStage.DELETED:
             raise DeletedRunError(run_id)
-        if not ArtifactRepository(run.info.artifact_uri).exists(f"{path}/{METADATA_FILE}"):
+        repository = ArtifactRepository(run.info.artifact_uri)
+        if not repository.exists(f"{path}/{METADATA_FILE}"):
             raise InvalidUriError(
                 source,
                 f"no logged model there (no {METADATA_FILE}); log one with "
                 "trialbook.log_model(model, name) and register its model_uri",
             )
-        return path
+        return path, model_digest(repository, path)
+
+    def model_folders(self, run_id: str) -> list[str]:
+        """The artifact folders of ``run_id`` that registered versions point at (write-once)."""
+        query = sa.select(versions.c.artifact_path).where(versions.c.run_id == run_id).distinct()
+        return self._read(lambda conn: [str(row[0]) for row in conn.execute(query)])
 
     def get_model_version(self, name: str, version: int) -> ModelVersion:
         """The version, or ModelVersionNotFoundError."""
@@ -177,7 +184,7 @@ class SqlVersions(SqlBase):
             versions.c.version.desc(),
         ]
         query = rows.version_select().where(where).order_by(*order)
-        return self._page(query, max_results, page_token, rows.versions)
+        return self._page(query, max_results, page_token, rows.versions, filter_string)
 
     def set_model_version_tag(self, name: str, version: int, key: str, value: str) -> None:
         """Set (or replace) a version tag."""

@@ -1,7 +1,7 @@
 """Splitting a batch into requests the server accepts, each with an id stable across retries.
 
-A batch within :data:`~trialbook.server.limits.CLIENT_BATCH_POINTS` points and
-:data:`~trialbook.server.limits.CLIENT_BATCH_ITEMS` params and tags goes whole, under its own
+A batch within :data:`~trialbook.store.rest.limits.CLIENT_BATCH_POINTS` points and
+:data:`~trialbook.store.rest.limits.CLIENT_BATCH_ITEMS` params and tags goes whole, under its own
 id. A bigger one goes run by run, each part under ``part_batch_id(batch_id, run_id)``: the
 id the buffered writer gives a run's part when it retries run by run, so a part the server
 applied already is skipped either way. A run too big for one request goes in chunks of
@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from trialbook.server.limits import CLIENT_BATCH_ITEMS, CLIENT_BATCH_POINTS
-from trialbook.server.wire import grouped
-from trialbook.store.base import Batch, MetricSeries
-from trialbook.tracking.writer import part_batch_id
+from trialbook.store.base import Batch, MetricSeries, part_batch_id
+from trialbook.store.rest.limits import CLIENT_BATCH_ITEMS, CLIENT_BATCH_POINTS
+from trialbook.store.rest.wire import grouped
 
 
 def _size(batch: Batch) -> tuple[int, int]:
@@ -26,25 +25,18 @@ def _size(batch: Batch) -> tuple[int, int]:
 def request_parts(batch: Batch, batch_id: str) -> Iterator[Batch]:
     """The batch as requests within the client limits, each with a stable id.
 
-    A batch too big for one request goes run by run (id ``part_batch_id(batch_id, run)``,
-    the id the writer gives a run's part when it retries run by run), and a run too big goes
+    A batch too big for one request goes run by run (:meth:`Batch.per_run`, the ids the
+    writer gives a run's part when it retries run by run), and a run too big goes
     in chunks of points (params and tags with the first).
     """
     points, items = _size(batch)
     series = [*grouped(batch.metrics), *batch.series]
+    whole = Batch(params=batch.params, tags=batch.tags, series=series, batch_id=batch_id)
     if points <= CLIENT_BATCH_POINTS and items <= CLIENT_BATCH_ITEMS:
-        yield Batch(params=batch.params, tags=batch.tags, series=series, batch_id=batch_id)
+        yield whole
         return
-    run_ids = sorted(
-        {s.run_id for s in series} | {p[0] for p in batch.params} | {t[0] for t in batch.tags}
-    )
-    if len(run_ids) > 1:
-        for run_id in run_ids:
-            part = Batch(
-                series=[s for s in series if s.run_id == run_id],
-                params=[p for p in batch.params if p[0] == run_id],
-                tags=[t for t in batch.tags if t[0] == run_id],
-            )
+    if len(whole.run_ids()) > 1:
+        for run_id, part in whole.per_run():
             yield from request_parts(part, part_batch_id(batch_id, run_id))
         return
     yield from _chunks(series, list(batch.params), list(batch.tags), batch_id)

@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from trialbook.registry.entities import ModelVersion, PagedList, RegisteredModel
-from trialbook.registry.wire import model_from_json, version_from_json
+from trialbook.registry.entities import ModelVersion, PagedList, RegisteredModel, every_page
+from trialbook.store.rest.registry_wire import model_from_json, version_from_json
 
 if TYPE_CHECKING:
-    from trialbook.server.transport import Transport
+    from trialbook.store.rest.transport import Transport
 
 T = TypeVar("T")
 _PAGE = 1000
@@ -30,7 +30,7 @@ def _version(name: str, version: int) -> str:
 
 
 class RestRegistry:
-    """A :class:`~trialbook.registry.base.ModelRegistry` served by ``trialbook server``."""
+    """A :class:`~trialbook.store.registry.ModelRegistry` served by ``trialbook server``."""
 
     def __init__(self, http: Transport) -> None:
         self.http = http
@@ -148,6 +148,14 @@ class RestRegistry:
     def delete_model_version(self, name: str, version: int) -> None:
         """Delete a version and its aliases."""
         self.http.call("POST", f"{_version(name, version)}/delete")
+
+    def model_folders(self, run_id: str) -> list[str]:
+        """The run's artifact folders that registered versions point at: write-once."""
+        quoted = run_id.replace("'", "''")
+        found = every_page(
+            lambda token: self.search_model_versions(f"run_id = '{quoted}'", page_token=token)
+        )
+        return sorted({version.artifact_path for version in found})
 
     def search_model_versions(
         self,

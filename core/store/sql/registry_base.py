@@ -18,8 +18,8 @@ from trialbook.errors import (
 )
 from trialbook.registry.entities import PagedList
 from trialbook.store.sql import schema
-from trialbook.store.sql.engine import retry_locked, write_connection
-from trialbook.validation import check_key, tag_value
+from trialbook.store.sql.engine import retry_locked, time_budget, write_connection
+from trialbook.validation import check_key, check_text, tag_value
 
 if TYPE_CHECKING:
     from trialbook.store.sql.store import SqlStore
@@ -49,14 +49,14 @@ class SqlBase:
             with write_connection(self.engine) as conn:
                 return func(conn)
 
-        return retry_locked(attempt)
+        return retry_locked(attempt, self.engine.url.database or "")
 
     def _read(self, func: Callable[[sa.engine.Connection], T]) -> T:
         def attempt() -> T:
             with self.engine.connect() as conn:
                 return func(conn)
 
-        return retry_locked(attempt)
+        return retry_locked(attempt, self.engine.url.database or "")
 
     @staticmethod
     def _model_id(conn: sa.engine.Connection, name: str) -> int:
@@ -113,13 +113,15 @@ class SqlBase:
         max_results: int,
         page_token: str | None,
         build: Callable[[sa.engine.Connection, Sequence[Any]], list[T]],
+        filter_string: str | None = None,
     ) -> PagedList[T]:
         if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1:
             raise InvalidValueError("max_results", max_results, "must be a positive integer")
         offset = decode_token(page_token)
 
         def load(conn: sa.engine.Connection) -> tuple[list[T], bool]:
-            found = list(conn.execute(query.limit(max_results + 1).offset(offset)))
+            with time_budget(conn, filter_string or ""):
+                found = list(conn.execute(query.limit(max_results + 1).offset(offset)))
             return build(conn, found[:max_results]), len(found) > max_results
 
         items, more = self._read(load)
@@ -137,7 +139,7 @@ def text_value(key: str, value: object) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidValueError(key, value, "must be a string")
-    return value
+    return check_text(key, value)
 
 
 def encode_token(offset: int) -> str:

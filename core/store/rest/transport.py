@@ -4,7 +4,7 @@ A request that failed before reaching the server (connection refused while it re
 retried until ``TRIALBOOK_HTTP_RETRY_TIMEOUT`` seconds (default 120) have passed; one that
 may have reached it (a lost answer, a 502/503/504) is retried only when it is idempotent
 (reads, and writes the server applies once: batches carry a ``batch_id``). Then the failure
-is a :class:`~trialbook.server.errors.ServerUnavailableError` (an ``OSError``: the buffered
+is a :class:`~trialbook.store.rest.errors.ServerUnavailableError` (an ``OSError``: the buffered
 writer keeps the data and retries later). A 4xx answer raises the TrialbookError the server
 described.
 """
@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
-from trialbook.server import API_PREFIX, TOKEN_ENV
-from trialbook.server.errors import ServerUnavailableError, from_response
+from trialbook.store.rest import API_PREFIX, TOKEN_ENV
+from trialbook.store.rest.errors import ServerUnavailableError, from_response
 
 RETRY_ENV = "TRIALBOOK_HTTP_RETRY_TIMEOUT"
 _GZIP_ABOVE = 4096
@@ -34,7 +34,7 @@ def _retry_seconds() -> float:
 
 
 class Transport:
-    """A thread-safe HTTP session to one server's ``/api/v1``."""
+    """A thread-safe HTTP client of one server's ``/api/v1`` (its connections pooled)."""
 
     def __init__(
         self,

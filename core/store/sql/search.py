@@ -20,9 +20,9 @@ Each metric, param or tag condition is a correlated ``EXISTS`` subquery, so ``or
   one: ``params.lr > 0.01`` matches values that read as decimal numbers (``0.1``, ``1e-3``)
   and never others (``adam``, ``inf``).
 * ``LIKE`` is case-sensitive, ``ILIKE`` is not, on every database: ``%`` matches any run of
-  characters, ``_`` one character, and ``\\`` escapes the next one. Both compile to a
-  regular expression (``~`` on PostgreSQL, ``REGEXP`` on SQLite, which SQLAlchemy's SQLite
-  drivers define on connect).
+  characters, ``_`` one character, and ``\\`` escapes the next one. PostgreSQL runs its own
+  ``LIKE``/``ILIKE``; SQLite a backtracking-free regular expression
+  (:mod:`trialbook.store.sql.like`).
 * Text ``<``/``>`` follow the database's collation. ``status`` and ``lifecycle_stage`` ignore
   case.
 * Ordering puts runs missing the key last in both directions (after NaN metrics); params and
@@ -50,11 +50,14 @@ from trialbook.search.nodes import (
     OrderKey,
     Scalar,
 )
+from trialbook.store.sql.like import like_match
 from trialbook.store.sql.schema import latest_metrics, params, runs, tags
 
-# Both Python's re (SQLite, through SQLAlchemy's REGEXP function) and PostgreSQL read these
-# patterns the same way: \A and \Z anchor the whole text, (?s) lets '.' match newlines.
-_DECIMAL_PATTERN = r"\A *[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,3})? *\Z"
+# Both Python's re (SQLite, through SQLAlchemy's REGEXP function) and PostgreSQL read this
+# pattern the same way (\A and \Z anchor the whole text). Each text matches it in one way
+# only, so Python's backtracking stays linear: '[0-9]+\.?[0-9]*' cost (digits)^2 on
+# '111...1x', 10 s for 8,000 digits.
+_DECIMAL_PATTERN = r"\A *[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})? *\Z"
 
 _COMPARATORS: dict[Op, Callable[[Any, Any], sa.ColumnElement[bool]]] = {
     Op.EQ: lambda column, value: column == value,
@@ -65,10 +68,10 @@ _COMPARATORS: dict[Op, Callable[[Any, Any], sa.ColumnElement[bool]]] = {
     Op.GE: lambda column, value: column >= value,
     Op.IN: lambda column, value: column.in_(value),
     Op.NOT_IN: lambda column, value: column.not_in(value),
-    Op.LIKE: lambda column, value: column.regexp_match(like_pattern(value)),
-    Op.NOT_LIKE: lambda column, value: ~column.regexp_match(like_pattern(value)),
-    Op.ILIKE: lambda column, value: column.regexp_match(like_pattern(value, ignore_case=True)),
-    Op.NOT_ILIKE: lambda column, value: ~column.regexp_match(like_pattern(value, ignore_case=True)),
+    Op.LIKE: lambda column, value: like_match(column, value),
+    Op.NOT_LIKE: lambda column, value: ~like_match(column, value),
+    Op.ILIKE: lambda column, value: like_match(column, value, ignore_case=True),
+    Op.NOT_ILIKE: lambda column, value: ~like_match(column, value, ignore_case=True),
 }
 
 _KEY_VALUE_TABLES = {Kind.PARAM: params, Kind.TAG: tags}
@@ -117,35 +120,6 @@ def order_clauses(keys: Sequence[OrderKey]) -> list[sa.ColumnElement[Any]]:
 def tie_breakers() -> list[sa.ColumnElement[Any]]:
     """The default order, to append after the user's: newest first, then by run id."""
     return [runs.c.start_time.desc(), runs.c.run_id.asc()]
-
-
-def like_pattern(pattern: str, *, ignore_case: bool = False) -> str:
-    r"""The regular expression, read alike by Python and PostgreSQL, for a LIKE pattern.
-
-    >>> like_pattern("val_%.txt")
-    '(?s)\\Aval..*\\.txt\\Z'
-    """
-    parts = ["(?si)" if ignore_case else "(?s)", r"\A"]
-    chars = iter(pattern)
-    for char in chars:
-        if char == "%":
-            parts.append(".*")
-        elif char == "_":
-            parts.append(".")
-        else:
-            if char == "\\":
-                char = next(chars, "\\")
-            parts.append(_regex_literal(char))
-    parts.append(r"\Z")
-    return "".join(parts)
-
-
-def _regex_literal(char: str) -> str:
-    # A backslash before an ASCII punctuation mark is a literal in both dialects; letters,
-    # digits and non-ASCII characters are literals as they are.
-    if char.isascii() and not char.isalnum():
-        return "\\" + char
-    return char
 
 
 def _metric_condition(comparison: Comparison) -> sa.ColumnElement[bool]:

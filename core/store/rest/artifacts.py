@@ -30,12 +30,12 @@ from trialbook.artifacts.paths import (
 )
 from trialbook.entities import FileInfo
 from trialbook.errors import ArtifactNotFoundError
-from trialbook.server import API_PREFIX, ARTIFACTS_SCHEME
+from trialbook.store.rest import API_PREFIX, ARTIFACTS_SCHEME
 
 if TYPE_CHECKING:
     import httpx
 
-    from trialbook.server.transport import Transport
+    from trialbook.store.rest.transport import Transport
 
 _OCTETS = {"content-type": "application/octet-stream"}
 _BLOCK = 1 << 20

@@ -1,0 +1,44 @@
+"""A store backend: how to open the stores of some URI schemes.
+
+A backend plugin subclasses :class:`StoreBackend` and registers an instance from the
+``trialbook_register_stores`` hook::
+
+    class MemoryBackend(StoreBackend):
+        schemes = ("memory",)
+
+        def open(self, uri: str, artifact_root: str | None = None) -> TrackingStore:
+            return MemoryStore(artifact_root or default_artifact_root(uri))
+
+    @hookimpl
+    def trialbook_register_stores(register):
+        register(MemoryBackend())
+
+:func:`trialbook.store.get_store` then opens ``memory://...`` URIs with it.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Hashable
+from typing import ClassVar
+
+from trialbook.store.base import TrackingStore
+
+
+class StoreBackend(abc.ABC):
+    """Opens the stores whose tracking URIs start with one of :attr:`schemes`."""
+
+    schemes: ClassVar[tuple[str, ...]] = ()
+    """URI schemes (lower case, before ``://`` or ``:``) this backend opens."""
+
+    @abc.abstractmethod
+    def open(self, uri: str, artifact_root: str | None = None) -> TrackingStore:
+        """A new store for ``uri``; artifacts under ``artifact_root`` when given."""
+
+    def location(self, uri: str) -> Hashable:
+        """What a URI names: two URIs with the same location share one process-wide store."""
+        return uri
+
+    def exists(self, uri: str) -> bool:
+        """Whether the store is there already (the CLI's read commands never create one)."""
+        return True

@@ -1,0 +1,38 @@
+"""The built-in ``sql`` plugin: SQLite and PostgreSQL stores, for folders, ``file://``,
+``sqlite:///`` and ``postgresql://`` URIs (see :mod:`trialbook.store.sql.locations`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from trialbook.plugins.hookspecs import hookimpl
+from trialbook.store.backend import StoreBackend
+from trialbook.store.base import TrackingStore
+from trialbook.store.sql.locations import database_exists, resolve
+
+
+class SqlBackend(StoreBackend):
+    """Opens :class:`~trialbook.store.sql.SqlStore` stores."""
+
+    schemes = ("file", "sqlite", "postgresql", "postgres")
+
+    def open(self, uri: str, artifact_root: str | None = None) -> TrackingStore:
+        """A store in the URI's database (created, and migrated, when needed)."""
+        from trialbook.store.sql.store import SqlStore
+
+        db_url, default_root = resolve(uri)
+        return SqlStore(db_url, artifact_root or default_root)
+
+    def location(self, uri: str) -> Hashable:
+        """The database URL and artifact root the URI resolves to."""
+        return resolve(uri)
+
+    def exists(self, uri: str) -> bool:
+        """Whether the database is there (a SQLite file exists; a server database counts)."""
+        return database_exists(uri)
+
+
+@hookimpl(trylast=True)
+def trialbook_register_stores(register: Callable[[StoreBackend], None]) -> None:
+    """Register the SQL backend."""
+    register(SqlBackend())
