@@ -79,7 +79,7 @@ class TrackingClient(RegistryClient):
         from trialbook.validation import check_key, tag_value
 
         checked = {check_key(k): tag_value(k, v) for k, v in (tags or {}).items()}
-        return self.store.create_experiment(name, artifact_location, checked)  # type: ignore[no-any-return]
+        return self.store.create_experiment(name, artifact_location, checked)
 
     def get_experiment(self, experiment_id: str) -> Experiment:
         """The experiment with this id."""
