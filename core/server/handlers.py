@@ -6,9 +6,11 @@ filesystem can never hold (a name too long, a folder where a file goes) must com
 once as a client error that says what to change. Messages never carry server paths or SQL,
 and the log gets one short line, never the statement.
 
-* Database: the store raises :class:`~trialbook.errors.QueryTooComplexError` (413) for a
-  statement the database can never run; :func:`database_failure` classifies what reaches
-  the server raw (SQLite's message, PostgreSQL's SQLSTATE).
+* Database: the store translates its database's errors into ours: a statement the
+  database can never run is :class:`~trialbook.errors.QueryTooComplexError` (413), a search
+  past its budget :class:`~trialbook.errors.SearchTimeoutError` (400), a refused value a
+  :class:`~trialbook.errors.StoreError` (400), a database that cannot serve now
+  :class:`~trialbook.errors.StoreUnavailableError` (503).
 * Artifact storage: :func:`storage_failure` reads the ``errno``.
 """
 
@@ -18,52 +20,20 @@ import errno
 import logging
 import os
 
-import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from trialbook.errors import TrialbookError
 from trialbook.store.rest.errors import error_body, message_body, status_of
-from trialbook.store.sql.engine import too_complex
 
 log = logging.getLogger(__name__)
-
-_PG_BAD_DATA = "22"
-"""SQLSTATE class 22, data exception (a value out of range, a bad encoding)."""
-_PG_CANCELED = "57014"
-"""SQLSTATE query_canceled: the statement ran past its time budget."""
 
 _PATH_ERRNOS = frozenset(
     {errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG, errno.EEXIST, errno.EINVAL, errno.ELOOP}
 )
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 _DENIED_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
-
-
-def database_failure(error: sa.exc.DBAPIError) -> tuple[int, str, str]:
-    """The status, error code and message a database error answers with."""
-    orig = error.orig
-    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
-    if isinstance(error, sa.exc.DataError) or sqlstate.startswith(_PG_BAD_DATA):
-        return 400, "InvalidValue", f"The database refused a value: {_first_line(orig)}"
-    if too_complex(orig):
-        return (
-            413,
-            "RequestTooComplex",
-            f"The request is too complex for the database ({_first_line(orig)}); use a "
-            "shorter filter, fewer order-by keys or fewer values.",
-        )
-    if sqlstate == _PG_CANCELED:
-        return (
-            422,
-            "SearchTimeout",
-            "The query ran past this server's time budget; narrow the filter (fewer "
-            "experiments, fewer LIKE patterns) and try again.",
-        )
-    if isinstance(error, sa.exc.OperationalError):
-        return 503, "Unavailable", "The database is unavailable; try again."
-    return 500, "DatabaseError", "The database refused the request; tell the server's operator."
 
 
 def storage_failure(error: OSError) -> tuple[int, str, str]:
@@ -87,7 +57,7 @@ def storage_failure(error: OSError) -> tuple[int, str, str]:
 
 
 def add_error_handlers(app: FastAPI) -> None:
-    """Answer TrialbookErrors, validation errors, bad values, database and storage errors."""
+    """Answer TrialbookErrors, validation errors, bad values and storage errors."""
 
     async def on_trialbook_error(_request: Request, error: Exception) -> Response:
         if not isinstance(error, TrialbookError):  # pragma: no cover - registered for it only
@@ -106,21 +76,6 @@ def add_error_handlers(app: FastAPI) -> None:
 
     async def on_bad_value(_request: Request, error: Exception) -> Response:
         return JSONResponse(message_body("InvalidValue", str(error)), status_code=400)
-
-    async def on_database_error(request: Request, error: Exception) -> Response:
-        if not isinstance(error, sa.exc.DBAPIError):
-            status, code, message = 503, "Unavailable", "The database is unavailable; try again."
-        else:
-            status, code, message = database_failure(error)
-        log.warning(
-            "trialbook server: %s %s: database %s (%d): %s",
-            request.method,
-            request.url.path,
-            type(error).__name__,
-            status,
-            _first_line(getattr(error, "orig", error)),
-        )
-        return _answer(status, code, message)
 
     async def on_storage_error(request: Request, error: Exception) -> Response:
         if not isinstance(error, OSError):  # pragma: no cover - registered for it only
@@ -143,8 +98,6 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TrialbookError, on_trialbook_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(ValueError, on_bad_value)
-    app.add_exception_handler(sa.exc.DBAPIError, on_database_error)
-    app.add_exception_handler(sa.exc.TimeoutError, on_database_error)
     app.add_exception_handler(OSError, on_storage_error)
     app.add_exception_handler(RecursionError, on_recursion)
 

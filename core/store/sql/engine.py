@@ -151,6 +151,8 @@ _SQLITE_TOO_COMPLEX = (
 )
 _PG_CANCELED = "57014"
 """PostgreSQL's query_canceled: a statement past its time budget."""
+_PG_BAD_DATA = "22"
+"""PostgreSQL's SQLSTATE class 22, data exception (a value out of range, a bad encoding)."""
 _PG_PROGRAM_LIMIT = "54"
 """PostgreSQL's SQLSTATE class 54, program limit exceeded (statement too complex)."""
 
@@ -185,7 +187,11 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
                 reason = str(err.orig).strip().splitlines()[0][:200] if str(err.orig) else ""
                 raise QueryTooComplexError(reason or type(err.orig).__name__) from None
             if str(getattr(err.orig, "sqlstate", "") or "") == _PG_CANCELED:
-                raise  # Past the statement's time budget: the server answers it (not a retry).
+                # Past a statement_timeout set outside a search's own budget: no retry cures it.
+                raise StoreError(
+                    "The database canceled the statement (its statement_timeout); narrow the "
+                    "request or raise the database's timeout."
+                ) from None
             message = str(err.orig).lower()
             transient = "locked" in message or "busy" in message
             if not transient:
@@ -197,9 +203,21 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
         except (sa.exc.TimeoutError, sa.exc.InterfaceError, sa.exc.DisconnectionError) as err:
             raise StoreUnavailableError(f"The database is unavailable: {err}") from err
         except sa.exc.DataError as err:
-            raise StoreError(f"The database refused a value: {err.orig}") from err
+            raise StoreError(f"The database refused a value: {_first_line(err.orig)}") from err
         except OverflowError as err:  # SQLite's driver, for an int beyond 64 bits
             raise StoreError(f"The database refused a value: {err}") from err
+        except sa.exc.IntegrityError:
+            raise  # The caller knows which constraint a race can break.
+        except sa.exc.DBAPIError as err:
+            # Anything else the database refuses, without the statement (megabytes, maybe).
+            if str(getattr(err.orig, "sqlstate", "") or "").startswith(_PG_BAD_DATA):
+                raise StoreError(f"The database refused a value: {_first_line(err.orig)}") from err
+            raise StoreError(f"The database refused the request: {_first_line(err.orig)}") from err
+
+
+def _first_line(error: object, limit: int = 300) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:limit] if text else type(error).__name__
 
 
 def checkpoint(engine: sa.engine.Engine, mode: str = "PASSIVE") -> None:
