@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -181,3 +182,84 @@ def demo(session: nox.Session) -> None:
     else:
         session.log(f"{DEMO_VENV} is up to date with {', '.join(DEMO_INPUTS)}: nothing to install")
     session.run(str(python), "examples/demo.py", *session.posargs, external=True)
+
+
+HARM_COMMON_ESTIMATORS = (
+    "LogisticRegression", "LinearRegression", "RandomForestClassifier",
+    "HistGradientBoostingRegressor", "KNeighborsClassifier", "StandardScaler", "PCA", "KMeans",
+    "Pipeline", "GridSearchCV", "StackingClassifier", "VotingRegressor", "BaggingClassifier",
+    "CalibratedClassifierCV", "OneVsRestClassifier", "MultiOutputRegressor", "DummyClassifier",
+    "KernelDensity",
+)  # fmt: skip
+"""Estimators of `sklearn.tests.test_common` in the harm session (a `-k` substring each)."""
+# `nox -s harm`: scikit-learn's own tests, run with autologging off and then on. Everything
+# here fits estimators for the user (meta-estimators, searches, cross-validation, routing of
+# metadata): where autolog's patches nest, add calls and see what the user passes.
+# Each suite's arguments start with its xdist distribution: one file per worker keeps each
+# file's order, and so its global random state, the same in both runs.
+HARM_SUITES: dict[str, tuple[str, ...]] = {
+    "sklearn-meta": (
+        "--dist=loadfile",
+        "sklearn.tests.test_pipeline",
+        "sklearn.tests.test_metaestimators",
+        "sklearn.tests.test_metaestimators_metadata_routing",
+        "sklearn.tests.test_metadata_routing",
+        "sklearn.tests.test_calibration",
+        "sklearn.tests.test_multiclass",
+        "sklearn.tests.test_multioutput",
+        "sklearn.compose.tests",
+        "sklearn.model_selection.tests",
+        "sklearn.ensemble.tests.test_stacking",
+        "sklearn.ensemble.tests.test_voting",
+        "sklearn.ensemble.tests.test_bagging",
+    ),
+    # Where the harms of issue 11 showed: random state drawn by extra calls (dummy), user
+    # scorers called again (logistic, scorers), the cost of training metrics (kde, pca, hgb).
+    "sklearn-known": (
+        "--dist=loadfile",
+        "sklearn.tests.test_dummy",
+        "sklearn.neighbors.tests.test_kde",
+        "sklearn.metrics.tests.test_score_objects",
+        "sklearn.linear_model.tests.test_logistic",
+        "sklearn.ensemble._hist_gradient_boosting.tests.test_gradient_boosting",
+        "sklearn.decomposition.tests.test_pca",
+    ),
+    # The common estimator checks, for a cross-section of estimator kinds.
+    "sklearn-common": (
+        "--dist=load",  # a single file
+        "sklearn.tests.test_common",
+        "-k",
+        " or ".join(HARM_COMMON_ESTIMATORS),
+    ),
+}
+HARM_DEPS = ("pytest>=8", "pytest-xdist", "pytest-timeout", "pandas", "matplotlib")
+"""What scikit-learn's tests need beyond scikit-learn (others skip those tests, in both runs)."""
+
+
+@nox.session(default=False)
+def harm(session: nox.Session) -> None:
+    """Run scikit-learn's tests with autolog off and on (posargs: suite names, pytest args)."""
+    install_project(session, "sklearn", *HARM_DEPS)
+    suites = [arg for arg in session.posargs if arg in HARM_SUITES] or list(HARM_SUITES)
+    pytest_args = [arg for arg in session.posargs if arg not in HARM_SUITES]
+    reports = Path(session.create_tmp()).resolve() / "harm"
+    shutil.rmtree(reports, ignore_errors=True)
+    (reports / "off").mkdir(parents=True)
+    (reports / "on").mkdir()
+    # An empty config in a folder of its own: neither our pyproject's pytest settings nor our
+    # conftest apply; node ids are relative to site-packages (sklearn/tests/...).
+    (reports / "pytest.ini").write_text("[pytest]\n")
+    site = session.run(
+        "python", "-c", "import os, sklearn; print(os.path.dirname(os.path.dirname(sklearn.__file__)))",
+        silent=True,
+    )  # fmt: skip
+    session.chdir(reports)
+    for suite in suites:
+        for mode, plugin in (("off", ()), ("on", ("-p", "trialbook.testing.harm"))):
+            session.run(
+                "python", "-m", "pytest", "-p", "no:cacheprovider", *plugin, "-q", "-n", "2",
+                "--timeout=600", f"--rootdir={str(site).strip()}", "-c", "pytest.ini",
+                f"--junitxml={mode}/{suite}.xml", "--pyargs", *HARM_SUITES[suite], *pytest_args,
+                success_codes=[0, 1],  # upstream failures are compared, not fatal
+            )  # fmt: skip
+    session.run("python", "-m", "trialbook.testing.outcomes", "off", "on")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -31,3 +31,25 @@ def revert_autolog() -> Iterator[None]:
 def client() -> trialbook.TrackingClient:
     """A client on the test's own store."""
     return trialbook.TrackingClient()
+
+
+THREAD_STOP_DEADLINE_S = 10.0
+"""How long trialbook's threads may take to stop once nothing is pending."""
+
+
+def _lingering_trialbook_threads() -> list[str]:
+    """Names of trialbook's threads still alive after each got the deadline to stop."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + THREAD_STOP_DEADLINE_S
+    for thread in threading.enumerate():
+        if thread.name.startswith("trialbook"):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    return sorted(t.name for t in threading.enumerate() if t.name.startswith("trialbook"))
+
+
+@pytest.fixture
+def lingering_trialbook_threads() -> Callable[[], list[str]]:
+    """``lingering_trialbook_threads()``: trialbook's threads that did not stop in time."""
+    return _lingering_trialbook_threads
