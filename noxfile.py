@@ -123,7 +123,10 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """Run mypy (strict, config in pyproject.toml) against a strict editable install."""
     # Strict mode installs a link tree mypy can follow; the default mode's import hook it can't.
-    install_project(session, "all", "mypy", "pandas-stubs", "types-PyYAML", editable_mode="strict")
+    # pytest: the contract suites and the harm plugin in trialbook.testing import it.
+    install_project(
+        session, "all", "mypy", "pandas-stubs", "types-PyYAML", "pytest", editable_mode="strict"
+    )
     session.run("mypy", *session.posargs)
 
 
