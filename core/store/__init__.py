@@ -27,6 +27,8 @@ from trialbook.store.base import (
     TokenTable,
     TrackingStore,
     WantsBatchIds,
+    decode_page_token,
+    encode_page_token,
     part_batch_id,
 )
 from trialbook.store.factory import get_store, open_store, reset_stores, store_exists
@@ -50,6 +52,8 @@ __all__ = [
     "TokenTable",
     "TrackingStore",
     "WantsBatchIds",
+    "decode_page_token",
+    "encode_page_token",
     "get_store",
     "open_store",
     "part_batch_id",

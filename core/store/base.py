@@ -15,12 +15,15 @@ library's own exceptions.
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from trialbook.entities import Experiment, Metric, MetricSummary, Run, RunStatus, ViewType
+from trialbook.errors import StoreError
 
 if TYPE_CHECKING:
     from trialbook.artifacts import ArtifactRepository
@@ -108,6 +111,26 @@ class Batch:
             )
             for run_id in run_ids
         ]
+
+
+def encode_page_token(offset: int) -> str:
+    """The opaque page token a search returns for results starting at ``offset``."""
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def decode_page_token(token: str | None) -> int:
+    """The offset an :func:`encode_page_token` token stands for (0 for none); StoreError for a bad token."""
+    if not token:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise StoreError(
+            f"Invalid page token {token!r}: pass back the token a search returned."
+        ) from err
+    if not isinstance(offset, int) or offset < 0:
+        raise StoreError(f"Invalid page token {token!r}.")
+    return offset
 
 
 def part_batch_id(batch_id: str, part: str) -> str:

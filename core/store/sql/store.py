@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import atexit
-import base64
 import functools
-import json
 import os
 import time
 import uuid
@@ -34,7 +32,14 @@ from trialbook.errors import (
     TrialbookError,
 )
 from trialbook.search import parse_filter, parse_order_by
-from trialbook.store.base import Batch, MetricArrays, RunPage, TokenRecord
+from trialbook.store.base import (
+    Batch,
+    MetricArrays,
+    RunPage,
+    TokenRecord,
+    decode_page_token,
+    encode_page_token,
+)
 from trialbook.store.sql import aggregates, rows, schema, tokens
 from trialbook.store.sql import batch as batch_writer
 from trialbook.store.sql.engine import (
@@ -524,7 +529,7 @@ class SqlStore:
     ) -> tuple[list[Metric], str | None]:
         """Points of one metric by step, then timestamp, then logging order, one page at a time."""
         arrays = self.get_metric_arrays(run_id, key)
-        offset = _decode_token(page_token)
+        offset = decode_page_token(page_token)
         stop = len(arrays) if max_results is None else min(len(arrays), offset + max_results)
         points = [
             Metric(key, float(v), int(s), int(t))
@@ -535,7 +540,7 @@ class SqlStore:
                 strict=True,
             )
         ]
-        return points, (_encode_token(stop) if stop < len(arrays) else None)
+        return points, (encode_page_token(stop) if stop < len(arrays) else None)
 
     def get_metric_arrays(self, run_id: str, key: str) -> MetricArrays:
         """A metric's whole history as numpy arrays, ordered by step, then timestamp."""
@@ -571,7 +576,7 @@ class SqlStore:
             raise TrialbookError(f"max_results must be at least 1, got {max_results}.")
         self._reap_dead_runs()
         runs = schema.runs
-        offset = _decode_token(page_token)
+        offset = decode_page_token(page_token)
         where = _runs_where(experiment_ids, view_type, filter_string)
         ordering = [
             *order_clauses(parse_order_by(list(order_by))),
@@ -589,7 +594,7 @@ class SqlStore:
 
         found, summaries = self._read(load)
         token = (
-            _encode_token(offset + max_results)
+            encode_page_token(offset + max_results)
             if len(found) == max_results
             and self._has_more(where, offset + max_results, filter_string)
             else None
@@ -718,21 +723,3 @@ def _check_name(name: str) -> None:
     if len(name) > 256:
         raise TrialbookError(f"Experiment name {name[:40]!r}... is longer than 256 characters.")
     check_text("experiment name", name)
-
-
-def _encode_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
-def _decode_token(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (ValueError, KeyError, TypeError) as err:
-        raise StoreError(
-            f"Invalid page token {token!r}: pass back the token a search returned."
-        ) from err
-    if not isinstance(offset, int) or offset < 0:
-        raise StoreError(f"Invalid page token {token!r}.")
-    return offset

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import functools
-import json
 import math
 import os
 import threading
@@ -37,7 +35,14 @@ from trialbook.errors import (
     TrialbookError,
 )
 from trialbook.search import parse_filter, parse_order_by
-from trialbook.store import Batch, MetricArrays, ModelRegistry, RunPage
+from trialbook.store import (
+    Batch,
+    MetricArrays,
+    ModelRegistry,
+    RunPage,
+    decode_page_token,
+    encode_page_token,
+)
 from trialbook_memory.filters import matches, sort_key
 
 
@@ -360,9 +365,9 @@ class MemoryStore:
             points = sorted(
                 self._run(run_id).points.get(key, []), key=lambda p: (p.step, p.timestamp)
             )
-        start = _offset(page_token)
+        start = decode_page_token(page_token)
         stop = len(points) if max_results is None else start + max_results
-        return points[start:stop], _token(stop) if stop < len(points) else None
+        return points[start:stop], encode_page_token(stop) if stop < len(points) else None
 
     def get_metric_arrays(self, run_id: str, key: str) -> MetricArrays:
         """A metric's whole history as numpy arrays."""
@@ -395,9 +400,9 @@ class MemoryStore:
         found.sort(key=lambda pair: pair[0].info.start_time, reverse=True)
         for key in reversed(parse_order_by(list(order_by))):
             found.sort(key=functools.partial(sort_key, key=key), reverse=not key.ascending)
-        start = _offset(page_token)
+        start = decode_page_token(page_token)
         page = [run for run, _ in found[start : start + max_results]]
-        token = _token(start + max_results) if start + max_results < len(found) else None
+        token = encode_page_token(start + max_results) if start + max_results < len(found) else None
         summaries = self.get_metric_summaries([r.info.run_id for r in page])
         return RunPage(page, token, summaries=summaries)
 
@@ -429,21 +434,3 @@ def _in_view(stage: LifecycleStage, view: ViewType) -> bool:
     if view is ViewType.ALL:
         return True
     return (stage is LifecycleStage.ACTIVE) == (view is ViewType.ACTIVE)
-
-
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
-def _offset(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (ValueError, KeyError, TypeError) as err:
-        raise StoreError(
-            f"Invalid page token {token!r}: pass back the token a search returned."
-        ) from err
-    if not isinstance(offset, int) or offset < 0:
-        raise StoreError(f"Invalid page token {token!r}.")
-    return offset
