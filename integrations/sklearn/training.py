@@ -30,7 +30,6 @@ from trialbook.integrations.sklearn.params import TRUNCATED_TAG, loggable
 from trialbook.integrations.sklearn.policy import SKIPPED_TAG
 
 if TYPE_CHECKING:
-    from trialbook.artifacts import ArtifactRepository
     from trialbook.integrations.sklearn.patching import SklearnIntegration
 
 MODEL = "model"
@@ -49,7 +48,6 @@ class FitRun(AutologRun):
         self.estimator: Any = None
         self.data = TrainingData(X=None)
         self._truncated: list[str] = []
-        self._repository: ArtifactRepository | None = None
 
     @override
     def before(
@@ -124,10 +122,12 @@ class FitRun(AutologRun):
             self.set_tags({TRUNCATED_TAG: ",".join(self._truncated)})
 
     def write_artifact(self, path: str, data: bytes) -> None:
-        """Write one artifact file of the run."""
-        if self._repository is None:
-            self._repository = self.client.artifact_repository(self.require_run())
-        self._repository.write_bytes(path, data)
+        """Write one artifact file of the run (UTF-8 text).
+
+        Through the client's write path: a write never waits for the run's reproducibility
+        capture, which only readers of the run's artifacts must wait for.
+        """
+        self.log_text(data.decode("utf-8"), path)
 
 
 @functools.lru_cache(maxsize=1024)
