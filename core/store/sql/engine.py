@@ -191,8 +191,7 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
             return func()
         except sa.exc.OperationalError as err:
             if too_complex(err.orig):
-                reason = str(err.orig).strip().splitlines()[0][:200] if str(err.orig) else ""
-                raise QueryTooComplexError(reason or type(err.orig).__name__) from None
+                raise QueryTooComplexError(_first_line(err.orig, 200)) from None
             if str(getattr(err.orig, "sqlstate", "") or "") == _PG_CANCELED:
                 # Past a statement_timeout set outside a search's own budget: no retry cures it.
                 raise StoreError(
