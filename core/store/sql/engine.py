@@ -280,9 +280,19 @@ def time_budget(conn: sa.engine.Connection, what: str) -> Iterator[None]:
 
 
 def current_revision(engine: sa.engine.Engine) -> str | None:
-    """The schema's Alembic revision, or None for an empty database."""
+    """The schema's Alembic revision, or None for an empty database.
+
+    On SQLite one look at ``sqlite_master`` answers whether the table is there (cheaper than
+    the reflection machinery of :func:`sqlalchemy.inspect` on every store opened).
+    """
     with engine.connect() as conn:
-        if not sa.inspect(conn).has_table("alembic_version"):
+        if is_sqlite(engine):
+            listed = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).first()
+            if listed is None:
+                return None
+        elif not sa.inspect(conn).has_table("alembic_version"):
             return None
         row = conn.execute(sa.text("SELECT version_num FROM alembic_version")).first()
         return None if row is None else str(row[0])

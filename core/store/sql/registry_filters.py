@@ -10,6 +10,10 @@ Registered models filter on ``name``, ``description`` and ``tags.<key>``; model 
 ``name``, ``version`` (alias ``version_number``), ``run_id``, ``artifact_path``,
 ``description`` and ``tags.<key>``. Both order by ``name``, ``creation_timestamp`` and
 ``last_updated_timestamp``; versions by ``version`` too.
+
+Like :mod:`trialbook.search`, importing this module loads no lark: the first parse does (the
+registry is opened with every store, and a fresh process should not pay for a parser it may
+never use).
 """
 
 from __future__ import annotations
@@ -17,17 +21,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from lark import Token, Tree
-from lark.exceptions import UnexpectedInput
 
 from trialbook.errors import SearchSyntaxError
-from trialbook.search.grammar import tree_parser
-from trialbook.search.messages import describe
 from trialbook.store.sql import schema
 from trialbook.store.sql.like import like_match
+
+if TYPE_CHECKING:
+    from lark import Token, Tree
 
 _TAG_PREFIXES = frozenset({"tags", "tag"})
 
@@ -108,6 +111,11 @@ class _Invalid(Exception):
 
 
 def _parse(text: str, start: str) -> Any:
+    from lark.exceptions import UnexpectedInput
+
+    from trialbook.search.grammar import tree_parser
+    from trialbook.search.messages import describe
+
     try:
         return tree_parser().parse(text, start=start)
     except UnexpectedInput as err:
@@ -147,6 +155,8 @@ def order_clauses(items: Sequence[str], target: Target) -> list[sa.ColumnElement
 
 
 def _compile(node: Any, target: Target) -> sa.ColumnElement[bool]:
+    from lark import Token
+
     if isinstance(node, Token):  # pragma: no cover - the grammar never yields a bare token
         raise _Invalid(node, "expected a condition")
     kind = node.data
