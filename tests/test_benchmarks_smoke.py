@@ -66,7 +66,7 @@ def test_without_mlflow_python_no_mlflow_number_is_reported(core: dict[str, Any]
 
 def test_only_runs_the_workloads_it_names(core: dict[str, Any]) -> None:
     names = {w["workload"] for w in core["workloads"]}
-    assert names == {"import", "log_metric", "million points", "start_run", "search"}
+    assert names == {"import", "cold start", "log_metric", "million points", "start_run", "search"}
 
 
 def test_points_logged_before_end_run_survive_an_immediate_exit(core: dict[str, Any]) -> None:
