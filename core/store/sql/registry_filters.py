@@ -11,9 +11,9 @@ Registered models filter on ``name``, ``description`` and ``tags.<key>``; model 
 ``description`` and ``tags.<key>``. Both order by ``name``, ``creation_timestamp`` and
 ``last_updated_timestamp``; versions by ``version`` too.
 
-Like :mod:`trialbook.search`, importing this module loads no lark: the first parse does (the
-registry is opened with every store, and a fresh process should not pay for a parser it may
-never use).
+Like :mod:`trialbook.search`, importing this module loads no lark: the first parse does (every
+artifact write reads the run's write-once folders through the registry, and a fresh process
+should not pay for a parser it may never use).
 """
 
 from __future__ import annotations
