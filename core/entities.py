@@ -40,8 +40,9 @@ class ViewType(str, enum.Enum):
     ACTIVE = "active"
     DELETED = "deleted"
     ALL = "all"
-    ACTIVE_ONLY = "active"  # MLflow's names, aliases of the members above.
-    DELETED_ONLY = "deleted"
+    # MLflow's names: deliberate aliases (ViewType.ACTIVE_ONLY is ViewType.ACTIVE).
+    ACTIVE_ONLY = "active"  # noqa: PIE796
+    DELETED_ONLY = "deleted"  # noqa: PIE796
 
     @classmethod
     def parse(cls, value: ViewType | str | int) -> ViewType:

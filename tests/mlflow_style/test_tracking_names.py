@@ -17,7 +17,8 @@ def test_experiment_functions_create_find_and_delete_an_experiment() -> None:
     by_id = mlflow.get_experiment(experiment_id)
     mlflow.delete_experiment(experiment_id)
 
-    assert by_name is not None and by_name.experiment_id == experiment_id
+    assert by_name is not None
+    assert by_name.experiment_id == experiment_id
     assert (by_id.name, by_id.tags["team"]) == ("wine-quality", "ml")
     assert mlflow.get_experiment(experiment_id).lifecycle_stage.value == "deleted"
     assert mlflow.get_experiment_by_name("no such experiment") is None
@@ -94,9 +95,11 @@ def test_client_search_page_reads_as_a_list_with_a_token() -> None:
     page = client.search_runs([experiment_id], max_results=2)
     rest = client.search_runs([experiment_id], max_results=2, page_token=page.token)
 
-    assert len(page) == 2 and page.token is not None
+    assert len(page) == 2
+    assert page.token is not None
     assert [run.info.run_id for run in page] == [page[0].info.run_id, page[1].info.run_id]
-    assert len(rest) == 1 and rest.token is None
+    assert len(rest) == 1
+    assert rest.token is None
     assert {r.info.run_id for r in [*page, *rest]} == {
         r.info.run_id for r in client.search_runs(experiment_id)
     }
@@ -139,7 +142,8 @@ def test_parent_run_is_found_from_its_child() -> None:
     found = mlflow.get_parent_run(child.info.run_id)
     client_found = mlflow.MlflowClient().get_parent_run(child.info.run_id)
 
-    assert found is not None and client_found is not None
+    assert found is not None
+    assert client_found is not None
     assert found.info.run_id == client_found.info.run_id == parent.info.run_id
     assert mlflow.get_parent_run(parent.info.run_id) is None
 
