@@ -73,6 +73,8 @@ class Binding:
     log_params: bool = True
     skip_params: frozenset[str] = frozenset()
     """Param keys the session logged already (the user's own values win)."""
+    iterations: int = 0
+    """Iterations trained so far (early stopping returns a booster cut to the best one)."""
 
 
 _binding: contextvars.ContextVar[Binding | None] = contextvars.ContextVar(
@@ -151,6 +153,8 @@ class TrialbookCallback:
                 params = safe_params(env.params)
                 skip = binding.skip_params
                 binding.session.log_params({k: v for k, v in params.items() if k not in skip})
+        if binding is not None:
+            binding.iterations = env.iteration + 1
         run_id = self._run_id or fluent.current_run_id()
         metrics = evaluation_metrics(env.evaluation_result_list)
         if metrics:

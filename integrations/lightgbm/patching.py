@@ -65,6 +65,7 @@ class LightGBMRun(AutologRun):
     """An autologged LightGBM call; its training's callback logs into this run."""
 
     _token: contextvars.Token[Binding | None] | None = None
+    binding: Binding | None = None
 
     def bind_callback(
         self,
@@ -77,6 +78,7 @@ class LightGBMRun(AutologRun):
         bound = _bind(function, args, kwargs)
         if bound is None:
             return args, kwargs  # the call itself raises the user's TypeError
+        self.binding = binding
         self._token = bind(binding)
         callbacks = list(bound.arguments.get("callbacks") or ())
         if not any(isinstance(c, TrialbookCallback) for c in callbacks):
@@ -117,11 +119,10 @@ class LightGBMRun(AutologRun):
 
     def log_outputs(self, model: Any, booster: Any) -> None:
         """Early-stopping results, feature importance of ``booster``, and ``model``."""
-        best = int(getattr(booster, "best_iteration", 0) or 0)
+        best = int(booster.best_iteration or 0)
         if best > 0:
-            self.log_metrics(
-                {"best_iteration": best, "stopped_iteration": booster.current_iteration()}
-            )
+            stopped = self.binding.iterations if self.binding else booster.current_iteration()
+            self.log_metrics({"best_iteration": best, "stopped_iteration": stopped})
         if self.config.extra.get("log_feature_importance", True):
             for kind, scores in feature_importance(booster).items():
                 self.log_dict(scores, f"feature_importance_{kind}.json")
