@@ -93,7 +93,7 @@ class TrackingClient(RegistryClient):
 
     def search_experiments(
         self,
-        view_type: ViewType | str = ViewType.ACTIVE,
+        view_type: ViewType | str | int = ViewType.ACTIVE,
         name_like: str | None = None,
         max_results: int | None = None,
     ) -> list[Experiment]:
@@ -206,7 +206,7 @@ class TrackingClient(RegistryClient):
         self,
         experiment_ids: Sequence[str] | str,
         filter_string: str = "",
-        run_view_type: ViewType | str = ViewType.ACTIVE,
+        run_view_type: ViewType | str | int = ViewType.ACTIVE,
         max_results: int = 1000,
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,

@@ -481,7 +481,7 @@ def get_run(run_id: str) -> Run:
 
 
 def search_experiments(
-    view_type: ViewType | str = ViewType.ACTIVE,
+    view_type: ViewType | str | int = ViewType.ACTIVE,
     name_like: str | None = None,
     max_results: int | None = None,
 ) -> list[Experiment]:
