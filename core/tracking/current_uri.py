@@ -25,7 +25,7 @@ def current_uri() -> str:
 def canonical(uri: str) -> str:
     """``uri`` with its scheme, as its store backend spells it; unchanged when no backend
     opens it (using it then raises the error that says so)."""
-    key = (uri, os.getcwd())  # A relative folder means another store in another folder.
+    key = (uri, _cwd())  # A relative folder means another store in another folder.
     found = _canonical.get(key)
     if found is None:
         from trialbook.store.factory import canonical_uri
@@ -38,6 +38,13 @@ def canonical(uri: str) -> str:
             _canonical.clear()
         _canonical[key] = found
     return found
+
+
+def _cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:  # The working folder was deleted: only absolute URIs still mean anything.
+        return ""
 
 
 def set_current_uri(uri: str | None) -> None:
