@@ -14,10 +14,10 @@ import trialbook as mlflow
 
 pytest.importorskip("sklearn")
 
-from sklearn.datasets import make_classification  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
-from sklearn.model_selection import GridSearchCV, train_test_split  # noqa: E402
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import GridSearchCV, train_test_split
 
 pytestmark = pytest.mark.sklearn
 
@@ -84,7 +84,7 @@ def test_grid_search_children_carry_every_param_as_mlflow_logs_them() -> None:
 def test_lightgbm_script_logs_metrics_params_and_a_model_that_reloads() -> None:
     lightgbm = pytest.importorskip("lightgbm")
     mlflow.autolog()
-    x_train, x_test, y_train, y_test = train_test_split(X, Y, random_state=0)
+    x_train, x_test, y_train, _y_test = train_test_split(X, Y, random_state=0)
     train_set = lightgbm.Dataset(x_train, label=y_train)
     with mlflow.start_run() as run:
         booster = lightgbm.train(
