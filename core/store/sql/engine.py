@@ -289,8 +289,16 @@ def current_revision(engine: sa.engine.Engine) -> str | None:
 
 
 def ensure_schema(engine: sa.engine.Engine) -> None:
-    """Create or upgrade the schema unless it is already at :data:`HEAD_REVISION`."""
+    """Create or upgrade the schema unless it is already at :data:`HEAD_REVISION`.
+
+    An SQLite file that is missing or empty is not even opened before the migration lock is
+    held (opening creates it): under the lock an empty file is either one a crash or a copy
+    left behind, refused, or a store that another process has just created meanwhile.
+    """
     database = engine.url.database or ""
+    if is_sqlite(engine) and database not in ("", ":memory:") and _missing_or_empty(database):
+        _ensure_first_schema(engine, database)
+        return
     revision = retry_locked(lambda: current_revision(engine), database)
     if revision == HEAD_REVISION:
         return
@@ -301,6 +309,49 @@ def ensure_schema(engine: sa.engine.Engine) -> None:
             _create_fresh(engine)
         elif revision != HEAD_REVISION:
             upgrade(engine)
+
+
+def _ensure_first_schema(engine: sa.engine.Engine, database: str) -> None:
+    """:func:`ensure_schema` for an SQLite file that was missing or empty when first looked at."""
+    found_empty = _empty_file(database)
+    with _migration_lock(engine):
+        if found_empty and _empty_file(database):
+            # Empty before the lock and still empty under it: no trialbook is creating it (a
+            # creator holds the lock until the file holds the schema). Opening it would
+            # silently turn it into a new, empty store.
+            raise _empty_database_error(database)
+        revision = retry_locked(lambda: current_revision(engine), database)
+        _refuse_unknown_revision(revision, engine)
+        if revision is None:
+            _create_fresh(engine)
+        elif revision != HEAD_REVISION:
+            upgrade(engine)
+
+
+def _empty_file(database: str) -> bool:
+    """Whether an SQLite file exists and holds nothing."""
+    return os.path.exists(database) and _missing_or_empty(database)
+
+
+def _missing_or_empty(database: str) -> bool:
+    """Whether an SQLite file holds nothing: missing, or 0 bytes without a write-ahead log."""
+    try:
+        if os.path.getsize(database) > 0:
+            return False
+    except FileNotFoundError:
+        return True
+    try:
+        return os.path.getsize(database + "-wal") == 0
+    except FileNotFoundError:
+        return True
+
+
+def _empty_database_error(database: str) -> StoreError:
+    return StoreError(
+        f"The store database {database} is an empty file (0 bytes): trialbook will not start a "
+        "new store in its place. If it should hold runs, restore it from a backup (and check "
+        "that no copy left its -wal file behind); to start a new store, delete the empty file."
+    )
 
 
 def _refuse_unknown_revision(revision: str | None, engine: sa.engine.Engine) -> None:
@@ -384,6 +435,8 @@ def upgrade_database(uri: str) -> tuple[str, str | None, str | None]:
     db_url, _ = resolve(uri)
     url = sa.engine.make_url(db_url)
     if url.get_backend_name() == "sqlite" and url.database:
+        if _empty_file(url.database):
+            raise _empty_database_error(url.database)
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
