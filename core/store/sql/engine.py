@@ -65,6 +65,9 @@ def create_engine(url: str) -> sa.engine.Engine:
     except sa.exc.DBAPIError as err:
         engine.dispose()
         raise _open_error(err, parsed.database or url) from None
+    except OSError as err:  # The migration lock's file, beside the database.
+        engine.dispose()
+        raise _folder_error(parsed.database or url, err) from None
     except StoreError:
         engine.dispose()  # No pooled connection outlives the refusal.
         raise
@@ -90,11 +93,22 @@ def _file_error(err: sa.exc.DBAPIError, database: str) -> StoreError | None:
         )
     if "readonly" in message or "read-only" in message or "unable to open" in message:
         return StoreError(
-            f"Cannot write the store database {database} ({err.orig}). trialbook needs to "
-            "write the database and its folder (SQLite keeps -wal and -shm files beside it): "
-            "fix the permissions, or point TRIALBOOK_TRACKING_URI at a writable folder."
+            f"Cannot write the store database {database} ({err.orig}). {_WRITABLE_ADVICE}"
         )
     return None
+
+
+def _folder_error(database: str, err: OSError) -> StoreError:
+    reason = os.strerror(err.errno) if err.errno else str(err)
+    return StoreError(
+        f"Cannot write the folder of the store database {database} ({reason}). {_WRITABLE_ADVICE}"
+    )
+
+
+_WRITABLE_ADVICE = (
+    "trialbook needs to write the database and its folder (SQLite keeps -wal and -shm files "
+    "beside it): fix the permissions, or point TRIALBOOK_TRACKING_URI at a writable folder."
+)
 
 
 def _locked_message(database: str) -> str:
@@ -108,7 +122,10 @@ def _locked_message(database: str) -> str:
 def _sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:
     database = url.database or ""
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise _folder_error(database, err) from None
     busy_timeout_s = lock_timeout_s()
     engine = sa.create_engine(
         url,
