@@ -29,6 +29,7 @@ from trialbook.entities import (
 from trialbook.errors import (
     ActiveRunError,
     ArtifactNotFoundError,
+    ArtifactWriteError,
     DeletedExperimentError,
     DeletedRunError,
     ExperimentNotFoundError,
@@ -93,6 +94,7 @@ __all__ = [
     "ActiveRun",
     "ActiveRunError",
     "ArtifactNotFoundError",
+    "ArtifactWriteError",
     "DeletedExperimentError",
     "DeletedRunError",
     "Experiment",
