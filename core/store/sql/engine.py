@@ -9,6 +9,7 @@ The schema is created or upgraded by Alembic, under a file lock (SQLite) or an a
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import random
 import time
@@ -100,8 +101,12 @@ def _file_error(err: sa.exc.DBAPIError, database: str) -> StoreError | None:
 
 def _folder_error(database: str, err: OSError) -> StoreError:
     reason = os.strerror(err.errno) if err.errno else str(err)
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "Free space on that disk, or point TRIALBOOK_TRACKING_URI at another one."
+    else:
+        advice = _WRITABLE_ADVICE
     return StoreError(
-        f"Cannot write the folder of the store database {database} ({reason}). {_WRITABLE_ADVICE}"
+        f"Cannot write the folder of the store database {database} ({reason}). {advice}"
     )
 
 
