@@ -285,18 +285,19 @@ def test_callback_survives_deepcopy_and_pickle_and_copies_share_the_run() -> Non
     assert copied.run_id == unpickled.run_id == callback.run_id
 
 
-def test_module_of_a_local_class_keeps_its_weights_and_load_explains_how(
+def test_module_of_a_local_class_is_saved_by_value_and_loads_with_its_weights(
     lit: SimpleNamespace, fast: dict[str, Any], client: trialbook.TrackingClient
 ) -> None:
     class Local(lit.TinyModule):  # type: ignore[name-defined,misc]
         pass
 
-    fit(lit, fast, Local())
+    module = Local()
+    fit(lit, fast, module)
     run_id = only_run(client).info.run_id
-    files = {f.path for f in client.list_artifacts(run_id, "model")}
-    assert "model/model.ckpt" in files
-    with pytest.raises(trialbook.TrialbookError, match="load_from_checkpoint"):
-        trialbook.load_model(f"runs:/{run_id}/model")
+    loaded = trialbook.load_model(f"runs:/{run_id}/model")
+    assert type(loaded).__qualname__.endswith("Local")
+    trained = module.state_dict()
+    assert all(loaded.state_dict()[k].equal(v) for k, v in trained.items())
 
 
 def test_one_callback_reused_for_two_fits_logs_two_runs(
