@@ -59,10 +59,16 @@ pickle_module = SimpleNamespace(
 
 @contextlib.contextmanager
 def recording() -> Iterator[list[dict[str, str]]]:
-    """Collect the classes stored by value inside the block (as :func:`dump` returns them)."""
+    """Collect the classes stored by value inside the block (as :func:`dump` returns them).
+
+    Inside another ``recording()`` block the outer one collects them all.
+    """
+    sources: list[dict[str, str]] = []
+    if _found.get() is not None:  # an enclosing block collects them
+        yield sources
+        return
     found: dict[str, type] = {}
     token = _found.set(found)
-    sources: list[dict[str, str]] = []
     try:
         yield sources
     finally:
@@ -71,7 +77,10 @@ def recording() -> Iterator[list[dict[str, str]]]:
 
 
 def dump(obj: Any, handle: IO[bytes]) -> list[dict[str, str]]:
-    """Pickle ``obj`` into ``handle``; return the classes stored by value with their source."""
+    """Pickle ``obj`` into ``handle``; return the classes stored by value with their source.
+
+    Inside a :func:`recording` block they are left to that block.
+    """
     with recording() as sources:
         RecordingPickler(handle, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
     return sources
