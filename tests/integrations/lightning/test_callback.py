@@ -300,6 +300,23 @@ def test_module_of_a_local_class_is_saved_by_value_and_loads_with_its_weights(
     assert all(loaded.state_dict()[k].equal(v) for k, v in trained.items())
 
 
+def test_the_logged_model_has_the_first_batchs_input_signature_and_predicts_through_pyfunc(
+    lit: SimpleNamespace, fast: dict[str, Any], client: trialbook.TrackingClient
+) -> None:
+    from trialbook.models import TensorSpec
+
+    module = lit.TinyModule()
+    fit(lit, fast, module)
+    model = trialbook.pyfunc.load_model(f"runs:/{only_run(client).info.run_id}/model")
+    assert model.metadata.signature is not None
+    assert model.metadata.signature.inputs.inputs == [TensorSpec("float32", (-1, 3))]
+    x = lit.torch.randn(4, 3)
+    module.eval()
+    with lit.torch.no_grad():
+        expected = module(x).numpy()
+    assert (model.predict(x.numpy()) == expected).all()
+
+
 def test_one_callback_reused_for_two_fits_logs_two_runs(
     lit: SimpleNamespace, fast: dict[str, Any]
 ) -> None:
