@@ -12,15 +12,10 @@ Nothing here imports a machine-learning framework, pandas or cloudpickle until u
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from trialbook.models.flavor import ModelFlavor, PickleFlavor, PredictingFlavor
-from trialbook.models.signature import (
-    ColSpec,
-    ModelSignature,
-    Schema,
-    SignatureError,
-    TensorSpec,
-    infer_signature,
-)
 from trialbook.models.store import (
     LoadedModel,
     ModelInfo,
@@ -29,6 +24,28 @@ from trialbook.models.store import (
     log_model,
     save_model_folder,
 )
+
+if TYPE_CHECKING:
+    from trialbook.models.signature import (
+        ColSpec,
+        ModelSignature,
+        Schema,
+        SignatureError,
+        TensorSpec,
+        infer_signature,
+    )
+
+_SIGNATURE_NAMES = frozenset(
+    ("ColSpec", "ModelSignature", "Schema", "SignatureError", "TensorSpec", "infer_signature")
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The signature names (:mod:`trialbook.models.signature`), imported on first use."""
+    if name in _SIGNATURE_NAMES:
+        return getattr(importlib.import_module("trialbook.models.signature"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ColSpec",

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from trialbook.errors import TrialbookError
-from trialbook.models.python_model import PythonModelFlavor
 from trialbook.plugins.hookspecs import hookimpl
 
 
@@ -122,5 +121,7 @@ def _distributions_of(_path: tuple[str, ...]) -> Mapping[str, list[str]]:
 @hookimpl
 def trialbook_register_model_flavors(register: Callable[[ModelFlavor], None]) -> None:
     """Register the ``pyfunc`` flavor, then the pickle one (the fallback: asked last)."""
+    from trialbook.models.python_model import PythonModelFlavor  # deferred: import cost
+
     register(PythonModelFlavor())
     register(PickleFlavor())

@@ -32,11 +32,10 @@ from trialbook.errors import (
     PinnedModelMismatchError,
     TrialbookError,
 )
-from trialbook.models import examples
-from trialbook.models.signature import ModelSignature, infer_schema
 from trialbook.registry.names import METADATA_FILE, parse_runs_uri
 
 if TYPE_CHECKING:
+    from trialbook.models.signature import ModelSignature
     from trialbook.registry.entities import ModelVersion
 
 FORMAT_VERSION = 1
@@ -76,6 +75,8 @@ class LoadedModel:
 
 def signature_of(metadata: dict[str, Any]) -> ModelSignature | None:
     """The :class:`ModelSignature` recorded in a model's metadata, or None."""
+    from trialbook.models.signature import ModelSignature  # deferred: `import trialbook` stays lean
+
     recorded = metadata.get("signature")
     return ModelSignature.from_dict(recorded) if isinstance(recorded, dict) else None
 
@@ -118,7 +119,8 @@ def save_model_folder(
     ``input_example`` (a few rows: DataFrame, array, dict or list) is saved as
     ``input_example.json``; without a ``signature`` the input schema is inferred from it.
     """
-    from trialbook.models import byvalue
+    from trialbook.models import byvalue, examples
+    from trialbook.models.signature import ModelSignature, infer_schema
 
     chosen = _flavor_for(model, flavor)
     folder.mkdir(parents=True, exist_ok=True)
