@@ -25,6 +25,8 @@ from trialbook.errors import TrialbookError
 
 COLUMN_TYPES = ("boolean", "integer", "long", "float", "double", "string", "binary", "datetime")
 """The types of a column, as MLflow names them."""
+SAMPLE_ROWS = 1000
+"""Rows read where values, not dtypes, tell the type (object columns, lists)."""
 
 
 class SignatureError(TrialbookError):
@@ -186,7 +188,8 @@ def infer_signature(model_input: Any, model_output: Any = None) -> ModelSignatur
 
     Each may be a pandas DataFrame or Series, a NumPy array, a SciPy sparse matrix, a torch
     tensor, a dict of columns or arrays, or a list (of rows, dicts or scalars). Only dtypes
-    and shapes are read, never the whole data.
+    and shapes are read, and the values of the first :data:`SAMPLE_ROWS` rows where the
+    dtype does not tell (object columns, lists); the data is never copied whole.
     """
     inputs = infer_schema(model_input)
     return ModelSignature(inputs, infer_schema(model_output) if model_output is not None else None)
@@ -232,13 +235,14 @@ def _mapping_schema(data: Mapping[Any, Any]) -> Schema:
 def _list_schema(data: Sequence[Any]) -> Schema:
     import pandas as pd
 
-    if data and all(isinstance(row, Mapping) for row in data):
-        return infer_schema(pd.DataFrame(list(data)))
-    if data and all(_is_scalar(v) for v in data):
-        return infer_schema(pd.Series(list(data)))
+    head = list(data[:SAMPLE_ROWS])
+    if head and all(isinstance(row, Mapping) for row in head):
+        return infer_schema(pd.DataFrame(head))
+    if head and all(_is_scalar(v) for v in head):
+        return infer_schema(pd.Series(head))
     import numpy as np
 
-    return infer_schema(np.asarray(data))
+    return infer_schema(np.asarray(head))
 
 
 def _is_scalar(value: Any) -> bool:
@@ -266,7 +270,7 @@ def column_type(series: Any, name: str | None) -> str:
         return "float" if dtype.itemsize <= 4 else "double"
     if kind == "M":
         return "datetime"
-    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    inferred = pd.api.types.infer_dtype(series.iloc[:SAMPLE_ROWS], skipna=True)
     found = {"string": "string", "bytes": "binary", "boolean": "boolean"}.get(inferred)
     if found is None:
         raise SignatureError(
