@@ -32,7 +32,6 @@ from trialbook.models.python_model import (
     PythonModelPackage,
     as_python_model,
 )
-from trialbook.models.signature import ModelSignature
 from trialbook.models.store import ModelInfo
 
 FLAVOR = "pyfunc"
@@ -52,25 +51,14 @@ def log_model(
     *,
     python_model: Any = None,
     artifacts: Mapping[str, str] | None = None,
-    name: str | None = None,
-    registered_model_name: str | None = None,
-    signature: ModelSignature | None = None,
-    input_example: Any = None,
-    metadata: dict[str, Any] | None = None,
-    **options: Any,
+    **kwargs: Any,
 ) -> ModelInfo:
-    """Log a custom Python model (and the files in ``artifacts``) into the active run."""
-    return log_flavor_model(
-        _package(python_model, artifacts),
-        FLAVOR,
-        artifact_path,
-        name,
-        registered_model_name=registered_model_name,
-        signature=signature,
-        input_example=input_example,
-        metadata=metadata,
-        options=options,
-    )
+    """Log a custom Python model (and the files in ``artifacts``) into the active run.
+
+    Also takes ``name``, ``registered_model_name``, ``signature``, ``input_example`` and
+    ``metadata`` (see :func:`trialbook.models.facade.log_flavor_model`).
+    """
+    return log_flavor_model(_package(python_model, artifacts), FLAVOR, artifact_path, **kwargs)
 
 
 def save_model(
@@ -78,21 +66,10 @@ def save_model(
     *,
     python_model: Any = None,
     artifacts: Mapping[str, str] | None = None,
-    signature: ModelSignature | None = None,
-    input_example: Any = None,
-    metadata: dict[str, Any] | None = None,
-    **options: Any,
+    **kwargs: Any,
 ) -> None:
     """Save a custom Python model into the new local folder ``path``."""
-    save_flavor_model(
-        _package(python_model, artifacts),
-        path,
-        FLAVOR,
-        signature=signature,
-        input_example=input_example,
-        metadata=metadata,
-        options=options,
-    )
+    save_flavor_model(_package(python_model, artifacts), path, FLAVOR, **kwargs)
 
 
 def load_model(

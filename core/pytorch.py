@@ -20,7 +20,6 @@ from typing import Any
 
 from trialbook.errors import TrialbookError
 from trialbook.models.facade import load_flavor_model, log_flavor_model, save_flavor_model
-from trialbook.models.signature import ModelSignature
 from trialbook.models.store import ModelInfo
 
 
@@ -42,50 +41,18 @@ def autolog(**settings: Any) -> None:
     lightning.autolog(**settings)
 
 
-def log_model(
-    pytorch_model: Any,
-    artifact_path: str | None = None,
-    *,
-    name: str | None = None,
-    registered_model_name: str | None = None,
-    signature: ModelSignature | None = None,
-    input_example: Any = None,
-    metadata: dict[str, Any] | None = None,
-    **options: Any,
-) -> ModelInfo:
-    """Log a PyTorch module into the active run (see :mod:`trialbook.models.facade`)."""
-    return log_flavor_model(
-        _check_module(pytorch_model),
-        None,
-        artifact_path,
-        name,
-        registered_model_name=registered_model_name,
-        signature=signature,
-        input_example=input_example,
-        metadata=metadata,
-        options=options,
-    )
+def log_model(pytorch_model: Any, artifact_path: str | None = None, **kwargs: Any) -> ModelInfo:
+    """Log a PyTorch module into the active run.
+
+    Takes ``name`` (or ``artifact_path``), ``registered_model_name``, ``signature``,
+    ``input_example`` and ``metadata`` (see :func:`trialbook.models.facade.log_flavor_model`).
+    """
+    return log_flavor_model(_check_module(pytorch_model), None, artifact_path, **kwargs)
 
 
-def save_model(
-    pytorch_model: Any,
-    path: str | Path,
-    *,
-    signature: ModelSignature | None = None,
-    input_example: Any = None,
-    metadata: dict[str, Any] | None = None,
-    **options: Any,
-) -> None:
-    """Save a PyTorch module into the new local folder ``path``."""
-    save_flavor_model(
-        _check_module(pytorch_model),
-        path,
-        None,
-        signature=signature,
-        input_example=input_example,
-        metadata=metadata,
-        options=options,
-    )
+def save_model(pytorch_model: Any, path: str | Path, **kwargs: Any) -> None:
+    """Save a PyTorch module into the new local folder ``path`` (``signature``, ``input_example``...)."""
+    save_flavor_model(_check_module(pytorch_model), path, None, **kwargs)
 
 
 def load_model(model_uri: str, dst_path: str | None = None) -> Any:

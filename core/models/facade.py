@@ -58,16 +58,30 @@ def check_options(function: str, options: Mapping[str, Any]) -> None:
 def log_flavor_model(
     model: Any,
     flavor: str | None,
-    artifact_path: str | None,
-    name: str | None,
+    artifact_path: str | None = None,
     *,
-    registered_model_name: str | None,
-    signature: ModelSignature | None,
-    input_example: Any,
-    metadata: dict[str, Any] | None,
-    options: Mapping[str, Any],
+    name: str | None = None,
+    registered_model_name: str | None = None,
+    signature: ModelSignature | None = None,
+    input_example: Any = None,
+    metadata: dict[str, Any] | None = None,
+    **options: Any,
 ) -> ModelInfo:
-    """``log_model`` with MLflow's argument names (``name`` or ``artifact_path``)."""
+    """``log_model`` with MLflow's arguments (``name`` or ``artifact_path``, default "model").
+
+    Args:
+        model: The model.
+        flavor: The flavor that saves it (None: the first that handles it).
+        artifact_path: MLflow 2's name of the model's folder.
+        name: MLflow 3's name of the model's folder.
+        registered_model_name: Also register the model as the next version of this name.
+        signature: The model's inputs and outputs (:func:`trialbook.models.infer_signature`).
+        input_example: A few input rows (the signature's inputs are inferred from them when
+            ``signature`` is not given).
+        metadata: Free-form fields stored under ``metadata`` in the model's metadata.
+        **options: MLflow options about environments, accepted and ignored
+            (:data:`IGNORED_OPTIONS`).
+    """
     check_options("log_model", options)
     if name is not None and artifact_path is not None and name != artifact_path:
         raise TrialbookError(
@@ -89,19 +103,22 @@ def save_flavor_model(
     path: str | Path,
     flavor: str | None,
     *,
-    signature: ModelSignature | None,
-    input_example: Any,
-    metadata: dict[str, Any] | None,
-    options: Mapping[str, Any],
-) -> dict[str, Any]:
-    """Save ``model`` into the new local folder ``path``; ``load_model(path)`` loads it."""
+    signature: ModelSignature | None = None,
+    input_example: Any = None,
+    metadata: dict[str, Any] | None = None,
+    **options: Any,
+) -> None:
+    """Save ``model`` into the new local folder ``path``; ``load_model(path)`` loads it.
+
+    The arguments are :func:`log_flavor_model`'s.
+    """
     check_options("save_model", options)
     folder = Path(path)
     if folder.exists() and any(folder.iterdir()):
         raise TrialbookError(
             f"save_model: {str(folder)!r} already exists and is not empty; pick a new folder."
         )
-    return save_model_folder(
+    save_model_folder(
         model,
         folder,
         flavor,
