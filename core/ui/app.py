@@ -92,6 +92,7 @@ def create_app(
         routes_run,
         routes_runs,
         routes_static,
+        routes_workspace,
     )
 
     uri = tracking_uri or get_tracking_uri()
@@ -124,6 +125,7 @@ def create_app(
         routes_static,
         routes_pages,
         routes_models,
+        routes_workspace,
     )
     for module in routers:
         app.include_router(module.router)

@@ -7,6 +7,7 @@ import {
   relativeTimes, runUrl, statusBadge,
 } from "./common.js";
 import { columnsPanelContent } from "./columns.js";
+import { ChartPanel, runColor } from "./workspace.js";
 
 const { experiment } = pageData();
 const experimentId = experiment.experiment_id;
@@ -50,7 +51,15 @@ const state = {
   total: null,
   groups: null,
   nextToken: null,
+  chartRuns: "visible", // or "selected"
+  seen: new Map(), // run id -> {name, startTime} of every row shown, for charts of selections
 };
+
+const charts = new ChartPanel(document.getElementById("chart-panel"), {
+  onHover: hoverRow,
+  onSettings: () => writeUrl(),
+});
+const chartRunsSelect = document.getElementById("chart-runs");
 
 let liveTimer = null;
 let tickTimer = null;
@@ -68,6 +77,13 @@ function readUrl() {
     state.sort = query.get("sort") ? JSON.parse(query.get("sort")) : null;
   } catch (error) {
     state.sort = null;
+  }
+  if (query.get("sel") !== null) state.selected = new Set(query.get("sel").split(",").filter(Boolean));
+  state.chartRuns = query.get("chart_runs") === "selected" ? "selected" : "visible";
+  try {
+    charts.applySettings(query.get("chart") ? JSON.parse(query.get("chart")) : {});
+  } catch (error) {
+    charts.applySettings({});
   }
   try {
     const stored = query.get("cols") || localStorage.getItem(storageKey("columns"));
@@ -89,6 +105,11 @@ function writeUrl() {
     query.set("cols", cols);
     localStorage.setItem(storageKey("columns"), cols);
   }
+  if (state.selected.size) query.set("sel", [...state.selected].join(","));
+  if (state.chartRuns !== "visible") query.set("chart_runs", state.chartRuns);
+  const chart = Object.fromEntries(Object.entries(charts.settings())
+    .filter(([key, value]) => value && !(key === "x" && value === "step")));
+  if (Object.keys(chart).length) query.set("chart", JSON.stringify(chart));
   const search = query.toString();
   history.replaceState(null, "", `${window.location.pathname}${search ? `?${search}` : ""}`);
 }
@@ -266,6 +287,7 @@ function runRow(run) {
     el("td", { class: "col-check" }, checkbox),
     el("td", { class: "name", title: run.run_name },
       run.parent_run_id ? el("span", { class: "child-mark", title: "Child run", text: "↳" }) : null,
+      el("span", { class: "swatch", dataset: { color: runColor(run.run_id) } }),
       el("a", { href: runUrl(run.run_id), text: run.run_name })),
     el("td", {}, statusBadge(run.status)),
     el("td", { title: fmtTime(run.start_time) }, el("time", { text: fmtRelative(run.start_time) })),
@@ -281,6 +303,10 @@ function runRow(run) {
     }),
     cols.tags.map((key) => cell(run.tags[key] ?? "", { title: run.tags[key] ?? null })),
   );
+  row.querySelector(".swatch").style.background = runColor(run.run_id);
+  row.addEventListener("mouseenter", () => charts.highlight(run.run_id));
+  row.addEventListener("mouseleave", () => charts.highlight(null));
+  state.seen.set(run.run_id, { name: run.run_name, startTime: run.start_time });
   return row;
 }
 
@@ -326,6 +352,7 @@ function render(emptyText = null) {
   }
   renderPager();
   selectionChanged();
+  updateCharts();
   table.dataset.state = "drawn";
   performance.mark("trialbook-runs-drawn");
 }
@@ -339,8 +366,29 @@ function renderPager() {
   document.getElementById("next-page").disabled = !state.nextToken;
 }
 
+function chartRuns() {
+  const ids = state.chartRuns === "selected" ? [...state.selected] : state.rows.map((r) => r.run_id);
+  return ids.map((runId) => {
+    const seen = state.seen.get(runId) || { name: runId, startTime: null };
+    return { runId, name: seen.name, startTime: seen.startTime, color: runColor(runId) };
+  });
+}
+
+function updateCharts() {
+  charts.runsChanged(chartRuns());
+}
+
+function hoverRow(runId) {
+  for (const row of table.querySelectorAll("tr.hovered")) row.classList.remove("hovered");
+  if (runId === null) return;
+  const row = [...table.tBodies[0].rows].find((r) => r.dataset.runId === runId);
+  if (row) row.classList.add("hovered");
+}
+
 function selectionChanged() {
   const count = state.selected.size;
+  if (state.chartRuns === "selected") updateCharts();
+  writeUrl();
   sessionStorage.setItem(storageKey("selected"), JSON.stringify([...state.selected]));
   selectionInfo.textContent = count ? `${count} selected` : "";
   clearSelection.hidden = count === 0;
@@ -437,6 +485,11 @@ document.getElementById("next-page").addEventListener("click", () => {
   state.page += 1;
   load();
 });
+chartRunsSelect.addEventListener("change", () => {
+  state.chartRuns = chartRunsSelect.value;
+  writeUrl();
+  updateCharts();
+});
 columnsButton.addEventListener("click", () => toggleColumns(columnsPanel.hidden));
 compareButton.addEventListener("click", () => {
   const ids = [...state.selected].join(",");
@@ -461,6 +514,7 @@ readUrl();
 filterInput.value = state.filter;
 pageSizeSelect.value = String(state.pageSize);
 viewSelect.value = state.view;
+chartRunsSelect.value = state.chartRuns;
 relativeTimes();
 load();
 loadColumns().catch((error) => showError({ message: error.message }));
