@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from trialbook.ui.app import page
-from trialbook.ui.history import metric_groups
+from trialbook.ui.families import metric_families
+from trialbook.ui.history import jsonable_number, metric_groups
 from trialbook.ui.reproducibility import reproducibility
 from trialbook.ui.routes_models import registered_versions
 from trialbook.ui.serialize import experiment_json
@@ -45,6 +46,7 @@ def run_page(request: Request, state: State, run_id: str) -> HTMLResponse:
     experiment = state.store.get_experiment(run.info.experiment_id)
     summaries = {s.key: s for s in state.store.get_metric_summaries([run_id]).get(run_id, [])}
     groups = metric_groups(summaries)
+    charted = metric_groups(k for k, s in summaries.items() if s.count > 1)
     parent = None
     if run.info.parent_run_id:
         try:
@@ -65,6 +67,13 @@ def run_page(request: Request, state: State, run_id: str) -> HTMLResponse:
             "status": run.info.status.value,
             "start_time": run.info.start_time,
             "metrics": groups,
+            "families": {
+                group: [{"name": f.name, "keys": f.keys} for f in metric_families(keys)]
+                for group, keys in charted.items()
+            },
+            "values": {
+                k: jsonable_number(s.latest) for k, s in sorted(summaries.items()) if s.count <= 1
+            },
         },
     }
     return page(request, "run.html", context)
