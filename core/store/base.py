@@ -345,6 +345,21 @@ class RunAggregates(Protocol):
 
 
 @runtime_checkable
+class RunFamilies(Protocol):
+    """Child run counts per parent in one query (the runs table nests children)."""
+
+    def child_counts(
+        self,
+        experiment_ids: Sequence[str],
+        parent_ids: Sequence[str],
+        filter_string: str = "",
+        view_type: ViewType = ViewType.ACTIVE,
+    ) -> dict[str, int]:
+        """How many runs matching the filter each parent has; parents with none left out."""
+        ...
+
+
+@runtime_checkable
 class ManyMetricArrays(Protocol):
     """Many runs' metric histories in one read (charts that overlay hundreds of runs)."""
 

@@ -678,6 +678,21 @@ class SqlStore:
             lambda conn: aggregates.param_value_counts(conn, where, param, limit)
         )
 
+    def child_counts(
+        self,
+        experiment_ids: Sequence[str],
+        parent_ids: Sequence[str],
+        filter_string: str = "",
+        view_type: ViewType = ViewType.ACTIVE,
+    ) -> dict[str, int]:
+        """How many matching runs each parent has (parents without any are left out)."""
+        if not parent_ids:
+            return {}
+        where = _runs_where(experiment_ids, view_type, filter_string)
+        return self._read(  # type: ignore[no-any-return]
+            lambda conn: aggregates.child_counts(conn, where, parent_ids)
+        )
+
     # Maintenance (BatchLedger, TokenTable, ForkAware) ---------------------------------------
 
     def forget_applied_batches(self, applied_before: int) -> None:

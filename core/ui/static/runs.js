@@ -52,6 +52,9 @@ const state = {
   groups: null,
   nextToken: null,
   chartRuns: "visible", // or "selected"
+  nest: true, // child runs listed under their parents
+  expanded: new Set(), // parents whose children are shown
+  children: new Map(), // parent run id -> its child rows
   seen: new Map(), // run id -> {name, startTime} of every row shown, for charts of selections
 };
 
@@ -80,6 +83,8 @@ function readUrl() {
   }
   if (query.get("sel") !== null) state.selected = new Set(query.get("sel").split(",").filter(Boolean));
   state.chartRuns = query.get("chart_runs") === "selected" ? "selected" : "visible";
+  state.nest = query.get("flat") !== "1";
+  state.expanded = new Set((query.get("open") || "").split(",").filter(Boolean));
   try {
     charts.applySettings(query.get("chart") ? JSON.parse(query.get("chart")) : {});
   } catch (error) {
@@ -106,6 +111,8 @@ function writeUrl() {
     localStorage.setItem(storageKey("columns"), cols);
   }
   if (state.selected.size) query.set("sel", [...state.selected].join(","));
+  if (!state.nest) query.set("flat", "1");
+  if (state.nest && state.expanded.size) query.set("open", [...state.expanded].join(","));
   if (state.chartRuns !== "visible") query.set("chart_runs", state.chartRuns);
   const chart = Object.fromEntries(Object.entries(charts.settings())
     .filter(([key, value]) => value && !(key === "x" && value === "step")));
@@ -144,7 +151,11 @@ async function load({ quiet = false } = {}) {
       tags: state.columns ? state.columns.tags : [],
       group_by: state.groupBy,
       view: state.view,
+      nest: state.nest ? "true" : null,
     });
+    if (id !== requestId) return;
+    state.children.clear();
+    await Promise.all(body.runs.filter((r) => state.expanded.has(r.run_id)).map((r) => loadChildren(r.run_id)));
     if (id !== requestId) return;
     showError(null);
     if (!state.columns) {
@@ -175,6 +186,51 @@ async function load({ quiet = false } = {}) {
       scheduleLive();
     }
   }
+}
+
+/** Fetch a parent's children (in the table's filter and order), and theirs when expanded. */
+async function loadChildren(parentId) {
+  const body = await api(`/api/ui/experiments/${encodeURIComponent(experimentId)}/runs`, {
+    filter: state.filter,
+    order_by: orderBy(),
+    max_results: 1000,
+    tags: state.columns ? state.columns.tags : [],
+    view: state.view,
+    parent: parentId,
+  });
+  state.children.set(parentId, body.runs);
+  await Promise.all(body.runs.filter((r) => state.expanded.has(r.run_id)).map((r) => loadChildren(r.run_id)));
+}
+
+async function toggleFamily(parentId) {
+  if (state.expanded.has(parentId)) {
+    state.expanded.delete(parentId);
+  } else {
+    state.expanded.add(parentId);
+    if (!state.children.has(parentId)) {
+      try {
+        await loadChildren(parentId);
+      } catch (error) {
+        state.expanded.delete(parentId);
+        showError({ message: error.message });
+      }
+    }
+  }
+  writeUrl();
+  render();
+}
+
+/** The rows on screen, in order: each expanded parent followed by its children. */
+function visibleRows() {
+  const shown = [];
+  const walk = (rows, depth) => {
+    for (const run of rows) {
+      shown.push([run, depth]);
+      if (state.expanded.has(run.run_id) && state.children.has(run.run_id)) walk(state.children.get(run.run_id), depth + 1);
+    }
+  };
+  walk(state.rows, 0);
+  return shown;
 }
 
 function showError(error) {
@@ -271,7 +327,7 @@ function cell(text, attrs = {}) {
   return el("td", { ...attrs, text });
 }
 
-function runRow(run) {
+function runRow(run, depth = 0) {
   const cols = state.columns;
   const checkbox = el("input", { type: "checkbox", "aria-label": `Select ${run.run_name}`, checked: state.selected.has(run.run_id) });
   checkbox.addEventListener("change", () => {
@@ -283,10 +339,23 @@ function runRow(run) {
   const duration = run.duration ?? (run.status === "RUNNING" ? Date.now() - run.start_time : null);
   const durationCell = cell(fmtDuration(duration), { class: "num" });
   if (run.status === "RUNNING") durationCell.dataset.start = run.start_time;
-  const row = el("tr", { class: state.selected.has(run.run_id) ? "selected" : null, dataset: { runId: run.run_id } },
+  const count = run.child_count || 0;
+  const expanded = state.expanded.has(run.run_id);
+  const toggle = count
+    ? el("button", {
+      type: "button", class: "family-toggle", "aria-expanded": String(expanded),
+      "aria-label": `${expanded ? "Hide" : "Show"} ${count} child run${count === 1 ? "" : "s"} of ${run.run_name}`,
+      text: `${expanded ? "▾" : "▸"} ${count}`,
+    })
+    : null;
+  if (toggle) toggle.addEventListener("click", () => toggleFamily(run.run_id));
+  const classes = [state.selected.has(run.run_id) ? "selected" : "", depth ? "child-row" : ""].filter(Boolean).join(" ");
+  const row = el("tr", { class: classes || null, dataset: { runId: run.run_id, depth: String(depth) } },
     el("td", { class: "col-check" }, checkbox),
     el("td", { class: "name", title: run.run_name },
+      depth ? el("span", { class: "indent", dataset: { depth: String(depth) } }) : null,
       run.parent_run_id ? el("span", { class: "child-mark", title: "Child run", text: "↳" }) : null,
+      toggle,
       el("span", { class: "swatch", dataset: { color: runColor(run.run_id) } }),
       el("a", { href: runUrl(run.run_id), text: run.run_name })),
     el("td", {}, statusBadge(run.status)),
@@ -332,16 +401,16 @@ function render(emptyText = null) {
   const body = document.createDocumentFragment();
   const counts = new Map((state.groups || []).map((g) => [g.value, g.count]));
   let currentGroup;
-  for (const run of state.rows) {
-    if (state.groupBy) {
+  for (const [run, depth] of visibleRows()) {
+    if (state.groupBy && depth === 0) {
       const value = run.params[state.groupBy] ?? null;
       if (value !== currentGroup) {
         currentGroup = value;
         body.append(groupRow(value, counts.get(value) ?? "?", width));
       }
-      if (state.collapsed.has(value)) continue;
     }
-    body.append(runRow(run));
+    if (state.groupBy && state.collapsed.has(currentGroup)) continue;
+    body.append(runRow(run, depth));
   }
   table.tBodies[0].replaceChildren(body);
   const empty = state.rows.length === 0;
@@ -367,7 +436,7 @@ function renderPager() {
 }
 
 function chartRuns() {
-  const ids = state.chartRuns === "selected" ? [...state.selected] : state.rows.map((r) => r.run_id);
+  const ids = state.chartRuns === "selected" ? [...state.selected] : visibleRows().map(([r]) => r.run_id);
   return ids.map((runId) => {
     const seen = state.seen.get(runId) || { name: runId, startTime: null };
     return { runId, name: seen.name, startTime: seen.startTime, color: runColor(runId) };
@@ -485,6 +554,14 @@ document.getElementById("next-page").addEventListener("click", () => {
   state.page += 1;
   load();
 });
+const nestBox = document.getElementById("nest");
+nestBox.addEventListener("change", () => {
+  state.nest = nestBox.checked;
+  state.expanded.clear();
+  resetPages();
+  writeUrl();
+  load();
+});
 chartRunsSelect.addEventListener("change", () => {
   state.chartRuns = chartRunsSelect.value;
   writeUrl();
@@ -515,6 +592,7 @@ filterInput.value = state.filter;
 pageSizeSelect.value = String(state.pageSize);
 viewSelect.value = state.view;
 chartRunsSelect.value = state.chartRuns;
+nestBox.checked = state.nest;
 relativeTimes();
 load();
 loadColumns().catch((error) => showError({ message: error.message }));
