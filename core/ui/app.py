@@ -33,6 +33,8 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from trialbook.errors import (
     ArtifactNotFoundError,
+    DeletedExperimentError,
+    DeletedRunError,
     ExperimentNotFoundError,
     InvalidArtifactPathError,
     ModelAliasNotFoundError,
@@ -40,6 +42,7 @@ from trialbook.errors import (
     RegisteredModelNotFoundError,
     RunNotFoundError,
     SearchSyntaxError,
+    TagNotFoundError,
     TrialbookError,
 )
 from trialbook.ui.history import HistoryService
@@ -67,6 +70,7 @@ _NOT_FOUND = (
     RegisteredModelNotFoundError,
     ModelVersionNotFoundError,
     ModelAliasNotFoundError,
+    TagNotFoundError,
 )
 
 
@@ -74,6 +78,7 @@ def create_app(
     tracking_uri: str | None = None,
     on_startup: Callable[[], None] | None = None,
     allowed_hosts: Sequence[str] | None = LOCAL_HOSTS,
+    may_write: Callable[[Request], bool] | None = None,
 ) -> FastAPI:
     """The UI app over the store at ``tracking_uri`` (default: the current tracking URI).
 
@@ -82,11 +87,14 @@ def create_app(
         on_startup: Called once the server is ready to answer (``serve`` opens a browser).
         allowed_hosts: Host headers answered (None: any, when something in front checks
             them, as the tracking server does when it mounts the UI).
+        may_write: Whether a request may edit runs and experiments (default: any; the
+            tracking server refuses read-only tokens). Pages hide the edit controls then.
     """
     from trialbook.store.factory import get_store
     from trialbook.tracking.fluent import get_tracking_uri
     from trialbook.ui import (
         routes_artifacts,
+        routes_edit,
         routes_models,
         routes_pages,
         routes_run,
@@ -118,6 +126,8 @@ def create_app(
         templates=_templates(),
         history=HistoryService(store),
     )
+    if may_write is not None:
+        app.state.trialbook_ui.may_write = may_write
     routers = (
         routes_runs,
         routes_run,
@@ -126,6 +136,7 @@ def create_app(
         routes_pages,
         routes_models,
         routes_workspace,
+        routes_edit,
     )
     for module in routers:
         app.include_router(module.router)
@@ -199,8 +210,16 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def _status(error: Exception) -> int:
+    from trialbook.ui.routes_edit import EditNotSupportedError, EditRefusedError
+
     if isinstance(error, _NOT_FOUND):
         return 404
+    if isinstance(error, EditRefusedError):
+        return 403
+    if isinstance(error, EditNotSupportedError):
+        return 501
+    if isinstance(error, (DeletedRunError, DeletedExperimentError)):
+        return 409
     if isinstance(error, (SearchSyntaxError, InvalidArtifactPathError, ValueError)):
         return 400
     return 500
@@ -229,7 +248,6 @@ def page(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
     """Render a page template with the UI state in its context."""
     state: UIState = request.app.state.trialbook_ui
     root = request.scope.get("root_path", "")
-    response: HTMLResponse = state.templates.TemplateResponse(
-        request, name, {"state": state, "base": root, **context}
-    )
+    context = {"state": state, "base": root, "can_edit": state.may_write(request), **context}
+    response: HTMLResponse = state.templates.TemplateResponse(request, name, context)
     return response

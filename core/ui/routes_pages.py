@@ -15,6 +15,7 @@ from trialbook.ui import queries
 from trialbook.ui.app import page
 from trialbook.ui.families import metric_families
 from trialbook.ui.history import SYSTEM_PREFIX, jsonable_number, metric_groups
+from trialbook.ui.markdown import to_html
 from trialbook.ui.reproducibility import reproducibility
 from trialbook.ui.routes_models import registered_versions
 from trialbook.ui.serialize import experiment_json
@@ -65,6 +66,7 @@ def run_page(request: Request, state: State, run_id: str) -> HTMLResponse:
         "repro": reproducibility(run.data.tags),
         "registered": registered_versions(state, run_id),
         "children": child_runs(state, run),
+        "description_html": to_html(run.info.description),
         "page_data": {
             "run_id": run.info.run_id,
             "status": run.info.status.value,

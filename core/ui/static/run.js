@@ -6,6 +6,7 @@ import {
 } from "./common.js";
 import { bindChartControls, MetricChart } from "./charts.js";
 import { initArtifacts, loadReproducibility, selectArtifact } from "./artifacts.js";
+import { initRunEditing } from "./edit.js";
 
 const data = pageData();
 const runId = data.run_id;
@@ -234,6 +235,7 @@ function startLive() {
 
 copyButtons();
 rowFilters();
+initRunEditing(runId, () => {});
 relativeTimes();
 chartControls();
 document.addEventListener("click", (event) => {

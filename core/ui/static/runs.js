@@ -4,7 +4,7 @@
 
 import {
   api, BASE, el, fill, fmtDuration, fmtNumber, fmtRelative, fmtTime, fullNumber, pageData,
-  relativeTimes, runUrl, statusBadge,
+  relativeTimes, runUrl, send, statusBadge,
 } from "./common.js";
 import { columnsPanelContent } from "./columns.js";
 import { ChartPanel, runColor } from "./workspace.js";
@@ -463,6 +463,11 @@ function selectionChanged() {
   clearSelection.hidden = count === 0;
   compareButton.disabled = count < 2;
   compareButton.textContent = count >= 2 ? `Compare ${count} runs` : "Compare";
+  const deleteSelected = document.getElementById("delete-selected");
+  if (deleteSelected) {
+    deleteSelected.hidden = count === 0 || state.view === "deleted";
+    document.getElementById("restore-selected").hidden = count === 0 || state.view === "active";
+  }
 }
 
 // Live refresh -------------------------------------------------------------------------
@@ -585,6 +590,46 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// Editing (only for users who may write) ------------------------------------------------
+
+async function changeSelected(action) {
+  try {
+    for (const runId of state.selected) {
+      await send("POST", `/api/ui/runs/${encodeURIComponent(runId)}/${action}`);
+    }
+    state.selected.clear();
+    showError(null);
+  } catch (error) {
+    showError({ message: error.message });
+  }
+  load();
+}
+
+function bindExperimentEditing() {
+  const remove = document.getElementById("delete-experiment");
+  if (!remove) return;
+  const restore = document.getElementById("restore-experiment");
+  const errorBox = document.getElementById("experiment-error");
+  const lifecycle = async (action) => {
+    try {
+      const reply = await send("POST", `/api/ui/experiments/${encodeURIComponent(experimentId)}/${action}`);
+      const deleted = reply.lifecycle_stage === "deleted";
+      remove.hidden = deleted;
+      restore.hidden = !deleted;
+      errorBox.hidden = true;
+      if (deleted) viewSelect.value = state.view = "all";
+      load();
+    } catch (error) {
+      errorBox.hidden = false;
+      fill(errorBox, error.message);
+    }
+  };
+  remove.addEventListener("click", () => lifecycle("delete"));
+  restore.addEventListener("click", () => lifecycle("restore"));
+  document.getElementById("delete-selected").addEventListener("click", () => changeSelected("delete"));
+  document.getElementById("restore-selected").addEventListener("click", () => changeSelected("restore"));
+}
+
 // Start --------------------------------------------------------------------------------
 
 readUrl();
@@ -594,5 +639,6 @@ viewSelect.value = state.view;
 chartRunsSelect.value = state.chartRuns;
 nestBox.checked = state.nest;
 relativeTimes();
+bindExperimentEditing();
 load();
 loadColumns().catch((error) => showError({ message: error.message }));
