@@ -95,11 +95,13 @@ def create_app(
     from trialbook.ui import (
         routes_artifacts,
         routes_edit,
+        routes_export,
         routes_models,
         routes_pages,
         routes_run,
         routes_runs,
         routes_static,
+        routes_views,
         routes_workspace,
     )
 
@@ -137,6 +139,8 @@ def create_app(
         routes_models,
         routes_workspace,
         routes_edit,
+        routes_views,
+        routes_export,
     )
     for module in routers:
         app.include_router(module.router)

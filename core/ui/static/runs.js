@@ -7,6 +7,7 @@ import {
   relativeTimes, runUrl, send, statusBadge,
 } from "./common.js";
 import { columnsPanelContent } from "./columns.js";
+import { initViews } from "./views.js";
 import { ChartPanel, runColor } from "./workspace.js";
 
 const { experiment } = pageData();
@@ -117,6 +118,7 @@ function writeUrl() {
   const chart = Object.fromEntries(Object.entries(charts.settings())
     .filter(([key, value]) => value && !(key === "x" && value === "step")));
   if (Object.keys(chart).length) query.set("chart", JSON.stringify(chart));
+  updateExport();
   const search = query.toString();
   history.replaceState(null, "", `${window.location.pathname}${search ? `?${search}` : ""}`);
 }
@@ -422,6 +424,7 @@ function render(emptyText = null) {
   renderPager();
   selectionChanged();
   updateCharts();
+  updateExport();
   table.dataset.state = "drawn";
   performance.mark("trialbook-runs-drawn");
 }
@@ -590,6 +593,31 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// Views and export -----------------------------------------------------------------------
+
+/** The URL query a saved view keeps: everything but the selection. */
+function viewQuery() {
+  const query = new URLSearchParams(window.location.search);
+  query.delete("sel");
+  if (!query.has("cols") && state.columns) query.set("cols", JSON.stringify(state.columns));
+  return query.toString();
+}
+
+/** Point the export link at the CSV of the table as shown: filter, order, view and columns. */
+function updateExport() {
+  const link = document.getElementById("export-csv");
+  const url = new URL(`${BASE}/api/ui/experiments/${encodeURIComponent(experimentId)}/runs.csv`, window.location.origin);
+  const add = (key, value) => url.searchParams.append(key, value);
+  if (state.filter) add("filter", state.filter);
+  for (const order of orderBy()) add("order_by", order);
+  if (state.view !== "active") add("view", state.view);
+  const cols = state.columns || { params: [], metrics: [], tags: [] };
+  for (const key of cols.params) add("params", key);
+  for (const [key, agg] of cols.metrics) add("metrics", `${key}:${agg}`);
+  for (const key of cols.tags) add("tags", key);
+  link.href = url.pathname + url.search;
+}
+
 // Editing (only for users who may write) ------------------------------------------------
 
 async function changeSelected(action) {
@@ -640,5 +668,15 @@ chartRunsSelect.value = state.chartRuns;
 nestBox.checked = state.nest;
 relativeTimes();
 bindExperimentEditing();
+initViews(experimentId, viewQuery);
+document.getElementById("copy-link").addEventListener("click", async (event) => {
+  try {
+    await navigator.clipboard.writeText(window.location.href);
+    event.target.textContent = "Link copied";
+  } catch (error) {
+    event.target.textContent = "Copy the address bar";
+  }
+});
+updateExport();
 load();
 loadColumns().catch((error) => showError({ message: error.message }));
