@@ -10,7 +10,10 @@ Routes:
 * Pages: ``/`` (experiments), ``/experiments/{id}`` (runs table), ``/runs/{id}`` (a run),
   ``/compare?runs=a,b`` (runs side by side).
 * JSON under ``/api/ui/`` (the pages' data; see ``routes_runs``, ``routes_run``,
-  ``routes_artifacts``). The tracking server mounts its REST API beside it on the same app.
+  ``routes_artifacts``, ``routes_workspace`` for charts over many runs, ``routes_views``,
+  ``routes_export`` for CSV). The tracking server mounts its REST API beside it.
+* Edits under ``/api/ui/`` (``routes_edit``): JSON only, same origin, and only for requests
+  ``may_write`` allows.
 * ``/static/ui/`` for our CSS and JavaScript, and plotly.js from the ``plotly`` package.
 
 Every response carries security headers (:mod:`trialbook.ui.security`); JSON and text

@@ -56,4 +56,5 @@ def _renderer() -> MarkdownIt:
 
 def to_html(text: str) -> str:
     """The Markdown ``text`` as HTML safe to put in a page."""
-    return _renderer().render(text)
+    html: str = _renderer().render(text)
+    return html

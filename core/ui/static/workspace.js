@@ -8,19 +8,15 @@ import {
 } from "./common.js";
 import { bindChartControls, chartOptions } from "./charts.js";
 
-const COLORS = [
-  "#2f6fed", "#e8590c", "#2b8a3e", "#c2255c", "#7048e8", "#0c8599", "#e67700", "#5c7cfa",
-  "#d6336c", "#37b24d", "#845ef7", "#1098ad", "#f08c00", "#495057", "#a61e4d", "#1864ab",
-  "#5f3dc4", "#087f5b", "#d9480f", "#364fc7",
-];
 const DASHES = ["solid", "dash", "dot", "dashdot", "longdash"];
 const MAX_VALUE_ROWS = 50;
 
-/** A run's color: the same on every page and in every selection (a hash of its id). */
+/** A run's color: the same on every page and in every selection (from a hash of its id). */
 export function runColor(runId) {
-  let hash = 0;
-  for (const char of runId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return COLORS[hash % COLORS.length];
+  let hash = 2166136261;
+  for (const char of runId) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
+  const lightness = [42, 52, 36][(hash >>> 9) % 3];
+  return `hsl(${hash % 360}, 70%, ${lightness}%)`;
 }
 
 function chartPoints(runCount) {
