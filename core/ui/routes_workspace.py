@@ -29,8 +29,8 @@ router = APIRouter(prefix="/api/ui")
 
 State = Annotated[UIState, Depends(ui_state)]
 
-MAX_CHART_RUNS = 500
-"""Runs one chart request draws at most."""
+MAX_CHART_RUNS = 250
+"""Runs one chart request draws at most (their ids fill about 8 KB of the URL)."""
 MAX_CHART_KEYS = 32
 """Metrics one chart request returns histories of at most."""
 

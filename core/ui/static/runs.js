@@ -447,7 +447,10 @@ function chartRuns() {
 }
 
 function updateCharts() {
-  charts.runsChanged(chartRuns());
+  // While runs are RUNNING their point counts change: the charts reload on each refresh.
+  const version = visibleRows().filter(([r]) => r.status === "RUNNING")
+    .map(([r]) => Object.values(r.metrics).reduce((n, m) => n + m.count, 0)).join(",");
+  charts.runsChanged(chartRuns(), version);
 }
 
 function hoverRow(runId) {

@@ -7,9 +7,27 @@ import {
   plotlyText, runUrl, smooth, whenVisible,
 } from "./common.js";
 import { bindChartControls, chartOptions } from "./charts.js";
+import { sketch } from "./sketch.js";
 
 const DASHES = ["solid", "dash", "dot", "dashdot", "longdash"];
 const MAX_VALUE_ROWS = 50;
+const MAX_RUNS = 250; // the server's limit per chart request
+const PARALLEL_LOADS = 2; // chart requests at a time: the first chart comes back first
+
+let running = 0;
+const waiting = [];
+
+/** Run `task` when fewer than PARALLEL_LOADS chart requests are under way. */
+async function queued(task) {
+  if (running >= PARALLEL_LOADS) await new Promise((resolve) => waiting.push(resolve));
+  running += 1;
+  try {
+    return await task();
+  } finally {
+    running -= 1;
+    waiting.shift()?.();
+  }
+}
 
 /** A run's color: the same on every page and in every selection (from a hash of its id). */
 export function runColor(runId) {
@@ -19,8 +37,9 @@ export function runColor(runId) {
   return `hsl(${hash % 360}, 70%, ${lightness}%)`;
 }
 
+/** Points per line: fewer as lines multiply (200 runs: 100 points each, extremes kept). */
 function chartPoints(runCount) {
-  return Math.max(60, Math.min(1000, Math.floor(40000 / Math.max(1, runCount))));
+  return Math.max(60, Math.min(1000, Math.floor(20000 / Math.max(1, runCount))));
 }
 
 /** The section a family is listed under: what its name has before the first "/". */
@@ -56,14 +75,15 @@ class FamilyChart {
     this.plot.dataset.state = "loading";
     try {
       const plotly = loadPlotly();
-      const body = await api("/api/ui/charts", {
+      const body = await queued(() => api("/api/ui/charts", {
         runs: runs.map((r) => r.runId).join(","),
         keys: this.family.keys,
         points: chartPoints(runs.length),
         times: chartOptions.xMode !== "step" ? "true" : null,
-      });
+      }));
       this.data = body.histories;
       this.withTimes = chartOptions.xMode !== "step";
+      if (!window.Plotly && !this.drawnOnce) this.sketch();
       await plotly;
       await this.draw();
     } catch (error) {
@@ -104,6 +124,16 @@ class FamilyChart {
       }
     });
     return traces;
+  }
+
+  /** Draw the lines as a plain SVG until plotly.js is ready. */
+  sketch() {
+    const traces = this.traces();
+    const options = { wall: chartOptions.xMode === "wall", log: chartOptions.log, xTitle: this.layout().xaxis.title.text };
+    if (traces.length && sketch(this.plot, traces, options)) {
+      this.plot.dataset.state = "sketched";
+      performance.mark("trialbook-workspace-chart-visible");
+    }
   }
 
   layout() {
@@ -217,10 +247,23 @@ export class ChartPanel {
     if (settings.metric) { this.filter = settings.metric; root.querySelector("#chart-filter").value = settings.metric; }
   }
 
-  async runsChanged(runs) {
+  /**
+   * The runs to chart changed (or, with the same runs, their data: `version` differs while
+   * runs are RUNNING): rebuild, or reload the charts drawn so far.
+   */
+  async runsChanged(allRuns, version = "") {
+    const runs = allRuns.slice(0, MAX_RUNS);
+    this.omitted = allRuns.length - runs.length;
     const ids = runs.map((r) => r.runId).join(",");
-    if (ids === this.runs.map((r) => r.runId).join(",")) return;
+    if (ids === this.runs.map((r) => r.runId).join(",")) {
+      if (version !== this.version) {
+        this.version = version;
+        for (const chart of this.charts.values()) if (chart.drawnOnce) chart.load();
+      }
+      return;
+    }
     this.runs = runs;
+    this.version = version;
     const id = ++this.requestId;
     if (runs.length === 0) {
       this.families = [];
@@ -228,6 +271,7 @@ export class ChartPanel {
       this.build();
       return;
     }
+    loadPlotly().catch(() => {}); // fetched while the families load (the table is drawn)
     try {
       const body = await api("/api/ui/charts", { runs: ids });
       if (id !== this.requestId) return;
@@ -266,9 +310,16 @@ export class ChartPanel {
         observer.observe(chart.card);
       }
     }
+    this.applyFilter();
+    // The first charts load at once, without waiting for the observer's first report.
+    [...this.charts.values()].filter((c) => !c.card.hidden).slice(0, 4).forEach((c) => {
+      observer.unobserve(c.card);
+      c.load();
+    });
     this.buildValues();
     const count = this.runs.length;
-    fill(this.info, count ? `${count} run${count === 1 ? "" : "s"} · ${families.length} chart${families.length === 1 ? "" : "s"}` : "No runs to chart");
+    const omitted = this.omitted ? ` (the first ${MAX_RUNS}; ${this.omitted} more not charted)` : "";
+    fill(this.info, count ? `${count} run${count === 1 ? "" : "s"}${omitted} · ${families.length} chart${families.length === 1 ? "" : "s"}` : "No runs to chart");
     this.applyFilter();
   }
 
