@@ -152,3 +152,42 @@ export function initRunEditing(runId, onRun) {
     restoreButton.addEventListener("click", () => lifecycle("restore"));
   }
 }
+
+/**
+ * Wire the experiment page's edit controls: delete or restore the experiment, or the selected
+ * runs. options: selected() (the selected run ids), showError({message}), changed(deleted).
+ */
+export function initExperimentEditing(experimentId, { selected, showError: tableError, changed }) {
+  const remove = document.getElementById("delete-experiment");
+  if (!remove) return;
+  const restore = document.getElementById("restore-experiment");
+  const errorBox = document.getElementById("experiment-error");
+  const lifecycle = async (action) => {
+    try {
+      const reply = await send("POST", `/api/ui/experiments/${encodeURIComponent(experimentId)}/${action}`);
+      const deleted = reply.lifecycle_stage === "deleted";
+      remove.hidden = deleted;
+      restore.hidden = !deleted;
+      errorBox.hidden = true;
+      changed(deleted);
+    } catch (error) {
+      errorBox.hidden = false;
+      fill(errorBox, error.message);
+    }
+  };
+  const changeSelected = async (action) => {
+    const ids = selected();
+    try {
+      for (const runId of ids) await send("POST", `/api/ui/runs/${encodeURIComponent(runId)}/${action}`);
+      ids.clear();
+      tableError(null);
+    } catch (error) {
+      tableError({ message: error.message });
+    }
+    changed(false);
+  };
+  remove.addEventListener("click", () => lifecycle("delete"));
+  restore.addEventListener("click", () => lifecycle("restore"));
+  document.getElementById("delete-selected").addEventListener("click", () => changeSelected("delete"));
+  document.getElementById("restore-selected").addEventListener("click", () => changeSelected("restore"));
+}

@@ -4,10 +4,11 @@
 
 import {
   api, BASE, el, fill, fmtDuration, fmtNumber, fmtRelative, fmtTime, fullNumber, pageData,
-  relativeTimes, runUrl, send, statusBadge,
+  relativeTimes, runUrl, statusBadge,
 } from "./common.js";
 import { columnsPanelContent } from "./columns.js";
-import { initViews } from "./views.js";
+import { initExperimentEditing } from "./edit.js";
+import { exportHref, initViews } from "./views.js";
 import { ChartPanel, runColor } from "./workspace.js";
 
 const { experiment } = pageData();
@@ -606,59 +607,10 @@ function viewQuery() {
   return query.toString();
 }
 
-/** Point the export link at the CSV of the table as shown: filter, order, view and columns. */
 function updateExport() {
-  const link = document.getElementById("export-csv");
-  const url = new URL(`${BASE}/api/ui/experiments/${encodeURIComponent(experimentId)}/runs.csv`, window.location.origin);
-  const add = (key, value) => url.searchParams.append(key, value);
-  if (state.filter) add("filter", state.filter);
-  for (const order of orderBy()) add("order_by", order);
-  if (state.view !== "active") add("view", state.view);
-  const cols = state.columns || { params: [], metrics: [], tags: [] };
-  for (const key of cols.params) add("params", key);
-  for (const [key, agg] of cols.metrics) add("metrics", `${key}:${agg}`);
-  for (const key of cols.tags) add("tags", key);
-  link.href = url.pathname + url.search;
-}
-
-// Editing (only for users who may write) ------------------------------------------------
-
-async function changeSelected(action) {
-  try {
-    for (const runId of state.selected) {
-      await send("POST", `/api/ui/runs/${encodeURIComponent(runId)}/${action}`);
-    }
-    state.selected.clear();
-    showError(null);
-  } catch (error) {
-    showError({ message: error.message });
-  }
-  load();
-}
-
-function bindExperimentEditing() {
-  const remove = document.getElementById("delete-experiment");
-  if (!remove) return;
-  const restore = document.getElementById("restore-experiment");
-  const errorBox = document.getElementById("experiment-error");
-  const lifecycle = async (action) => {
-    try {
-      const reply = await send("POST", `/api/ui/experiments/${encodeURIComponent(experimentId)}/${action}`);
-      const deleted = reply.lifecycle_stage === "deleted";
-      remove.hidden = deleted;
-      restore.hidden = !deleted;
-      errorBox.hidden = true;
-      if (deleted) viewSelect.value = state.view = "all";
-      load();
-    } catch (error) {
-      errorBox.hidden = false;
-      fill(errorBox, error.message);
-    }
-  };
-  remove.addEventListener("click", () => lifecycle("delete"));
-  restore.addEventListener("click", () => lifecycle("restore"));
-  document.getElementById("delete-selected").addEventListener("click", () => changeSelected("delete"));
-  document.getElementById("restore-selected").addEventListener("click", () => changeSelected("restore"));
+  document.getElementById("export-csv").href = exportHref(experimentId, {
+    filter: state.filter, orderBy: orderBy(), view: state.view, columns: state.columns,
+  });
 }
 
 // Start --------------------------------------------------------------------------------
@@ -670,7 +622,14 @@ viewSelect.value = state.view;
 chartRunsSelect.value = state.chartRuns;
 nestBox.checked = state.nest;
 relativeTimes();
-bindExperimentEditing();
+initExperimentEditing(experimentId, {
+  selected: () => state.selected,
+  showError,
+  changed: (deleted) => {
+    if (deleted) viewSelect.value = state.view = "all";
+    load();
+  },
+});
 initViews(experimentId, viewQuery);
 document.getElementById("copy-link").addEventListener("click", async (event) => {
   try {

@@ -1,7 +1,21 @@
 // Saved views of the experiment page: named URL queries kept in the store (as experiment
 // tags), so a team shares them. Choosing one loads its URL; saving stores the current one.
 
-import { api, el, fill, send } from "./common.js";
+import { api, BASE, el, fill, send } from "./common.js";
+
+/** The CSV export of the table as shown: its filter, order, view and columns. */
+export function exportHref(experimentId, { filter, orderBy, view, columns }) {
+  const url = new URL(`${BASE}/api/ui/experiments/${encodeURIComponent(experimentId)}/runs.csv`, window.location.origin);
+  const add = (key, value) => url.searchParams.append(key, value);
+  if (filter) add("filter", filter);
+  for (const order of orderBy) add("order_by", order);
+  if (view !== "active") add("view", view);
+  const cols = columns || { params: [], metrics: [], tags: [] };
+  for (const key of cols.params) add("params", key);
+  for (const [key, agg] of cols.metrics) add("metrics", `${key}:${agg}`);
+  for (const key of cols.tags) add("tags", key);
+  return url.pathname + url.search;
+}
 
 /** Wire the views menu. currentQuery(): the page's URL query to save (without the selection). */
 export async function initViews(experimentId, currentQuery) {
