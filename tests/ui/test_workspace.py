@@ -84,3 +84,44 @@ def test_charts_refuse_more_runs_than_one_request_draws(api: Any) -> None:
     response = api.get("/api/ui/charts", params={"runs": runs})
     assert response.status_code == 400
     assert str(MAX_CHART_RUNS) in response.json()["error"]["message"]
+
+
+class _PlainStore:
+    """A store with only the required reads (no ManyMetricArrays capability)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.arrays_read = 0
+
+    def get_metric_summaries(self, run_ids: Any) -> Any:
+        return self.store.get_metric_summaries(run_ids)
+
+    def get_metric_arrays(self, run_id: str, key: str) -> Any:
+        self.arrays_read += 1
+        return self.store.get_metric_arrays(run_id, key)
+
+
+def test_overviews_read_each_history_from_a_store_without_the_batch_read(populated: Any) -> None:
+    from trialbook.store.factory import get_store
+    from trialbook.ui.history import HistoryService
+
+    sql = get_store(populated.uri)
+    plain = _PlainStore(sql)
+    runs = [populated.runs["run-0"], populated.runs["run-2"]]
+    by_plain = HistoryService(plain).overviews(runs, ["loss"], 5)  # type: ignore[arg-type]
+    by_sql = HistoryService(sql).overviews(runs, ["loss"], 5)
+    assert plain.arrays_read == 2
+    assert by_plain == by_sql
+    assert max(by_plain["loss"][populated.runs["run-2"]].values) == pytest.approx(5.325)
+
+
+def test_overviews_are_cached_until_the_metric_changes(populated: Any) -> None:
+    from trialbook.store.factory import get_store
+    from trialbook.ui.history import HistoryService
+
+    plain = _PlainStore(get_store(populated.uri))
+    service = HistoryService(plain)  # type: ignore[arg-type]
+    runs = [populated.runs["run-0"], populated.runs["run-1"]]
+    service.overviews(runs, ["loss"], 5)
+    service.overviews(runs, ["loss"], 5)
+    assert plain.arrays_read == 2
