@@ -115,7 +115,7 @@ def test_overviews_read_each_history_from_a_store_without_the_batch_read(populat
     assert max(by_plain["loss"][populated.runs["run-2"]].values) == pytest.approx(5.325)
 
 
-def test_overviews_are_cached_until_the_metric_changes(populated: Any) -> None:
+def test_overviews_asked_twice_read_the_store_once(populated: Any) -> None:
     from trialbook.store.factory import get_store
     from trialbook.ui.history import HistoryService
 
