@@ -12,7 +12,8 @@ server), cold (the first time since the server started: the points are read from
 store) and warm (downsampled series cached); all ten charts' calls cold, one after another.
 In Chromium (``TRIALBOOK_TEST_CHROMIUM`` or ``/usr/bin/chromium``): navigation start to the
 first chart drawn by plotly, with the table showing all 200 runs, on a freshly started
-server ("cold") and then warm. Results print and go to ``bench-results/workspace.json``;
+server ("cold") and then warm. Wall times on a busy machine are mostly waiting, so the
+server's CPU time per call is measured too (the calls served in this process). Results print and go to ``bench-results/workspace.json``;
 the store is built by ``ui_bench.build_trialbook`` (bulk ``write_batch``).
 """
 
@@ -64,6 +65,36 @@ def http_times(url: str, experiment: str, metrics: int, repeat: int) -> dict[str
         found["every other chart, cold, each"] = {
             "first_ms": cold_rest, "median_ms": cold_rest, "p95_ms": cold_rest,
         }  # fmt: skip
+    return found
+
+
+def cpu_times(uri: str, experiment: str) -> dict[str, float]:
+    """Process CPU milliseconds of the same calls served in this process (what they cost,
+    whatever else the machine is doing); cold is the first call for a metric."""
+    import warnings
+
+    from trialbook.ui import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    found: dict[str, float] = {}
+    with TestClient(create_app(uri), base_url="http://127.0.0.1") as client:
+
+        def cpu(name: str, path: str, **params: Any) -> Any:
+            start = time.process_time()
+            response = client.get(path, params=params)
+            found[name] = (time.process_time() - start) * 1000
+            response.raise_for_status()
+            return response.json()
+
+        rows = cpu(
+            "runs table, one page of 250", f"/api/ui/experiments/{experiment}/runs", max_results=250
+        )["runs"]
+        runs = ",".join(r["run_id"] for r in rows if r["run_name"] != "long-history")
+        cpu("families", "/api/ui/charts", runs=runs)
+        cpu("one chart, cold", "/api/ui/charts", runs=runs, keys="m0", points=100)
+        cpu("one chart, warm", "/api/ui/charts", runs=runs, keys="m0", points=100)
     return found
 
 
@@ -123,6 +154,7 @@ def main() -> None:
             results["http"] = http_times(url, ids["experiment"], args.metrics, args.repeat)
         finally:
             stop()
+        results["server_cpu_ms"] = cpu_times(ids["uri"], ids["experiment"])
         chromium = Path(os.environ.get("TRIALBOOK_TEST_CHROMIUM") or "/usr/bin/chromium")
         if chromium.is_file():
             url, stop = serve_trialbook(ids["uri"])  # a fresh server: nothing cached
@@ -135,6 +167,8 @@ def main() -> None:
     results["load_end"] = os.getloadavg()
     for name, t in results["http"].items():
         print(f"{name:40} median {t['median_ms']:8.1f} ms  (first {t['first_ms']:.0f} ms)")
+    for name, ms in results["server_cpu_ms"].items():
+        print(f"{'server CPU: ' + name:40} {ms:8.1f} ms")
     if "browser_first_chart" in results:
         b = results["browser_first_chart"]
         print(f"{'browser: first chart drawn':40} cold {b['cold_ms']:.0f} ms, warm median "
