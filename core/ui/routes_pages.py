@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from trialbook.entities import Run
+from trialbook.entities import Run, ViewType
 from trialbook.ui import queries
 from trialbook.ui.app import page
 from trialbook.ui.families import metric_families
@@ -27,11 +27,13 @@ State = Annotated[UIState, Depends(ui_state)]
 
 
 @router.get("/", response_class=HTMLResponse)
-def experiments_page(request: Request, state: State) -> HTMLResponse:
-    """The experiments, with run counts and last activity."""
+def experiments_page(request: Request, state: State, view: str = "active") -> HTMLResponse:
+    """The experiments (``?view=deleted``: the deleted ones), with run counts and activity."""
+    deleted = view == "deleted"
+    found = state.store.search_experiments(ViewType.DELETED if deleted else ViewType.ACTIVE)
     stats = state.store.experiment_stats()
-    found = [experiment_json(e, stats) for e in state.store.search_experiments()]
-    return page(request, "experiments.html", {"experiments": found})
+    experiments = [experiment_json(e, stats) for e in found]
+    return page(request, "experiments.html", {"experiments": experiments, "deleted": deleted})
 
 
 @router.get("/experiments/{experiment_id}", response_class=HTMLResponse)

@@ -179,3 +179,12 @@ def test_read_only_users_see_no_controls_and_are_refused(isolated_store: Path, e
         assert reply.status_code == 403
         assert "read-only" in reply.json()["error"]["message"]
         assert api.get(f"/api/ui/runs/{run_id}").json()["run"]["run_name"] == "before"
+
+
+def test_a_deleted_experiment_is_listed_among_the_deleted_ones(edited: Any) -> None:
+    api, experiment, _ = edited
+    api.post(f"/api/ui/experiments/{experiment}/delete", json={})
+    assert f'href="/experiments/{experiment}"' not in api.get("/").text
+    deleted = api.get("/", params={"view": "deleted"}).text
+    assert f'href="/experiments/{experiment}"' in deleted
+    assert 'id="show-active"' in deleted
