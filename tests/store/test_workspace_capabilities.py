@@ -77,3 +77,17 @@ def test_an_experiment_tag_can_be_removed(sql_store: SqlStore) -> None:
     assert "x" not in sql_store.get_experiment(experiment).tags
     with pytest.raises(TagNotFoundError):
         sql_store.delete_experiment_tag(experiment, "x")
+
+
+def test_child_counts_follow_the_filter_in_one_query(sql_store: SqlStore) -> None:
+    experiment = sql_store.create_experiment("e")
+    parent = sql_store.create_run(experiment, "parent", 0).info.run_id
+    lone = sql_store.create_run(experiment, "lone", 0).info.run_id
+    children = [
+        sql_store.create_run(experiment, f"c{i}", i, parent_run_id=parent).info.run_id
+        for i in range(3)
+    ]
+    sql_store.write_batch(Batch(params=[(children[0], "fold", "0")]))
+    assert sql_store.child_counts([experiment], [parent, lone]) == {parent: 3}
+    assert sql_store.child_counts([experiment], [parent], "params.fold = '0'") == {parent: 1}
+    assert sql_store.child_counts([experiment], []) == {}
