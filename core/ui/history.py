@@ -128,26 +128,23 @@ class HistoryService:
         min_step: int | None,
         max_step: int | None,
     ) -> History:
-        import numpy as np
-
-        arrays = self.arrays(run_id, key, summary)
-        steps, values, times = arrays.steps, arrays.values, arrays.timestamps
-        if min_step is not None or max_step is not None:
-            start = 0 if min_step is None else int(np.searchsorted(steps, min_step, "left"))
-            stop = (
-                len(steps) if max_step is None else int(np.searchsorted(steps, max_step, "right"))
-            )
-            steps, values, times = steps[start:stop], values[start:stop], times[start:stop]
-        return _downsampled(key, MetricArrays(steps, values, times), buckets)
+        arrays = _cut(self.arrays(run_id, key, summary), min_step, max_step)
+        return _downsampled(key, arrays, buckets)
 
     def overviews(
-        self, run_ids: Sequence[str], keys: Sequence[str], buckets: int
+        self,
+        run_ids: Sequence[str],
+        keys: Sequence[str],
+        buckets: int,
+        min_step: int | None = None,
+        max_step: int | None = None,
     ) -> dict[str, dict[str, History]]:
         """Small histories of many runs' metrics for charts that overlay the runs.
 
-        By key, then run id; runs without the metric are left out. The raw points are not
-        kept (a chart of 200 runs would push every other history out of the cache); the
-        results are, while their metric does not change.
+        By key, then run id; runs without the metric are left out. Between two steps
+        (inclusive) when given: a zoomed chart gets the detail of its range. The raw points
+        are not kept (a chart of 200 runs would push every other history out of the cache);
+        the results are, while their metric does not change.
         """
         summaries = self.store.get_metric_summaries(run_ids)
         wanted = set(keys)
@@ -157,7 +154,7 @@ class HistoryService:
             for summary in summaries.get(run_id, []):
                 if summary.key not in wanted:
                     continue
-                cache_key = (run_id, summary.key, _version(summary), buckets)
+                cache_key = (run_id, summary.key, _version(summary), buckets, min_step, max_step)
                 with self._lock:
                     drawn = self._overviews.get(cache_key)
                 if drawn is None:
@@ -165,7 +162,7 @@ class HistoryService:
                 else:
                     found[summary.key][run_id] = drawn
         for (run_id, key), arrays in self._many_arrays(list(missing)).items():
-            drawn = _downsampled(key, arrays, buckets)
+            drawn = _downsampled(key, _cut(arrays, min_step, max_step), buckets)
             found[key][run_id] = drawn
             with self._lock:
                 self._overviews[missing[(run_id, key)]] = drawn
@@ -196,6 +193,18 @@ class HistoryService:
             keep = minmax_indices(arrays.steps, arrays.values, max(1, points // 2))
             lines[key] = arrays.values[keep].tolist()
         return lines
+
+
+def _cut(arrays: MetricArrays, min_step: int | None, max_step: int | None) -> MetricArrays:
+    """The points between two steps (inclusive; None: no bound)."""
+    if min_step is None and max_step is None:
+        return arrays
+    import numpy as np
+
+    steps = arrays.steps
+    start = 0 if min_step is None else int(np.searchsorted(steps, min_step, "left"))
+    stop = len(steps) if max_step is None else int(np.searchsorted(steps, max_step, "right"))
+    return MetricArrays(steps[start:stop], arrays.values[start:stop], arrays.timestamps[start:stop])
 
 
 def _downsampled(key: str, arrays: MetricArrays, buckets: int) -> History:

@@ -4,6 +4,7 @@
 
     GET /api/ui/charts?runs=<id>,<id>,...                       # families and single values
     GET /api/ui/charts?runs=<id>,...&keys=train_loss&keys=val_loss&points=200&times=true
+    GET /api/ui/charts?runs=<id>,...&keys=val_loss&min_step=500&max_step=900    (zoomed)
 
 Without ``keys`` the answer groups the runs' metrics into families charted together
 (``train_loss`` with ``val_loss``; see :mod:`trialbook.ui.families`) and gives the value of
@@ -63,10 +64,13 @@ def charts(
     keys: Annotated[list[str] | None, Query()] = None,
     points: Annotated[int, Query(ge=10, le=5000)] = 200,
     times: bool = False,
+    min_step: int | None = None,
+    max_step: int | None = None,
 ) -> JSONResponse:
     """Metric families and single values of the given runs, or histories of ``keys``.
 
-    ``times``: include timestamps (for a time x-axis).
+    ``times``: include timestamps (for a time x-axis). ``min_step``/``max_step``: only the
+    points between them (a zoomed chart asks for the detail of its range).
     """
     ids = _ids(runs)
     if len(ids) > MAX_CHART_RUNS:
@@ -79,7 +83,7 @@ def charts(
             raise ChartRequestTooLargeError(
                 f"{len(keys)} metrics asked for; one request returns at most {MAX_CHART_KEYS}."
             )
-        found = state.history.overviews(ids, keys, max(1, points // 2))
+        found = state.history.overviews(ids, keys, max(1, points // 2), min_step, max_step)
         # Straight to JSON: FastAPI's encoder would walk every number of every series again.
         return JSONResponse(
             {

@@ -125,3 +125,19 @@ def test_overviews_asked_twice_read_the_store_once(populated: Any) -> None:
     service.overviews(runs, ["loss"], 5)
     service.overviews(runs, ["loss"], 5)
     assert plain.arrays_read == 2
+
+
+def test_a_zoomed_chart_gets_the_points_of_its_step_range(api: Any, populated: Any) -> None:
+    body = api.get(
+        "/api/ui/charts",
+        params={
+            "runs": ids(populated, "run-2"),
+            "keys": "loss",
+            "points": 10,
+            "min_step": 5,
+            "max_step": 9,
+        },
+    ).json()
+    history = body["histories"]["loss"][populated.runs["run-2"]]
+    assert history["steps"] == [5, 6, 7, 8, 9]
+    assert history["downsampled"] is False

@@ -82,6 +82,7 @@ class FamilyChart {
         times: chartOptions.xMode !== "step" ? "true" : null,
       }));
       this.data = body.histories;
+      this.detail = null;
       this.withTimes = chartOptions.xMode !== "step";
       if (!window.Plotly && !this.drawnOnce) this.sketch();
       await plotly;
@@ -98,7 +99,8 @@ class FamilyChart {
     const smoothed = chartOptions.smoothing > 0;
     const starts = new Map(this.panel.runs.map((r) => [r.runId, r.startTime]));
     this.family.keys.forEach((key, k) => {
-      const byRun = (this.data && this.data[key]) || {};
+      const shown = this.detail || this.data;
+      const byRun = (shown && shown[key]) || {};
       for (const run of this.panel.runs) {
         const d = byRun[run.runId];
         if (!d || d.steps.length === 0) continue;
@@ -150,6 +152,7 @@ class FamilyChart {
 
   async draw() {
     if (this.withTimes === false && chartOptions.xMode !== "step") return this.load();
+    if (this.detail && chartOptions.xMode !== "step") this.detail = null;
     const Plotly = await loadPlotly();
     const traces = this.traces();
     if (traces.length === 0) {
@@ -164,11 +167,12 @@ class FamilyChart {
       this.drawnOnce = true;
       this.plot.on("plotly_hover", (event) => this.panel.hovered(event.points[0].data.meta));
       this.plot.on("plotly_unhover", () => this.panel.hovered(null));
+      this.plot.on("plotly_relayout", (event) => this.onRelayout(event));
     }
     this.highlight(this.panel.highlighted);
     let shown = 0;
     let total = 0;
-    for (const byRun of Object.values(this.data || {})) {
+    for (const byRun of Object.values(this.detail || this.data || {})) {
       for (const d of Object.values(byRun)) {
         shown += d.steps.length;
         total += d.total;
@@ -178,6 +182,41 @@ class FamilyChart {
     this.meta.textContent = `${count.format(traces.length)} line${traces.length === 1 ? "" : "s"} · ${count.format(shown)} of ${count.format(total)} points`;
     this.plot.dataset.state = "drawn";
     performance.mark("trialbook-workspace-chart-drawn");
+  }
+
+  /** Zooming on steps asks the server for the detail of the range (histories come downsampled). */
+  onRelayout(event) {
+    if (event["xaxis.autorange"] || event.autosize) {
+      if (this.detail) {
+        this.detail = null;
+        this.draw();
+      }
+      return;
+    }
+    const low = event["xaxis.range[0]"] ?? (event["xaxis.range"] || [])[0];
+    const high = event["xaxis.range[1]"] ?? (event["xaxis.range"] || [])[1];
+    if (low === undefined || high === undefined || chartOptions.xMode !== "step") return;
+    const sampled = Object.values(this.data || {}).some((byRun) => Object.values(byRun).some((d) => d.downsampled));
+    if (!sampled) return;
+    clearTimeout(this.zoomTimer);
+    this.zoomTimer = setTimeout(() => this.zoom(Math.floor(low), Math.ceil(high)), 200);
+  }
+
+  async zoom(low, high) {
+    const runs = this.panel.runs;
+    try {
+      const body = await queued(() => api("/api/ui/charts", {
+        runs: runs.map((r) => r.runId).join(","),
+        keys: this.family.keys,
+        points: chartPoints(runs.length),
+        min_step: low,
+        max_step: high,
+      }));
+      this.detail = body.histories;
+      await this.draw();
+    } catch (error) {
+      // Keep the coarse view: zoom still works on the downsampled points.
+    }
   }
 
   highlight(runId) {
