@@ -80,6 +80,15 @@ class ExperimentNotFoundError(TrialbookError, LookupError):
         )
 
 
+class TagNotFoundError(TrialbookError, LookupError):
+    """A run or experiment has no tag with the given key."""
+
+    def __init__(self, owner: str, key: str) -> None:
+        self.owner = owner
+        self.key = key
+        super().__init__(f"{owner} has no tag {key!r}; nothing to remove. Check the key.")
+
+
 class DeletedRunError(TrialbookError):
     """Logging to a deleted run; restore it first."""
 
