@@ -89,7 +89,9 @@ def test_save_model_and_load_it_from_the_folder(tmp_path: Path) -> None:
 
     tree = DecisionTreeRegressor(max_depth=2).fit(WINE, QUALITY)
     mlflow.sklearn.save_model(tree, tmp_path / "tree")
-    assert np.allclose(mlflow.sklearn.load_model(str(tmp_path / "tree")).predict(WINE), tree.predict(WINE))
+    assert np.allclose(
+        mlflow.sklearn.load_model(str(tmp_path / "tree")).predict(WINE), tree.predict(WINE)
+    )
     with pytest.raises(mlflow.TrialbookError, match="not empty"):
         mlflow.sklearn.save_model(tree, tmp_path / "tree")
 
@@ -145,7 +147,7 @@ def test_a_torch_module_round_trips_through_the_pytorch_flavor() -> None:
 @pytest.mark.lightning
 def test_pytorch_log_model_refuses_what_is_not_a_module() -> None:
     pytest.importorskip("torch")
-    with mlflow.start_run(), pytest.raises(mlflow.TrialbookError, match="torch.nn.Module"):
+    with mlflow.start_run(), pytest.raises(mlflow.TrialbookError, match=r"torch\.nn\.Module"):
         mlflow.pytorch.log_model({"weights": [1]}, name="x")
 
 
