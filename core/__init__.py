@@ -10,7 +10,7 @@
         trialbook.log_metric("loss", 0.25, step=1)
 
 MLflow's flavor modules are attributes too, imported on first use (importing trialbook
-imports no framework): ``trialbook.sklearn``, ``trialbook.xgboost``, ``trialbook.pytorch``,
+imports no framework): ``trialbook.sklearn``, ``trialbook.xgboost``, ``trialbook.lightgbm``, ``trialbook.pytorch``,
 ``trialbook.pyfunc`` (``import trialbook as mlflow; mlflow.sklearn.autolog()`` works).
 """
 
@@ -104,11 +104,11 @@ from trialbook.tracking.fluent import (
 from trialbook.tracking.registry_fluent import register_model
 
 if TYPE_CHECKING:
-    from trialbook import pyfunc, pytorch, sklearn, xgboost
+    from trialbook import lightgbm, pyfunc, pytorch, sklearn, xgboost
 
 __version__ = "0.1.0"
 
-FLAVOR_MODULES = ("pyfunc", "pytorch", "sklearn", "xgboost")
+FLAVOR_MODULES = ("lightgbm", "pyfunc", "pytorch", "sklearn", "xgboost")
 """Submodules imported on first attribute access (``trialbook.sklearn``)."""
 
 
@@ -181,6 +181,7 @@ __all__ = [
     "get_tracking_uri",
     "hookimpl",
     "last_active_run",
+    "lightgbm",
     "load_model",
     "log_artifact",
     "log_artifacts",
