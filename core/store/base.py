@@ -112,6 +112,26 @@ class Batch:
             for run_id in run_ids
         ]
 
+    def items(self) -> list[Batch]:
+        """One batch per param, tag, metric point and metric series, in this batch's order."""
+        return [
+            *(Batch(params=[param]) for param in self.params),
+            *(Batch(tags=[tag]) for tag in self.tags),
+            *(Batch(metrics=[point]) for point in self.metrics),
+            *(Batch(series=[series]) for series in self.series),
+        ]
+
+    @classmethod
+    def joined(cls, parts: Sequence[Batch], batch_id: str | None = None) -> Batch:
+        """One batch holding everything of ``parts``, in order (the inverse of :meth:`items`)."""
+        return cls(
+            params=[param for part in parts for param in part.params],
+            tags=[tag for part in parts for tag in part.tags],
+            metrics=[point for part in parts for point in part.metrics],
+            series=[series for part in parts for series in part.series],
+            batch_id=batch_id,
+        )
+
 
 def encode_page_token(offset: int) -> str:
     """The opaque page token a search returns for results starting at ``offset``."""
