@@ -14,11 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from trialbook.artifacts import ArtifactRepository, clean_artifact_path
-from trialbook.entities import LifecycleStage
 from trialbook.errors import (
-    DeletedRunError,
-    InvalidUriError,
     InvalidValueError,
     ModelAliasNotFoundError,
     ModelVersionNotFoundError,
@@ -33,13 +29,7 @@ from trialbook.registry.filters import (
     parse_registry_filter,
     parse_registry_order_by,
 )
-from trialbook.registry.names import (
-    METADATA_FILE,
-    check_alias,
-    check_name,
-    check_version,
-    model_digest,
-)
+from trialbook.registry.names import check_alias, check_name, check_version, logged_model_source
 from trialbook.search import Comparison, Kind
 from trialbook.store import decode_page_token, encode_page_token
 from trialbook.validation import check_key, check_text, tag_value
@@ -174,7 +164,7 @@ class MemoryRegistry:
     ) -> ModelVersion:
         """The next version of ``name``, pointing at the model logged at the run's path."""
         check_name(name)
-        path, digest = self._check_source(run_id, artifact_path)
+        path, digest = logged_model_source(self.store.get_run(run_id), artifact_path)
         checked, text = _tags(tags), _text(description)
         with self._lock:
             if name not in self._models and create_model:
@@ -186,24 +176,6 @@ class MemoryRegistry:
             model.versions[version.version] = version
             model.updated = now
             return _version_entity(model, version)
-
-    def _check_source(self, run_id: str, artifact_path: str) -> tuple[str, str]:
-        """The cleaned artifact path and the model's digest, once a model is logged there."""
-        path = clean_artifact_path(artifact_path)
-        source = f"runs:/{run_id}/{path}"
-        if not path:
-            raise InvalidUriError(source, "name the model's folder in the run's artifacts")
-        run = self.store.get_run(run_id)
-        if run.info.lifecycle_stage is LifecycleStage.DELETED:
-            raise DeletedRunError(run_id)
-        repository = ArtifactRepository(run.info.artifact_uri)
-        if not repository.exists(f"{path}/{METADATA_FILE}"):
-            raise InvalidUriError(
-                source,
-                f"no logged model there (no {METADATA_FILE}); log one with "
-                "trialbook.log_model(model, name) and register its model_uri",
-            )
-        return path, model_digest(repository, path)
 
     def get_model_version(self, name: str, version: int) -> ModelVersion:
         """The version, or ModelVersionNotFoundError."""
