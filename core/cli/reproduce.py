@@ -45,7 +45,10 @@ from trialbook.server import TOKEN_ENV
 from trialbook.tracking import reproducibility
 
 if TYPE_CHECKING:
+    from trialbook.store.rest.artifacts import HttpArtifactRepository
     from trialbook.tracking.client import TrackingClient
+
+    Artifacts = ArtifactRepository | HttpArtifactRepository
 
 REPRODUCES_ENV = "TRIALBOOK_REPRODUCES"
 """Env var naming the run being reproduced; ``start_run`` copies it into a tag."""
@@ -90,7 +93,7 @@ def reproduce(
     """Print the exact steps to recreate RUN_ID, or with --execute recreate and re-run it."""
     client = state.client()
     run = find_run(client, run_id)
-    artifacts: ArtifactRepository = client.artifact_repository(run.info.run_id)
+    artifacts: Artifacts = client.artifact_repository(run.info.run_id)
     recipe = read_recipe(run, artifacts)
     missing = recipe.missing()
     if missing:
@@ -109,7 +112,7 @@ def reproduce(
 
 
 def _print_steps(
-    run: Run, recipe: Recipe, artifacts: ArtifactRepository, tracking_uri: str, python: str
+    run: Run, recipe: Recipe, artifacts: Artifacts, tracking_uri: str, python: str
 ) -> None:
     out = render.console()
     q = shlex.quote
@@ -155,7 +158,7 @@ def _print_steps(
         render.warning(warning)
 
 
-def _fetch(artifacts: ArtifactRepository, path: str, use: str) -> list[str]:
+def _fetch(artifacts: Artifacts, path: str, use: str) -> list[str]:
     """The lines that use the artifact file at ``path`` in the shell command ``use``.
 
     A file in a local folder is used where it lies; on a tracking server it is first
@@ -181,7 +184,7 @@ def _execute(
     client: TrackingClient,
     run: Run,
     recipe: Recipe,
-    artifacts: ArtifactRepository,
+    artifacts: Artifacts,
     tracking_uri: str,
     worktree_dir: Path | None,
     repo: Path | None,
