@@ -8,9 +8,16 @@
     with trialbook.start_run():
         trialbook.log_param("lr", 0.01)
         trialbook.log_metric("loss", 0.25, step=1)
+
+MLflow's flavor modules are attributes too, imported on first use (importing trialbook
+imports no framework): ``trialbook.sklearn``, ``trialbook.xgboost``, ``trialbook.lightgbm``, ``trialbook.pytorch``,
+``trialbook.pyfunc`` (``import trialbook as mlflow; mlflow.sklearn.autolog()`` works).
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from trialbook.autolog.api import autolog
 from trialbook.entities import (
@@ -29,6 +36,7 @@ from trialbook.entities import (
 from trialbook.errors import (
     ActiveRunError,
     ArtifactNotFoundError,
+    ArtifactWriteError,
     DeletedExperimentError,
     DeletedRunError,
     ExperimentNotFoundError,
@@ -51,20 +59,28 @@ from trialbook.errors import (
     StoreError,
     StoreLockedError,
     StoreUnavailableError,
+    TagNotFoundError,
     TrialbookError,
     WriteOnceArtifactError,
 )
 from trialbook.models.store import ModelInfo, load_model, log_model
 from trialbook.plugins.hookspecs import hookimpl
 from trialbook.registry.entities import ModelVersion, RegisteredModel
-from trialbook.tracking.client import TrackingClient
+from trialbook.tracking.client import MlflowClient, TrackingClient
 from trialbook.tracking.fluent import (
     ActiveRun,
     active_run,
+    create_experiment,
+    delete_experiment,
+    delete_run,
+    delete_tag,
     end_run,
     flush,
     get_artifact_uri,
+    get_experiment,
+    get_experiment_by_name,
     get_experiment_id,
+    get_parent_run,
     get_run,
     get_tracking_uri,
     last_active_run,
@@ -80,6 +96,8 @@ from trialbook.tracking.fluent import (
     search_experiments,
     search_runs,
     set_experiment,
+    set_experiment_tag,
+    set_experiment_tags,
     set_tag,
     set_tags,
     set_tracking_uri,
@@ -87,12 +105,27 @@ from trialbook.tracking.fluent import (
 )
 from trialbook.tracking.registry_fluent import register_model
 
+if TYPE_CHECKING:
+    from trialbook import lightgbm, pyfunc, pytorch, sklearn, xgboost
+
 __version__ = "0.1.0"
+
+FLAVOR_MODULES = ("lightgbm", "pyfunc", "pytorch", "sklearn", "xgboost")
+"""Submodules imported on first attribute access (``trialbook.sklearn``)."""
+
+
+def __getattr__(name: str) -> Any:
+    """Import a flavor module (:data:`FLAVOR_MODULES`) on first access."""
+    if name in FLAVOR_MODULES:
+        return importlib.import_module(f"trialbook.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ActiveRun",
     "ActiveRunError",
     "ArtifactNotFoundError",
+    "ArtifactWriteError",
     "DeletedExperimentError",
     "DeletedRunError",
     "Experiment",
@@ -104,6 +137,7 @@ __all__ = [
     "InvalidValueError",
     "LifecycleStage",
     "Metric",
+    "MlflowClient",
     "ModelAliasNotFoundError",
     "ModelInfo",
     "ModelIntegrityError",
@@ -128,6 +162,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreUnavailableError",
+    "TagNotFoundError",
     "TrackingClient",
     "TrialbookError",
     "ViewType",
@@ -135,14 +170,22 @@ __all__ = [
     "__version__",
     "active_run",
     "autolog",
+    "create_experiment",
+    "delete_experiment",
+    "delete_run",
+    "delete_tag",
     "end_run",
     "flush",
     "get_artifact_uri",
+    "get_experiment",
+    "get_experiment_by_name",
     "get_experiment_id",
+    "get_parent_run",
     "get_run",
     "get_tracking_uri",
     "hookimpl",
     "last_active_run",
+    "lightgbm",
     "load_model",
     "log_artifact",
     "log_artifacts",
@@ -154,12 +197,18 @@ __all__ = [
     "log_param",
     "log_params",
     "log_text",
+    "pyfunc",
+    "pytorch",
     "register_model",
     "search_experiments",
     "search_runs",
     "set_experiment",
+    "set_experiment_tag",
+    "set_experiment_tags",
     "set_tag",
     "set_tags",
     "set_tracking_uri",
+    "sklearn",
     "start_run",
+    "xgboost",
 ]

@@ -10,19 +10,22 @@ the names below and never import a backend.
 
 from __future__ import annotations
 
-from trialbook.store.backend import StoreBackend
+from trialbook.store.backend import SchemaMigrations, SchemaUpgrade, StoreBackend
 from trialbook.store.base import (
     ArtifactService,
     Batch,
     BatchLedger,
     DeadRunReaping,
     ForkAware,
+    ManyMetricArrays,
     MetricArrays,
     MetricPoint,
     MetricSeries,
     PointTuple,
     RunAggregates,
+    RunFamilies,
     RunPage,
+    TagDeletion,
     TokenRecord,
     TokenTable,
     TrackingStore,
@@ -31,7 +34,13 @@ from trialbook.store.base import (
     encode_page_token,
     part_batch_id,
 )
-from trialbook.store.factory import get_store, open_store, reset_stores, store_exists
+from trialbook.store.factory import (
+    get_store,
+    open_store,
+    reset_stores,
+    store_exists,
+    upgrade_schema,
+)
 from trialbook.store.registry import ModelRegistry
 
 __all__ = [
@@ -40,14 +49,19 @@ __all__ = [
     "BatchLedger",
     "DeadRunReaping",
     "ForkAware",
+    "ManyMetricArrays",
     "MetricArrays",
     "MetricPoint",
     "MetricSeries",
     "ModelRegistry",
     "PointTuple",
     "RunAggregates",
+    "RunFamilies",
     "RunPage",
+    "SchemaMigrations",
+    "SchemaUpgrade",
     "StoreBackend",
+    "TagDeletion",
     "TokenRecord",
     "TokenTable",
     "TrackingStore",
@@ -59,4 +73,5 @@ __all__ = [
     "part_batch_id",
     "reset_stores",
     "store_exists",
+    "upgrade_schema",
 ]

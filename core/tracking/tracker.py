@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from trialbook.entities import LifecycleStage, Run, RunStatus
-from trialbook.errors import DeletedRunError, ParamConflictError
+from trialbook.errors import DeletedRunError, ParamConflictError, StoreUnavailableError
 from trialbook.store.base import TrackingStore
+from trialbook.tracking.current_uri import canonical
 from trialbook.tracking.writer import BufferedWriter, SeriesBuffer
 from trialbook.validation import (
     check_key,
@@ -36,20 +37,22 @@ def get_tracker(tracking_uri: str) -> Tracker:
     """The process-wide tracker for a tracking URI."""
     tracker = _trackers.get(tracking_uri)
     if tracker is None:
+        uri = canonical(tracking_uri)  # A folder and its sqlite:/// URI share one tracker.
         with _lock:
-            tracker = _trackers.get(tracking_uri)
+            tracker = _trackers.get(uri)
             if tracker is None:
                 from trialbook.store.factory import get_store
 
-                tracker = Tracker(tracking_uri, get_store(tracking_uri))
-                _trackers[tracking_uri] = tracker
+                tracker = Tracker(uri, get_store(uri))
+                _trackers[uri] = tracker
+            _trackers[tracking_uri] = tracker
     return tracker
 
 
 def close_trackers() -> None:
     """Flush and close every tracker (tests, and switching tracking URI)."""
     with _lock:
-        for tracker in _trackers.values():
+        for tracker in {id(t): t for t in _trackers.values()}.values():  # Once per store.
             tracker.writer.close()
         _trackers.clear()
 
@@ -195,11 +198,16 @@ class Tracker:
 
         The status is recorded even when the flush fails (a full disk): the run never stays
         RUNNING because of data it could not write, which stays buffered for a later flush
-        while the flush's error propagates.
+        while the flush's error propagates. A status the store cannot record now either is
+        kept by the writer and recorded by its next flush (in the background, or at exit).
         """
         try:
             self.writer.flush()
         finally:
             self.mark_alive(run_id, False)
             ended = end_time or int(time.time() * 1000)
-            self.store.update_run(run_id, status=status, end_time=ended)
+            try:
+                self.store.update_run(run_id, status=status, end_time=ended)
+            except StoreUnavailableError:
+                self.writer.defer_end(run_id, status, ended)
+                raise

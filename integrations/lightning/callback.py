@@ -12,11 +12,13 @@ What it logs (names in :mod:`trialbook.integrations.lightning.collect`): at fit 
 module's and datamodule's hparams, trainer settings, optimizers, LR schedulers, EarlyStopping
 and ModelCheckpoint settings and the ``seed_everything`` seed; after each training epoch
 every callback metric (training and validation) with ``step = epoch`` (0-based, so a metric's
-history has one point per epoch in which it was logged) and each param group's learning rate;
+history has one point per epoch in which it was logged) and each param group's learning rate
+(a ``LearningRateMonitor``'s ``lr-*`` metrics too, each at the epoch whose rate it is);
 test metrics after ``trainer.test``; at fit end the early-stopping outcome, the best checkpoint
 (tag ``checkpoint/best_model_path``, metric ``checkpoint/best_model_score``), the model
 (``model/``: the best checkpoint's weights when a ModelCheckpoint saved one, else the final
-weights; ``trialbook.load_model`` returns a LightningModule) and ``model_summary.txt``.
+weights; ``trialbook.load_model`` returns a LightningModule; its signature is the first
+training batch's input dtype and shape) and ``model_summary.txt``.
 
 Only the global-zero process logs. It logs into ``run_id`` if given, else into the run of a
 ``TrialbookLogger`` of the same Trainer (and leaves metrics and hparams to it), else the active
@@ -40,6 +42,7 @@ from trialbook.entities import RunStatus
 from trialbook.errors import ParamConflictError
 from trialbook.integrations.lightning import collect, namespaces
 from trialbook.integrations.lightning.runs import Guard, RunBinding
+from trialbook.models.signature import ModelSignature, Schema, infer_schema
 
 if TYPE_CHECKING:
     from lightning.pytorch import Callback as _CallbackBase
@@ -91,6 +94,7 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
         self._via_logger = False
         self._pending_epoch: int | None = None
         self._logged: dict[str, tuple[Any, float]] = {}
+        self._input_schema: Schema | None = None
 
     @property
     def run_id(self) -> str | None:
@@ -118,6 +122,7 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
             return
         self._pending_epoch = None
         self._logged = {}
+        self._input_schema = None
         self._via_logger = False
         self.interrupted = False
         self.binding.refresh()
@@ -147,6 +152,27 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
                 self.binding.tracker.log_metrics(
                     self.binding.ensure(), rates, step=trainer.current_epoch
                 )
+
+    @override
+    def on_train_batch_start(
+        self, trainer: Trainer, pl_module: LightningModule, batch: Any, batch_idx: int
+    ) -> None:
+        if batch_idx == 0 and trainer.is_global_zero and not self._via_logger:
+            # A LearningRateMonitor puts the new epoch's rates into callback_metrics at epoch
+            # start, before or after this callback's own hook: they are logged here, once
+            # every callback's epoch start has run, at the epoch they belong to.
+            with self.guard("logging learning rates", self.binding):
+                keys = _rate_monitor_keys(trainer)
+                metrics = {k: v for k, v in trainer.callback_metrics.items() if k in keys}
+                changed = self._changed(metrics)
+                if changed:
+                    self.binding.tracker.log_metrics(
+                        self.binding.ensure(), changed, step=trainer.current_epoch
+                    )
+        if self._input_schema is not None or not self.log_models or not trainer.is_global_zero:
+            return
+        with self.guard("reading the first batch's shape", self.binding):
+            self._input_schema = batch_input_schema(batch)
 
     @override
     def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
@@ -242,7 +268,10 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
         epoch, self._pending_epoch = self._pending_epoch, None
         if epoch is None or self._via_logger:
             return
-        changed = self._changed(trainer.callback_metrics)
+        keys = _rate_monitor_keys(trainer)  # The new epoch's rates, logged at its first batch.
+        changed = self._changed(
+            {k: v for k, v in trainer.callback_metrics.items() if k not in keys}
+        )
         if changed:
             self.binding.tracker.log_metrics(self.binding.ensure(), changed, step=epoch)
 
@@ -304,10 +333,22 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
             "class": class_path(type(pl_module)).replace(":", "."),
             "weights": source,
         }
+        signature = None if self._input_schema is None else ModelSignature(self._input_schema)
         with tempfile.TemporaryDirectory(prefix="trialbook-model-") as tmp:
             folder = Path(tmp) / MODEL_NAME
-            save_model_folder(model, folder, "lightning", extra)
+            save_model_folder(model, folder, "lightning", extra, signature=signature)
             self.binding.client.log_artifacts(run_id, folder, MODEL_NAME)
+
+
+def batch_input_schema(batch: Any) -> Schema | None:
+    """The schema of a training batch's input: the batch itself, or its first item.
+
+    Only a tensor's dtype and shape are read (``-1`` rows); other batches give None.
+    """
+    first = batch[0] if isinstance(batch, (tuple, list)) and batch else batch
+    if not (hasattr(first, "dtype") and hasattr(first, "shape")):
+        return None
+    return infer_schema(first)
 
 
 def _same(a: float, b: float) -> bool:
@@ -344,3 +385,16 @@ def __getattr__(name: str) -> Any:
     if name == "TrialbookCallback":
         return callback_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _rate_monitor_keys(trainer: Any) -> set[str]:
+    """The metric names of the Trainer's LearningRateMonitor callbacks (``lr-Adam``, ...)."""
+    namespace = namespaces.namespace_of(trainer)
+    if namespace is None:
+        return set()
+    monitor = namespaces.load(namespace).callbacks.LearningRateMonitor
+    keys: set[str] = set()
+    for callback in trainer.callbacks:
+        if isinstance(callback, monitor):
+            keys.update(callback.lrs)
+    return keys

@@ -1,18 +1,18 @@
 """Autologging for XGBoost: ``xgboost.train``, ``xgboost.cv`` and the scikit-learn wrappers.
 
-Each patched call is one autolog session (:class:`~trialbook.autolog.run.AutologRun`)
-that starts or joins a run, logs the call's arguments, and publishes a
+Each patched call is one autologged training call (an
+:class:`~trialbook.autolog.run.AutologRun`) that starts or joins a run, logs the call's arguments, and publishes a
 :class:`~trialbook.integrations.xgboost.recorder.Binding` so that the training's
 ``TrialbookCallback`` logs into that run:
 
 * ``train`` and ``cv`` add a callback to a copy of their ``callbacks`` argument (unless the
-  user passed one, which then logs into the session's run).
+  user passed one, which then logs into the call's run).
 * A wrapper's ``fit`` cannot take callbacks without changing the user's estimator (they are
   a constructor parameter). The wrapper calls ``xgboost.sklearn.train``; that reference is
-  patched with a pass-through that, only while a ``fit`` session is bound in the current
-  context, adds the session's callback to that call's ``callbacks``. ``fit`` logs
+  patched with a pass-through that, only while a ``fit`` call is bound in the current
+  context, adds that call's callback to that call's ``callbacks``. ``fit`` logs
   ``get_params()`` before training and the fitted wrapper as the model afterwards. The inner
-  ``train`` is nested in the ``fit`` session, so ``xgboost.train``'s own patch stays silent.
+  ``train`` is nested in the ``fit`` call, so ``xgboost.train``'s own patch stays silent.
 """
 
 from __future__ import annotations
@@ -144,6 +144,8 @@ class TrainRun(XGBoostRun):
         self.bind(self.plan(outputs=False, skip_params=frozenset(logged)))
         bound.arguments["callbacks"] = _with_callback(bound.arguments.get("callbacks"))
         self.dtrain = bound.arguments.get("dtrain")
+        if self.config.log_input_examples or self.config.extra.get("log_model_signatures", True):
+            self.training_input = dmatrix_head(self.dtrain)
         return bound.args, bound.kwargs
 
     @override
@@ -151,8 +153,8 @@ class TrainRun(XGBoostRun):
         """Feature importance and the booster ``train`` returned (whatever callbacks did)."""
         plan = self.plan()
         log_outputs(self, plan, result, result)
-        if self.config.log_input_examples:
-            self.log_input_example(dmatrix_example(self.dtrain), plan.model_name)
+        if self.training_input is not None:
+            self.log_input_example(input_example(self.training_input), plan.model_name)
 
 
 class CvRun(XGBoostRun):
@@ -190,6 +192,8 @@ class FitRun(XGBoostRun):
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         self.estimator = args[0]
         self.features = args[1] if len(args) > 1 else kwargs.get("X")
+        self.training_input = self.features
+        self.training_output = args[2] if len(args) > 2 else kwargs.get("y")
         params = {k: v for k, v in self.estimator.get_params().items() if v is not None}
         logged = safe_params(params)
         self.log_params(logged)
@@ -206,7 +210,7 @@ class FitRun(XGBoostRun):
 
 
 def _adding_bound_callback(train: Callable[..., Any]) -> Callable[..., Any]:
-    """``train`` that adds the bound ``fit`` session's callback, once, to its ``callbacks``."""
+    """``train`` that adds the bound ``fit``'s callback, once, to its ``callbacks``."""
 
     @functools.wraps(train)
     def train_with_callback(*args: Any, **kwargs: Any) -> Any:
@@ -220,7 +224,7 @@ def _adding_bound_callback(train: Callable[..., Any]) -> Callable[..., Any]:
                     bound.arguments["callbacks"] = callbacks
                     args, kwargs = bound.args, bound.kwargs
             except Exception as err:  # noqa: BLE001 - our own failure: report it, train unchanged
-                binding.session.report(err, "adding the trialbook callback")
+                binding.autolog_run.report(err, "adding the trialbook callback")
         return train(*args, **kwargs)
 
     # Pickled by the name it replaces (xgboost.sklearn.train): the same function unpickled.
@@ -272,11 +276,12 @@ def _argument(bound: inspect.BoundArguments, name: str) -> Any:
     return None if parameter is None else parameter.default
 
 
-def dmatrix_example(dtrain: Any) -> dict[str, Any] | None:
-    """The first rows of a ``DMatrix``, missing values as NaN, with its feature names.
+def dmatrix_head(dtrain: Any) -> Any:
+    """The first rows of a ``DMatrix``, missing values as NaN: a DataFrame with its feature
+    names, an array without.
 
     Only those rows are sliced out; a matrix that cannot be sliced or read back
-    (``QuantileDMatrix``) gives no example.
+    (``QuantileDMatrix``) gives None.
     """
     import numpy as np
 
@@ -288,7 +293,8 @@ def dmatrix_example(dtrain: Any) -> dict[str, Any] | None:
         return None
     dense = np.full(head.shape, np.nan)
     dense[head.row, head.col] = head.data
-    example: dict[str, Any] = {"data": dense.tolist()}
-    if names:
-        example["columns"] = list(names)
-    return example
+    if not names:
+        return dense
+    import pandas as pd
+
+    return pd.DataFrame(dense, columns=list(names))

@@ -9,6 +9,7 @@ The schema is created or upgraded by Alembic, under a file lock (SQLite) or an a
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import random
 import time
@@ -24,6 +25,7 @@ from trialbook.errors import (
     StoreError,
     StoreLockedError,
     StoreUnavailableError,
+    first_line,
 )
 
 T = TypeVar("T")
@@ -65,6 +67,9 @@ def create_engine(url: str) -> sa.engine.Engine:
     except sa.exc.DBAPIError as err:
         engine.dispose()
         raise _open_error(err, parsed.database or url) from None
+    except OSError as err:  # The migration lock's file, beside the database.
+        engine.dispose()
+        raise _folder_error(parsed.database or url, err) from None
     except StoreError:
         engine.dispose()  # No pooled connection outlives the refusal.
         raise
@@ -90,11 +95,26 @@ def _file_error(err: sa.exc.DBAPIError, database: str) -> StoreError | None:
         )
     if "readonly" in message or "read-only" in message or "unable to open" in message:
         return StoreError(
-            f"Cannot write the store database {database} ({err.orig}). trialbook needs to "
-            "write the database and its folder (SQLite keeps -wal and -shm files beside it): "
-            "fix the permissions, or point TRIALBOOK_TRACKING_URI at a writable folder."
+            f"Cannot write the store database {database} ({err.orig}). {_WRITABLE_ADVICE}"
         )
     return None
+
+
+def _folder_error(database: str, err: OSError) -> StoreError:
+    reason = os.strerror(err.errno) if err.errno else str(err)
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "Free space on that disk, or point TRIALBOOK_TRACKING_URI at another one."
+    else:
+        advice = _WRITABLE_ADVICE
+    return StoreError(
+        f"Cannot write the folder of the store database {database} ({reason}). {advice}"
+    )
+
+
+_WRITABLE_ADVICE = (
+    "trialbook needs to write the database and its folder (SQLite keeps -wal and -shm files "
+    "beside it): fix the permissions, or point TRIALBOOK_TRACKING_URI at a writable folder."
+)
 
 
 def _locked_message(database: str) -> str:
@@ -108,7 +128,10 @@ def _locked_message(database: str) -> str:
 def _sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:
     database = url.database or ""
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise _folder_error(database, err) from None
     busy_timeout_s = lock_timeout_s()
     engine = sa.create_engine(
         url,
@@ -191,7 +214,7 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
             return func()
         except sa.exc.OperationalError as err:
             if too_complex(err.orig):
-                raise QueryTooComplexError(_first_line(err.orig, 200)) from None
+                raise QueryTooComplexError(first_line(err.orig, 200)) from None
             if str(getattr(err.orig, "sqlstate", "") or "") == _PG_CANCELED:
                 # Past a statement_timeout set outside a search's own budget: no retry cures it.
                 raise StoreError(
@@ -202,7 +225,7 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
             transient = "locked" in message or "busy" in message
             if not transient:
                 raise _file_error(err, database) or StoreUnavailableError(
-                    f"The database is unavailable: {_first_line(err.orig)}"
+                    f"The database is unavailable: {first_line(err.orig)}"
                 ) from err
             if time.monotonic() - start > deadline_s:
                 raise StoreLockedError(_locked_message(database)) from err
@@ -211,7 +234,7 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
         except (sa.exc.TimeoutError, sa.exc.InterfaceError, sa.exc.DisconnectionError) as err:
             raise StoreUnavailableError(f"The database is unavailable: {err}") from err
         except sa.exc.DataError as err:
-            raise StoreError(f"The database refused a value: {_first_line(err.orig)}") from err
+            raise StoreError(f"The database refused a value: {first_line(err.orig)}") from err
         except OverflowError as err:  # SQLite's driver, for an int beyond 64 bits
             raise StoreError(f"The database refused a value: {err}") from err
         except sa.exc.IntegrityError:
@@ -219,15 +242,10 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
         except sa.exc.DBAPIError as err:
             # Anything else the database refuses, without the statement (megabytes, maybe).
             if str(getattr(err.orig, "sqlstate", "") or "").startswith(_PG_BAD_DATA):
-                raise StoreError(f"The database refused a value: {_first_line(err.orig)}") from err
+                raise StoreError(f"The database refused a value: {first_line(err.orig)}") from err
             raise _file_error(err, database) or StoreError(
-                f"The database refused the request: {_first_line(err.orig)}"
+                f"The database refused the request: {first_line(err.orig)}"
             ) from err
-
-
-def _first_line(error: object, limit: int = 300) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:limit] if text else type(error).__name__
 
 
 def checkpoint(engine: sa.engine.Engine, mode: str = "PASSIVE") -> None:
@@ -299,8 +317,16 @@ def current_revision(engine: sa.engine.Engine) -> str | None:
 
 
 def ensure_schema(engine: sa.engine.Engine) -> None:
-    """Create or upgrade the schema unless it is already at :data:`HEAD_REVISION`."""
+    """Create or upgrade the schema unless it is already at :data:`HEAD_REVISION`.
+
+    An SQLite file that is missing or empty is not even opened before the migration lock is
+    held (opening creates it): under the lock an empty file is either one a crash or a copy
+    left behind, refused, or a store that another process has just created meanwhile.
+    """
     database = engine.url.database or ""
+    if is_sqlite(engine) and database not in ("", ":memory:") and _missing_or_empty(database):
+        _ensure_first_schema(engine, database)
+        return
     revision = retry_locked(lambda: current_revision(engine), database)
     if revision == HEAD_REVISION:
         return
@@ -311,6 +337,49 @@ def ensure_schema(engine: sa.engine.Engine) -> None:
             _create_fresh(engine)
         elif revision != HEAD_REVISION:
             upgrade(engine)
+
+
+def _ensure_first_schema(engine: sa.engine.Engine, database: str) -> None:
+    """:func:`ensure_schema` for an SQLite file that was missing or empty when first looked at."""
+    found_empty = _empty_file(database)
+    with _migration_lock(engine):
+        if found_empty and _empty_file(database):
+            # Empty before the lock and still empty under it: no trialbook is creating it (a
+            # creator holds the lock until the file holds the schema). Opening it would
+            # silently turn it into a new, empty store.
+            raise _empty_database_error(database)
+        revision = retry_locked(lambda: current_revision(engine), database)
+        _refuse_unknown_revision(revision, engine)
+        if revision is None:
+            _create_fresh(engine)
+        elif revision != HEAD_REVISION:
+            upgrade(engine)
+
+
+def _empty_file(database: str) -> bool:
+    """Whether an SQLite file exists and holds nothing."""
+    return os.path.exists(database) and _missing_or_empty(database)
+
+
+def _missing_or_empty(database: str) -> bool:
+    """Whether an SQLite file holds nothing: missing, or 0 bytes without a write-ahead log."""
+    try:
+        if os.path.getsize(database) > 0:
+            return False
+    except FileNotFoundError:
+        return True
+    try:
+        return os.path.getsize(database + "-wal") == 0
+    except FileNotFoundError:
+        return True
+
+
+def _empty_database_error(database: str) -> StoreError:
+    return StoreError(
+        f"The store database {database} is an empty file (0 bytes): trialbook will not start a "
+        "new store in its place. If it should hold runs, restore it from a backup (and check "
+        "that no copy left its -wal file behind); to start a new store, delete the empty file."
+    )
 
 
 def _refuse_unknown_revision(revision: str | None, engine: sa.engine.Engine) -> None:
@@ -394,6 +463,8 @@ def upgrade_database(uri: str) -> tuple[str, str | None, str | None]:
     db_url, _ = resolve(uri)
     url = sa.engine.make_url(db_url)
     if url.get_backend_name() == "sqlite" and url.database:
+        if _empty_file(url.database):
+            raise _empty_database_error(url.database)
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")

@@ -285,18 +285,36 @@ def test_callback_survives_deepcopy_and_pickle_and_copies_share_the_run() -> Non
     assert copied.run_id == unpickled.run_id == callback.run_id
 
 
-def test_module_of_a_local_class_keeps_its_weights_and_load_explains_how(
+def test_module_of_a_local_class_is_saved_by_value_and_loads_with_its_weights(
     lit: SimpleNamespace, fast: dict[str, Any], client: trialbook.TrackingClient
 ) -> None:
     class Local(lit.TinyModule):  # type: ignore[name-defined,misc]
         pass
 
-    fit(lit, fast, Local())
+    module = Local()
+    fit(lit, fast, module)
     run_id = only_run(client).info.run_id
-    files = {f.path for f in client.list_artifacts(run_id, "model")}
-    assert "model/model.ckpt" in files
-    with pytest.raises(trialbook.TrialbookError, match="load_from_checkpoint"):
-        trialbook.load_model(f"runs:/{run_id}/model")
+    loaded = trialbook.load_model(f"runs:/{run_id}/model")
+    assert type(loaded).__qualname__.endswith("Local")
+    trained = module.state_dict()
+    assert all(loaded.state_dict()[k].equal(v) for k, v in trained.items())
+
+
+def test_the_logged_model_has_the_first_batchs_input_signature_and_predicts_through_pyfunc(
+    lit: SimpleNamespace, fast: dict[str, Any], client: trialbook.TrackingClient
+) -> None:
+    from trialbook.models import TensorSpec
+
+    module = lit.TinyModule()
+    fit(lit, fast, module)
+    model = trialbook.pyfunc.load_model(f"runs:/{only_run(client).info.run_id}/model")
+    assert model.metadata.signature is not None
+    assert model.metadata.signature.inputs.inputs == [TensorSpec("float32", (-1, 3))]
+    x = lit.torch.randn(4, 3)
+    module.eval()
+    with lit.torch.no_grad():
+        expected = module(x).numpy()
+    assert (model.predict(x.numpy()) == expected).all()
 
 
 def test_one_callback_reused_for_two_fits_logs_two_runs(
@@ -308,3 +326,22 @@ def test_one_callback_reused_for_two_fits_logs_two_runs(
         trainer.fit(lit.TinyModule(lr=lr), lit.loader(0), lit.loader(1))
     runs = trialbook.search_runs(output_format="list")
     assert sorted(r.data.params["lr"] for r in runs) == ["0.1", "0.2"]
+
+
+@pytest.mark.parametrize("monitor_first", [True, False])
+def test_learning_rate_monitor_metric_has_one_point_per_epoch_at_its_epoch(
+    lit: SimpleNamespace,
+    fast: dict[str, Any],
+    client: trialbook.TrackingClient,
+    monitor_first: bool,
+) -> None:
+    monitor = lit.pl.callbacks.LearningRateMonitor()  # Needs a logger: any will do.
+    ours = TrialbookCallback(log_models=False)
+    callbacks = [monitor, ours] if monitor_first else [ours, monitor]
+    settings = {**fast, "logger": lit.pl.loggers.CSVLogger("logs"), "callbacks": callbacks}
+    lit.pl.Trainer(**settings).fit(lit.TinyModule(), lit.loader(0), lit.loader(1))
+    run = only_run(client)
+    rates = client.get_metric_history(run.info.run_id, "lr-SGD")
+    own = client.get_metric_history(run.info.run_id, "optimizer/lr")
+    assert [p.step for p in rates] == [p.step for p in own] == list(range(EPOCHS))
+    assert [p.value for p in rates] == pytest.approx([p.value for p in own])
