@@ -11,8 +11,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
 from trialbook.entities import (
     Experiment,
     LifecycleStage,
@@ -372,6 +370,8 @@ class MemoryStore:
 
     def get_metric_arrays(self, run_id: str, key: str) -> MetricArrays:
         """A metric's whole history as numpy arrays."""
+        import numpy as np  # Only here: opening the store must not pay for numpy.
+
         points, _ = self.get_metric_history(run_id, key)
         return MetricArrays(
             np.array([p.step for p in points], dtype=np.int64),
