@@ -214,6 +214,67 @@ WORKLOADS: tuple[Workload, ...] = (
         ),
     ),
     Workload(
+        "read path",
+        17,
+        "bench_read",
+        "read",
+        *_same(
+            {
+                "full": {"runs": 2_000, "repeat": 7},
+                "quick": {"runs": 2_000, "repeat": 5},
+                "smoke": {"runs": 30, "repeat": 1},
+            }
+        ),
+        rows=(
+            Row(
+                "{runs:,} runs x 10 params x 10 metrics: filtered search_runs (100), warm",
+                "search_ms",
+                "ms",
+                10,
+                None,
+                "≤ 10 ms",
+            ),
+            Row("  all {runs:,} runs -> pandas DataFrame", "frame_ms", "ms", 50, None, "≤ 50 ms"),
+            Row("  REST: page of 1,000 runs", "rest_page_ms", "ms", 50, None, "≤ 50 ms"),
+            Row("  REST: filtered search (100)", "rest_filtered_ms", "ms", 15, None, "≤ 15 ms"),
+            Row(
+                "another process sees a point of a running run (median)",
+                "visible_ms",
+                "ms",
+                50,
+                None,
+                "≤ 50 ms",
+            ),
+        ),
+        timeout=1800.0,
+    ),
+    Workload(
+        "read path growth",
+        17,
+        "bench_read",
+        "read_growth",
+        {
+            "full": {"runs": 2_000, "more_runs": 100_000, "repeat": 5},
+            "quick": {"runs": 2_000, "more_runs": 20_000, "repeat": 3},
+            "smoke": {"runs": 20, "more_runs": 40, "repeat": 1},
+        },
+        {"full": {}, "quick": {}, "smoke": {}},  # trialbook alone: MLflow would take hours
+        rows=(
+            Row("{more_runs:,} runs: filtered search_runs (100), warm", "search_ms_large", "ms"),
+            Row("  growth over {runs:,} runs", "search_ms_growth_x", "x", 10, None, "≤ 10x"),
+            Row("{more_runs:,} runs: REST page of 1,000 runs", "rest_page_ms_large", "ms"),
+            Row("  growth over {runs:,} runs", "rest_page_ms_growth_x", "x", 10, None, "≤ 10x"),
+            Row("{more_runs:,} runs: REST filtered search (100)", "rest_filtered_ms_large", "ms"),
+            Row(
+                "  growth over {runs:,} runs", "rest_filtered_ms_growth_x", "x", 10, None, "≤ 10x"
+            ),
+            Row("{more_runs:,} runs -> pandas DataFrame", "frame_ms_large", "ms"),
+            Row("  growth over {runs:,} runs (rows grow 50x)", "frame_ms_growth_x", "x"),
+        ),
+        mlflow_stores=(),
+        timeout=3600.0,
+    ),
+    Workload(
         "sklearn autolog",
         3,
         "bench_autolog",
