@@ -265,9 +265,7 @@ WORKLOADS: tuple[Workload, ...] = (
             Row("{more_runs:,} runs: REST page of 1,000 runs", "rest_page_ms_large", "ms"),
             Row("  growth over {runs:,} runs", "rest_page_ms_growth_x", "x", 10, None, "≤ 10x"),
             Row("{more_runs:,} runs: REST filtered search (100)", "rest_filtered_ms_large", "ms"),
-            Row(
-                "  growth over {runs:,} runs", "rest_filtered_ms_growth_x", "x", 10, None, "≤ 10x"
-            ),
+            Row("  growth over {runs:,} runs", "rest_filtered_ms_growth_x", "x", 10, None, "≤ 10x"),
             Row("{more_runs:,} runs -> pandas DataFrame", "frame_ms_large", "ms"),
             Row("  growth over {runs:,} runs (rows grow 50x)", "frame_ms_growth_x", "x"),
         ),
