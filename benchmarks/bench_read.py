@@ -134,6 +134,8 @@ def mlflow_watch(run_id: str, points: int, ready: str) -> dict[str, Any]:
 def _visibility(prefix: str, run_id: str, log: Callable[[float, int], None]) -> float:
     """Median ms from ``log`` in this process to the point seen by a reader process."""
     ready, out = Path("watch-ready"), Path("watch.json")
+    for stale in (ready, out):
+        stale.unlink(missing_ok=True)
     helper = spawn_helper(
         "bench_read",
         f"{prefix}_watch",
