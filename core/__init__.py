@@ -8,9 +8,16 @@
     with trialbook.start_run():
         trialbook.log_param("lr", 0.01)
         trialbook.log_metric("loss", 0.25, step=1)
+
+MLflow's flavor modules are attributes too, imported on first use (importing trialbook
+imports no framework): ``trialbook.sklearn``, ``trialbook.xgboost``, ``trialbook.pytorch``,
+``trialbook.pyfunc`` (``import trialbook as mlflow; mlflow.sklearn.autolog()`` works).
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from trialbook.autolog.api import autolog
 from trialbook.entities import (
@@ -29,6 +36,7 @@ from trialbook.entities import (
 from trialbook.errors import (
     ActiveRunError,
     ArtifactNotFoundError,
+    ArtifactWriteError,
     DeletedExperimentError,
     DeletedRunError,
     ExperimentNotFoundError,
@@ -87,12 +95,27 @@ from trialbook.tracking.fluent import (
 )
 from trialbook.tracking.registry_fluent import register_model
 
+if TYPE_CHECKING:
+    from trialbook import pyfunc, pytorch, sklearn, xgboost
+
 __version__ = "0.1.0"
+
+FLAVOR_MODULES = ("pyfunc", "pytorch", "sklearn", "xgboost")
+"""Submodules imported on first attribute access (``trialbook.sklearn``)."""
+
+
+def __getattr__(name: str) -> Any:
+    """Import a flavor module (:data:`FLAVOR_MODULES`) on first access."""
+    if name in FLAVOR_MODULES:
+        return importlib.import_module(f"trialbook.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ActiveRun",
     "ActiveRunError",
     "ArtifactNotFoundError",
+    "ArtifactWriteError",
     "DeletedExperimentError",
     "DeletedRunError",
     "Experiment",
@@ -154,6 +177,8 @@ __all__ = [
     "log_param",
     "log_params",
     "log_text",
+    "pyfunc",
+    "pytorch",
     "register_model",
     "search_experiments",
     "search_runs",
@@ -161,5 +186,7 @@ __all__ = [
     "set_tag",
     "set_tags",
     "set_tracking_uri",
+    "sklearn",
     "start_run",
+    "xgboost",
 ]
