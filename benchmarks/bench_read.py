@@ -192,6 +192,7 @@ def _tb_measure(experiment_id: str, repeat: int, rest: bool) -> dict[str, Any]:
     result["search_ms"] = _timed(search(client), repeat)
     result["search_found"] = len(search(client)().runs)
     result["frame_ms"] = _timed(lambda: trialbook.search_runs([experiment_id]), repeat)
+    result["frame_rows"] = len(trialbook.search_runs([experiment_id]))
     if rest:
         from trialbook.server.testing import ServerProcess
 
