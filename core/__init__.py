@@ -10,7 +10,7 @@
         trialbook.log_metric("loss", 0.25, step=1)
 
 MLflow's flavor modules are attributes too, imported on first use (importing trialbook
-imports no framework): ``trialbook.sklearn``, ``trialbook.xgboost``, ``trialbook.pytorch``,
+imports no framework): ``trialbook.sklearn``, ``trialbook.xgboost``, ``trialbook.lightgbm``, ``trialbook.pytorch``,
 ``trialbook.pyfunc`` (``import trialbook as mlflow; mlflow.sklearn.autolog()`` works).
 """
 
@@ -59,20 +59,28 @@ from trialbook.errors import (
     StoreError,
     StoreLockedError,
     StoreUnavailableError,
+    TagNotFoundError,
     TrialbookError,
     WriteOnceArtifactError,
 )
 from trialbook.models.store import ModelInfo, load_model, log_model
 from trialbook.plugins.hookspecs import hookimpl
 from trialbook.registry.entities import ModelVersion, RegisteredModel
-from trialbook.tracking.client import TrackingClient
+from trialbook.tracking.client import MlflowClient, TrackingClient
 from trialbook.tracking.fluent import (
     ActiveRun,
     active_run,
+    create_experiment,
+    delete_experiment,
+    delete_run,
+    delete_tag,
     end_run,
     flush,
     get_artifact_uri,
+    get_experiment,
+    get_experiment_by_name,
     get_experiment_id,
+    get_parent_run,
     get_run,
     get_tracking_uri,
     last_active_run,
@@ -88,6 +96,8 @@ from trialbook.tracking.fluent import (
     search_experiments,
     search_runs,
     set_experiment,
+    set_experiment_tag,
+    set_experiment_tags,
     set_tag,
     set_tags,
     set_tracking_uri,
@@ -96,11 +106,11 @@ from trialbook.tracking.fluent import (
 from trialbook.tracking.registry_fluent import register_model
 
 if TYPE_CHECKING:
-    from trialbook import pyfunc, pytorch, sklearn, xgboost
+    from trialbook import lightgbm, pyfunc, pytorch, sklearn, xgboost
 
 __version__ = "0.1.0"
 
-FLAVOR_MODULES = ("pyfunc", "pytorch", "sklearn", "xgboost")
+FLAVOR_MODULES = ("lightgbm", "pyfunc", "pytorch", "sklearn", "xgboost")
 """Submodules imported on first attribute access (``trialbook.sklearn``)."""
 
 
@@ -127,6 +137,7 @@ __all__ = [
     "InvalidValueError",
     "LifecycleStage",
     "Metric",
+    "MlflowClient",
     "ModelAliasNotFoundError",
     "ModelInfo",
     "ModelIntegrityError",
@@ -151,6 +162,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreUnavailableError",
+    "TagNotFoundError",
     "TrackingClient",
     "TrialbookError",
     "ViewType",
@@ -158,14 +170,22 @@ __all__ = [
     "__version__",
     "active_run",
     "autolog",
+    "create_experiment",
+    "delete_experiment",
+    "delete_run",
+    "delete_tag",
     "end_run",
     "flush",
     "get_artifact_uri",
+    "get_experiment",
+    "get_experiment_by_name",
     "get_experiment_id",
+    "get_parent_run",
     "get_run",
     "get_tracking_uri",
     "hookimpl",
     "last_active_run",
+    "lightgbm",
     "load_model",
     "log_artifact",
     "log_artifacts",
@@ -183,6 +203,8 @@ __all__ = [
     "search_experiments",
     "search_runs",
     "set_experiment",
+    "set_experiment_tag",
+    "set_experiment_tags",
     "set_tag",
     "set_tags",
     "set_tracking_uri",

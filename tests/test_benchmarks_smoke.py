@@ -164,3 +164,16 @@ def test_read_path_workloads_report_every_row_and_find_what_was_built(tmp_path: 
     read = outcome(document, "read path")["values"]
     assert read["frame_rows"] == read["runs"]
     assert read["rest_page_rows"] == read["runs"]
+
+
+def test_the_seam_benchmark_compares_every_row_between_two_interpreters(tmp_path: Path) -> None:
+    # This interpreter stands in for the baseline: the smoke run proves the code, not speed.
+    command = [
+        sys.executable, str(BENCHMARKS / "bench_seam.py"), "--smoke", "--rounds", "1",
+        "--baseline-python", sys.executable, "--out", str(tmp_path),
+    ]  # fmt: skip
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = json.loads((tmp_path / "seam.json").read_text())["rows"]
+    assert len(rows) == 6
+    assert [row["label"] for row in rows if row["time_ratio"] is None] == []

@@ -19,6 +19,7 @@ from trialbook.entities import LifecycleStage, RunStatus
 from trialbook.search.nodes import (
     ATTRIBUTE_ALIASES,
     ATTRIBUTES,
+    MLFLOW_TAGS,
     PREFIXES,
     Aggregate,
     And,
@@ -164,6 +165,8 @@ def identify(token: Token) -> Field:
     key_column = column + len(prefix) + 1
     if not key:
         raise InvalidNode(key_column, f"missing key after '{prefix}.'")
+    if kind is Kind.TAG and key.lower() in MLFLOW_TAGS:
+        kind, key = MLFLOW_TAGS[key.lower()]
     if kind is not Kind.ATTRIBUTE:
         return Field(kind, key, None, text, column)
     name = ATTRIBUTE_ALIASES.get(key.lower(), key.lower())

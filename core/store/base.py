@@ -20,10 +20,10 @@ import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload, runtime_checkable
 
 from trialbook.entities import Experiment, Metric, MetricSummary, Run, RunStatus, ViewType
-from trialbook.errors import StoreError
+from trialbook.errors import InvalidValueError
 
 if TYPE_CHECKING:
     from trialbook.artifacts import ArtifactRepository
@@ -112,6 +112,26 @@ class Batch:
             for run_id in run_ids
         ]
 
+    def items(self) -> list[Batch]:
+        """One batch per param, tag, metric point and metric series, in this batch's order."""
+        return [
+            *(Batch(params=[param]) for param in self.params),
+            *(Batch(tags=[tag]) for tag in self.tags),
+            *(Batch(metrics=[point]) for point in self.metrics),
+            *(Batch(series=[series]) for series in self.series),
+        ]
+
+    @classmethod
+    def joined(cls, parts: Sequence[Batch], batch_id: str | None = None) -> Batch:
+        """One batch holding everything of ``parts``, in order (the inverse of :meth:`items`)."""
+        return cls(
+            params=[param for part in parts for param in part.params],
+            tags=[tag for part in parts for tag in part.tags],
+            metrics=[point for part in parts for point in part.metrics],
+            series=[series for part in parts for series in part.series],
+            batch_id=batch_id,
+        )
+
 
 def encode_page_token(offset: int) -> str:
     """The opaque page token a search returns for results starting at ``offset``."""
@@ -119,17 +139,21 @@ def encode_page_token(offset: int) -> str:
 
 
 def decode_page_token(token: str | None) -> int:
-    """The offset an :func:`encode_page_token` token stands for (0 for none); StoreError for a bad token."""
+    """The offset an :func:`encode_page_token` token stands for (0 for none).
+
+    Raises:
+        InvalidValueError: ``token`` is not a token a search returned.
+    """
     if not token:
         return 0
     try:
         offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (ValueError, KeyError, TypeError) as err:
-        raise StoreError(
-            f"Invalid page token {token!r}: pass back the token a search returned."
-        ) from err
-    if not isinstance(offset, int) or offset < 0:
-        raise StoreError(f"Invalid page token {token!r}.")
+    except (ValueError, KeyError, TypeError):  # binascii.Error is a ValueError
+        offset = None
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidValueError(
+            "page_token", token, "pass back the next_page_token a search returned"
+        )
     return offset
 
 
@@ -180,12 +204,34 @@ class SummaryRecords(Mapping[str, list[MetricSummary]]):
 
 @dataclass(frozen=True)
 class RunPage:
-    """One page of :meth:`TrackingStore.search_runs` results."""
+    """One page of :meth:`TrackingStore.search_runs` results; it reads as the list of its
+    runs (``len``, iteration, indexing), with the next page's token in :attr:`token`, as
+    MLflow's ``PagedList`` does."""
 
     runs: list[Run]
     next_page_token: str | None = None
     total: int | None = None
     summaries: Mapping[str, list[MetricSummary]] = field(default_factory=dict)
+
+    @property
+    def token(self) -> str | None:
+        """The token of the next page (None on the last page)."""
+        return self.next_page_token
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __iter__(self) -> Iterator[Run]:
+        return iter(self.runs)
+
+    @overload
+    def __getitem__(self, index: int) -> Run: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Run]: ...
+
+    def __getitem__(self, index: int | slice) -> Run | list[Run]:
+        return self.runs[index]
 
 
 class TrackingStore(Protocol):

@@ -80,7 +80,7 @@ def test_a_missing_column_is_named() -> None:
 
 def test_a_mistyped_column_is_named_with_both_types() -> None:
     wrong = FRAME.assign(income=["a", "b", "c"])
-    with pytest.raises(SchemaEnforcementError, match="'income' has type string.*expects double"):
+    with pytest.raises(SchemaEnforcementError, match=r"'income' has type string.*expects double"):
         enforce_schema(wrong, columns(age="long", income="double"))
 
 
@@ -120,5 +120,7 @@ def test_a_tensor_of_the_wrong_shape_or_dtype_is_refused(data: Any, message: str
 
 
 def test_a_tensor_converts_safely_to_the_schema_dtype() -> None:
-    checked = enforce_schema(np.ones((2, 3), dtype="int16"), Schema([TensorSpec("float32", (-1, 3))]))
+    checked = enforce_schema(
+        np.ones((2, 3), dtype="int16"), Schema([TensorSpec("float32", (-1, 3))])
+    )
     assert checked.dtype == np.float32
