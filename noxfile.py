@@ -43,6 +43,8 @@ TEST_DEPS = (
     "plotly",
     "build",
     "nox",  # tests/test_noxfile.py imports the noxfile.
+    "moto[server]",  # An S3-compatible store on 127.0.0.1 (tests/server/test_two_servers.py).
+    "s3fs",
     "tomli; python_version < '3.11'",
 )
 FRAMEWORKS = ("sklearn", "xgboost", "lightgbm", "lightning")

@@ -157,6 +157,15 @@ def test_system_metrics_workload_counts_the_samples_it_stored(tmp_path: Path) ->
     assert side["values"]["samples"] > 0
 
 
+def test_read_path_workloads_report_every_row_and_find_what_was_built(tmp_path: Path) -> None:
+    document = run_benchmarks(tmp_path, "read path", "memory")
+    missing = [row["label"] for row in document["rows"] if row["trialbook"] is None]
+    assert missing == []
+    read = outcome(document, "read path")["values"]
+    assert read["frame_rows"] == read["runs"]
+    assert read["rest_page_rows"] == read["runs"]
+
+
 def test_the_seam_benchmark_compares_every_row_between_two_interpreters(tmp_path: Path) -> None:
     # This interpreter stands in for the baseline: the smoke run proves the code, not speed.
     command = [

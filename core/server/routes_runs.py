@@ -25,6 +25,7 @@ from trialbook.entities import Run
 from trialbook.errors import RunExistsError, RunNotFoundError
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
+from trialbook.server.responses import JsonBody
 from trialbook.server.schemas import CountRuns, Reap, RunCreate, RunIds, RunUpdate, SearchRuns
 from trialbook.server.state import SEARCH, ServerState, State
 from trialbook.store.base import DeadRunReaping
@@ -71,8 +72,8 @@ def create_run(state: State, body: RunCreate) -> dict[str, Any]:
     return run_body(state, run)
 
 
-@router.post("/search", dependencies=[READ, SEARCH])
-def search_runs(state: State, body: SearchRuns) -> dict[str, Any]:
+@router.post("/search", dependencies=[READ, SEARCH], response_class=JsonBody)
+def search_runs(state: State, body: SearchRuns) -> JsonBody:
     """One page of runs matching a filter, in order, with their metric summaries."""
     if body.max_results > state.limits.max_results:
         raise ServerError(f"max_results is at most {state.limits.max_results} here.", 400)
@@ -84,12 +85,14 @@ def search_runs(state: State, body: SearchRuns) -> dict[str, Any]:
         body.view_type,
         body.page_token,
     )
-    return {
-        "runs": [run_body(state, r) for r in page.runs],
-        "next_page_token": page.next_page_token,
-        "total": page.total,
-        "summaries": {k: [summary_json(s) for s in v] for k, v in page.summaries.items()},
-    }
+    return JsonBody(
+        {
+            "runs": [run_body(state, r) for r in page.runs],
+            "next_page_token": page.next_page_token,
+            "total": page.total,
+            "summaries": {k: [summary_json(s) for s in v] for k, v in page.summaries.items()},
+        }
+    )
 
 
 @router.post("/count", dependencies=[READ, SEARCH])

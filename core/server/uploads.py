@@ -5,7 +5,10 @@ An upload streams into a part file in the destination's staging folder
 artifacts), is flushed to disk, checked against the size and SHA-256 the client announced
 (``Content-Length``, ``Content-Digest: sha-256=:<base64>:`` as in RFC 9530), and only then
 moved to its name by one rename. A server killed mid-upload leaves a part file, never a
-truncated artifact; :func:`clean_staging` removes the parts when the server starts::
+truncated artifact; :func:`clean_staging` removes such parts when a server starts. Several
+servers may share one destination, so a part is named after the host and process receiving
+it: a starting server removes the parts of processes of its host that are gone, and any
+part unchanged for :data:`STALE_PART_S` (another host's server that stopped)::
 
     part = Staging(destination).new_part()
     async for chunk in request.stream():
@@ -21,6 +24,8 @@ import binascii
 import hashlib
 import logging
 import os
+import socket
+import time
 import uuid
 from typing import IO, Any
 
@@ -33,6 +38,8 @@ log = logging.getLogger(__name__)
 STAGING_FOLDER = ".uploads"
 """Where parts of uploads live, under the artifact destination."""
 _PART_SUFFIX = ".part"
+STALE_PART_S = 3600.0
+"""A part file unchanged for this long belongs to an upload that ended without finishing."""
 
 
 class UploadMismatchError(ServerError):
@@ -79,15 +86,26 @@ class Staging:
         self.local = "file" in ((protocol,) if isinstance(protocol, str) else protocol)
 
     def new_part(self) -> Part:
-        """A new, empty part file."""
+        """A new, empty part file, named ``<host>~<pid>~<random>.part``."""
         self.fs.makedirs(self.folder, exist_ok=True)
-        return Part(self, f"{self.folder}/{uuid.uuid4().hex}{_PART_SUFFIX}")
+        name = f"{socket.gethostname()}~{os.getpid()}~{uuid.uuid4().hex}{_PART_SUFFIX}"
+        return Part(self, f"{self.folder}/{name}")
 
     def clean(self) -> int:
-        """Remove every part file (left by a server that stopped mid-upload); how many."""
+        """Remove the part files of uploads that can no longer finish; return how many.
+
+        A part whose process on this host is gone, or any part unchanged for
+        :data:`STALE_PART_S`; never a part another live server is receiving.
+        """
         if not self.fs.exists(self.folder):
             return 0
-        parts = [p for p in self.fs.ls(self.folder, detail=False) if p.endswith(_PART_SUFFIX)]
+        oldest = time.time() - STALE_PART_S
+        parts = [
+            path
+            for path in self.fs.ls(self.folder, detail=False)
+            if path.endswith(_PART_SUFFIX)
+            and (_owner_gone(path) or self.fs.modified(path).timestamp() < oldest)
+        ]
         for path in parts:
             self.fs.rm(path)
         return len(parts)
@@ -136,6 +154,21 @@ class Part:
                 self.staging.fs.rm(self.path)
         except OSError as err:  # The next start removes it.
             log.warning("trialbook server: could not remove upload part %s: %s", self.path, err)
+
+
+def _owner_gone(path: str) -> bool:
+    """Whether the part's name says it was received by a process of this host now gone."""
+    host, _, rest = path.rsplit("/", 1)[-1].partition("~")
+    pid, _, _ = rest.partition("~")
+    if host != socket.gethostname() or not pid.isdigit() or os.name == "nt":
+        return False  # Another host's (or an old-style) part: only its age tells.
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def clean_staging(destination: str) -> None:

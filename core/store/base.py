@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload, runtime_checkable
 
@@ -172,6 +172,34 @@ class MetricArrays:
 
     def __len__(self) -> int:
         return len(self.values)
+
+
+class SummaryRecords(Mapping[str, list[MetricSummary]]):
+    """Metric summaries per run id, each run's list built from raw records when first read.
+
+    A page of 1,000 runs holds some 10,000 summaries that most callers never look at (a
+    DataFrame needs only the latest values, already in each run's data): building them
+    lazily keeps such reads cheap. ``build`` turns one record into a summary.
+    """
+
+    def __init__(
+        self, records: Mapping[str, Sequence[Any]], build: Callable[[Any], MetricSummary]
+    ) -> None:
+        self._records = records
+        self._build = build
+        self._built: dict[str, list[MetricSummary]] = {}
+
+    def __getitem__(self, run_id: str) -> list[MetricSummary]:
+        found = self._built.get(run_id)
+        if found is None:
+            found = self._built[run_id] = [self._build(r) for r in self._records[run_id]]
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 ``log_metric`` appends its step, value and timestamp to three typed arrays for its run and key
 (no Python object per point, so no garbage-collector pressure) and returns; a background
-thread writes everything pending every 0.2 s in one transaction, and keeps the heartbeat of
-this process's running runs. That thread runs only while there is work: it is started by the
+thread writes everything pending every :data:`FLUSH_INTERVAL_S` (0.05 s; the environment
+variable ``TRIALBOOK_FLUSH_INTERVAL`` sets it, in seconds) in one transaction, and keeps the
+heartbeat of this process's running runs. That thread runs only while there is work: it is started by the
 first item buffered (or the first run marked alive) and ends once nothing is pending and no
 run is alive for :data:`~trialbook.tracking.threads.IDLE_EXIT_S`. ``flush()`` writes
 synchronously; it is called by ``end_run``, at interpreter exit, on SIGTERM and before any
@@ -36,7 +37,8 @@ from trialbook.tracking.threads import IDLE_EXIT_S, ServiceThread
 
 log = logging.getLogger(__name__)
 
-FLUSH_INTERVAL_S = float(os.environ.get("TRIALBOOK_FLUSH_INTERVAL", "0.2"))
+FLUSH_INTERVAL_S = float(os.environ.get("TRIALBOOK_FLUSH_INTERVAL", "0.05"))
+"""Seconds between background writes: how soon another process sees a point (issue 17)."""
 MAX_PENDING = 100_000
 
 _writers: weakref.WeakSet[BufferedWriter] = weakref.WeakSet()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from trialbook.entities import Experiment, Metric, MetricSummary, Run, RunStatus, ViewType
 from trialbook.errors import RunExistsError
-from trialbook.store.base import Batch, MetricArrays, RunPage
+from trialbook.store.base import Batch, MetricArrays, RunPage, SummaryRecords
 from trialbook.store.rest import ARTIFACTS_SCHEME
 from trialbook.store.rest.artifacts import HttpArtifactRepository
 from trialbook.store.rest.batching import request_parts
@@ -292,7 +292,7 @@ class RestStore:
     ) -> RunPage:
         """Runs matching a filter, in order: up to ``max_results`` and the next page's token."""
         runs: list[Run] = []
-        summaries: dict[str, list[MetricSummary]] = {}
+        summaries: dict[str, list[dict[str, Any]]] = {}
         token = page_token
         while True:
             body = {
@@ -305,11 +305,14 @@ class RestStore:
             }
             page = self.http.call("POST", "/runs/search", body=body)
             runs.extend(run_from_json(r) for r in page["runs"])
-            for run_id, found in page["summaries"].items():
-                summaries[run_id] = [summary_from_json(s) for s in found]
+            summaries.update(page["summaries"])
             token = page["next_page_token"]
             if token is None or len(runs) >= max_results:
-                return RunPage(runs=runs, next_page_token=token, summaries=summaries)
+                return RunPage(
+                    runs=runs,
+                    next_page_token=token,
+                    summaries=SummaryRecords(summaries, summary_from_json),
+                )
 
     def count_runs(
         self,

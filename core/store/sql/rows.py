@@ -74,16 +74,3 @@ def run(
             tags=dict(tags),
         ),
     )
-
-
-def summary(row: Any) -> MetricSummary:
-    """Build a MetricSummary from a ``latest_metrics`` row."""
-    return MetricSummary(
-        key=row.key,
-        latest=loaded_value(row.value, row.is_nan),
-        step=row.step,
-        timestamp=row.timestamp,
-        min=math.nan if row.min_value is None else float(row.min_value),
-        max=math.nan if row.max_value is None else float(row.max_value),
-        count=row.count,
-    )

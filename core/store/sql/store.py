@@ -37,11 +37,12 @@ from trialbook.store.base import (
     Batch,
     MetricArrays,
     RunPage,
+    SummaryRecords,
     TokenRecord,
     decode_page_token,
     encode_page_token,
 )
-from trialbook.store.sql import aggregates, rows, schema, tokens
+from trialbook.store.sql import aggregates, loading, rows, schema, tokens
 from trialbook.store.sql import batch as batch_writer
 from trialbook.store.sql.engine import (
     checkpoint,
@@ -354,45 +355,10 @@ class SqlStore:
     def get_run(self, run_id: str) -> Run:
         """The run with this id."""
         self._reap_dead_runs()
-        found = self._read(lambda conn: self._load_runs(conn, [run_id]))
+        found, _ = self._read(lambda conn: loading.load_runs(conn, [run_id]))
         if not found:
             raise RunNotFoundError(run_id)
         return found[0]  # type: ignore[no-any-return]
-
-    def _load_runs(
-        self,
-        conn: sa.engine.Connection,
-        run_ids: Sequence[str],
-        summaries: dict[str, list[MetricSummary]] | None = None,
-    ) -> list[Run]:
-        if not run_ids:
-            return []
-        ids = list(run_ids)
-        found = {
-            r.run_id: r
-            for r in conn.execute(sa.select(schema.runs).where(schema.runs.c.run_id.in_(ids)))
-        }
-        params: dict[str, dict[str, str]] = {i: {} for i in found}
-        tags: dict[str, dict[str, str]] = {i: {} for i in found}
-        for table, target in ((schema.params, params), (schema.tags, tags)):
-            for r in conn.execute(sa.select(table).where(table.c.run_id.in_(ids))):
-                target[r.run_id][r.key] = r.value
-        if summaries is None:
-            summaries = self._summaries(conn, ids)
-        return [
-            rows.run(found[i], params[i], tags[i], summaries.get(i, [])) for i in ids if i in found
-        ]
-
-    def _summaries(
-        self, conn: sa.engine.Connection, run_ids: Sequence[str]
-    ) -> dict[str, list[MetricSummary]]:
-        table = schema.latest_metrics
-        result: dict[str, list[MetricSummary]] = {}
-        for r in conn.execute(
-            sa.select(table).where(table.c.run_id.in_(list(run_ids))).order_by(table.c.key)
-        ):
-            result.setdefault(r.run_id, []).append(rows.summary(r))
-        return result
 
     def update_run(
         self,
@@ -498,7 +464,7 @@ class SqlStore:
 
         def load(conn: sa.engine.Connection) -> list[Run]:
             ids = [r[0] for r in conn.execute(sa.select(runs.c.run_id).where(where))]
-            return self._load_runs(conn, ids)
+            return loading.load_runs(conn, ids)[0]
 
         return self._read(load)  # type: ignore[no-any-return]
 
@@ -561,7 +527,7 @@ class SqlStore:
 
     def get_metric_summaries(self, run_ids: Sequence[str]) -> dict[str, list[MetricSummary]]:
         """Latest, min and max of every metric of the given runs."""
-        return self._read(lambda conn: self._summaries(conn, run_ids))  # type: ignore[no-any-return]
+        return self._read(lambda conn: loading.summaries(conn, run_ids))  # type: ignore[no-any-return]
 
     def search_runs(
         self,
@@ -587,29 +553,16 @@ class SqlStore:
         query = sa.select(runs.c.run_id).where(where).order_by(*ordering)
         query = query.offset(offset).limit(max_results + 1)
 
-        def load(conn: sa.engine.Connection) -> tuple[list[Run], dict[str, list[MetricSummary]]]:
+        def load(conn: sa.engine.Connection) -> tuple[list[Run], SummaryRecords, bool]:
             with time_budget(conn, filter_string):
-                ids = [r[0] for r in conn.execute(query)][:max_results]
-            summaries = self._summaries(conn, ids)
-            return self._load_runs(conn, ids, summaries), summaries
+                ids = [r[0] for r in conn.execute(query)]
+            # One row past the page tells whether another page follows.
+            found, summaries = loading.load_runs(conn, ids[:max_results])
+            return found, summaries, len(ids) > max_results
 
-        found, summaries = self._read(load)
-        token = (
-            encode_page_token(offset + max_results)
-            if len(found) == max_results
-            and self._has_more(where, offset + max_results, filter_string)
-            else None
-        )
+        found, summaries, more = self._read(load)
+        token = encode_page_token(offset + max_results) if more else None
         return RunPage(runs=found, next_page_token=token, summaries=summaries)
-
-    def _has_more(self, where: Any, offset: int, filter_string: str) -> bool:
-        query = sa.select(schema.runs.c.run_id).where(where).offset(offset).limit(1)
-
-        def probe(conn: sa.engine.Connection) -> bool:
-            with time_budget(conn, filter_string):
-                return conn.execute(query).first() is not None
-
-        return self._read(probe)  # type: ignore[no-any-return]
 
     def count_runs(
         self,
