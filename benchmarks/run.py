@@ -59,6 +59,17 @@ print(json.dumps(found))
 """
 
 
+def select(workloads: Sequence[Workload], only: Sequence[str]) -> list[Workload]:
+    """The workloads ``--only`` names: its exact name, or else every name containing it."""
+    if not only:
+        return list(workloads)
+    chosen: set[str] = set()
+    for text in (t.lower() for t in only):
+        exact = {w.name for w in workloads if w.name.lower() == text}
+        chosen |= exact or {w.name for w in workloads if text in w.name.lower()}
+    return [w for w in workloads if w.name in chosen]
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -67,7 +78,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     sizes.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
     sizes.add_argument("--smoke", action="store_true", help="tiny sizes: proves the code runs")
     parser.add_argument(
-        "--only", action="append", default=[], metavar="TEXT", help="workloads whose name has TEXT"
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="the workload named TEXT, or else every workload whose name has TEXT",
     )
     parser.add_argument("--out", default="bench-results", help="folder for results.json/.md")
     return parser.parse_args(argv)
@@ -230,9 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args = parse_args(argv)
     profile = "smoke" if args.smoke else "quick" if args.quick else "full"
-    selected = [
-        w for w in WORKLOADS if not args.only or any(t.lower() in w.name.lower() for t in args.only)
-    ]
+    selected = select(WORKLOADS, args.only)
     if not selected:
         names = ", ".join(w.name for w in WORKLOADS)
         raise SystemExit(f"--only matched no workload; the workloads are: {names}")
