@@ -23,6 +23,7 @@ class Kind(str, enum.Enum):
     PARAM = "param"
     TAG = "tag"
     ATTRIBUTE = "attribute"
+    DATASET = "dataset"
 
 
 class Op(str, enum.Enum):
@@ -81,6 +82,9 @@ ATTRIBUTE_ALIASES: Mapping[str, str] = {
     "user": "user_id",
 }
 
+DATASET_FIELDS = ("name", "digest", "context")
+"""What ``datasets.<field>`` compares: a run matches when any of its dataset inputs does."""
+
 PREFIXES: Mapping[str, Kind] = {
     "metrics": Kind.METRIC,
     "metric": Kind.METRIC,
@@ -92,6 +96,8 @@ PREFIXES: Mapping[str, Kind] = {
     "attribute": Kind.ATTRIBUTE,
     "attr": Kind.ATTRIBUTE,
     "run": Kind.ATTRIBUTE,
+    "datasets": Kind.DATASET,
+    "dataset": Kind.DATASET,
 }
 """Identifier prefixes (``metrics.acc``), lower case; matched case-insensitively."""
 
