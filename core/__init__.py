@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from trialbook.autolog.api import autolog
 from trialbook.entities import (
     Experiment,
@@ -72,10 +74,14 @@ from trialbook.tracking.fluent import (
     log_artifacts,
     log_dict,
     log_figure,
+    log_image,
+    log_input,
+    log_inputs,
     log_metric,
     log_metrics,
     log_param,
     log_params,
+    log_table,
     log_text,
     search_experiments,
     search_runs,
@@ -135,6 +141,7 @@ __all__ = [
     "__version__",
     "active_run",
     "autolog",
+    "data",
     "end_run",
     "flush",
     "get_artifact_uri",
@@ -148,11 +155,15 @@ __all__ = [
     "log_artifacts",
     "log_dict",
     "log_figure",
+    "log_image",
+    "log_input",
+    "log_inputs",
     "log_metric",
     "log_metrics",
     "log_model",
     "log_param",
     "log_params",
+    "log_table",
     "log_text",
     "register_model",
     "search_experiments",
@@ -163,3 +174,16 @@ __all__ = [
     "set_tracking_uri",
     "start_run",
 ]
+
+
+_SUBMODULES = frozenset({"data"})
+"""Sub-modules reachable as attributes of ``trialbook``, imported on first use."""
+
+
+def __getattr__(name: str) -> Any:
+    """``trialbook.data`` without importing it at ``import trialbook``."""
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"trialbook.{name}")
+    raise AttributeError(f"module 'trialbook' has no attribute {name!r}")
