@@ -79,7 +79,10 @@ class Dataset:
 
 
 def from_pandas(
-    df: Any, source: str | os.PathLike[str] | None = None, name: str | None = None, targets: str | None = None
+    df: Any,
+    source: str | os.PathLike[str] | None = None,
+    name: str | None = None,
+    targets: str | None = None,
 ) -> Dataset:
     """Describe a pandas DataFrame; ``targets`` names its target column, if any."""
     import pandas as pd
@@ -101,7 +104,7 @@ def from_pandas(
         source_type=source_type,
         source=source_text,
         schema={"mlflow_colspec": columns},
-        profile={"num_rows": int(len(df)), "num_elements": int(df.size)},
+        profile={"num_rows": len(df), "num_elements": int(df.size)},
         features=df,
         targets=targets,
     )
@@ -168,7 +171,7 @@ def from_training_data(
             source_type=source_type,
             source=source_text,
             schema={"mlflow_colspec": columns},
-            profile={"num_rows": int(len(features)), "num_elements": int(features.size)},
+            profile={"num_rows": len(features), "num_elements": int(features.size)},
             features=features,
             targets=targets,
         )
@@ -184,12 +187,18 @@ def from_training_data(
             digest=hasher.digest(),
             source_type=source_type,
             source=source_text,
-            schema={"mlflow_tensorspec": {"features": {"type": str(features.dtype), "shape": [-1, *shape[1:]]}}},
+            schema={
+                "mlflow_tensorspec": {
+                    "features": {"type": str(features.dtype), "shape": [-1, *shape[1:]]}
+                }
+            },
             profile={"features_shape": shape, "features_nnz": int(features.nnz)},
             features=features,
             targets=targets,
         )
-    return from_numpy(_as_array(features), None if targets is None else _as_array(targets), source, name)
+    return from_numpy(
+        _as_array(features), None if targets is None else _as_array(targets), source, name
+    )
 
 
 def describe_source(source: str | os.PathLike[str] | None) -> tuple[str, str]:

@@ -91,10 +91,7 @@ def image_bytes(image: Any, image_format: str = "png") -> bytes:
         image.savefig(buffer, format=image_format)
         return buffer.getvalue()
     pil = _pillow()
-    if isinstance(image, pil.Image):
-        picture = image
-    else:
-        picture = pil.fromarray(_pixels(image))
+    picture = image if isinstance(image, pil.Image) else pil.fromarray(_pixels(image))
     if image_format in ("jpg", "jpeg") and picture.mode in ("RGBA", "LA", "P"):
         picture = picture.convert("RGB")
     picture.save(buffer, format="JPEG" if image_format == "jpg" else image_format.upper())
@@ -120,7 +117,9 @@ def _pixels(image: Any) -> Any:
         return (np.nan_to_num(array) * 255).round().astype(np.uint8)
     if array.dtype.kind in "iu":
         if array.size and (array.min() < 0 or array.max() > 255):
-            raise InvalidValueError("image", "integer pixels", "integer pixels must lie in [0, 255]")
+            raise InvalidValueError(
+                "image", "integer pixels", "integer pixels must lie in [0, 255]"
+            )
         return array.astype(np.uint8)
     raise InvalidValueError("image", str(array.dtype), "pixels must be numbers")
 
