@@ -17,6 +17,18 @@ cannot see, is in :mod:`trialbook.data.digest`.
 
 from __future__ import annotations
 
-from trialbook.data.dataset import Dataset, from_numpy, from_pandas, from_training_data
+from trialbook.data.dataset import (
+    Dataset,
+    describe_source,
+    from_numpy,
+    from_pandas,
+    from_training_data,
+)
 
-__all__ = ["Dataset", "from_numpy", "from_pandas", "from_training_data"]
+__all__ = [
+    "Dataset",
+    "describe_source",
+    "from_numpy",
+    "from_pandas",
+    "from_training_data",
+]

@@ -387,9 +387,7 @@ class StoreContract:
         dataset = store.get_run(second).inputs.dataset_inputs[0].dataset
         assert dataset == changed.dataset
 
-    def test_runs_are_found_by_dataset_digest_name_and_context(
-        self, store: TrackingStore
-    ) -> None:
+    def test_runs_are_found_by_dataset_digest_name_and_context(self, store: TrackingStore) -> None:
         inputs = dataset_store(store)
         trained, evaluated, other = new_run(store), new_run(store), new_run(store)
         inputs.log_inputs(trained, [dataset_input("wine", "aaaa1111")])
@@ -403,9 +401,7 @@ class StoreContract:
 
         assert found("datasets.digest = 'aaaa1111'") == {trained, evaluated}
         assert found("datasets.name = 'iris'") == {other}
-        assert found("datasets.digest = 'aaaa1111' and datasets.context = 'training'") == {
-            trained
-        }
+        assert found("datasets.digest = 'aaaa1111' and datasets.context = 'training'") == {trained}
         assert found("datasets.name IS NULL") == set()
         assert store.count_runs([experiment_id], "datasets.context = 'eval'") == 1
 
