@@ -68,10 +68,10 @@ def numpy_part(hasher: Hasher, values: Any, rows: Any | None = None) -> Any:
 
     if isinstance(values, Sequence) and not isinstance(values, (str, bytes)):
         count = len(values)
+        first = np.asarray(values[0]) if count else np.asarray([])
         if rows is None:
-            first = np.asarray(values[0]) if count else np.asarray([])
             rows = sample_rows(count, max(1, first.size))
-        hasher.header(["list", count])
+        hasher.header(["array", [count, *first.shape]])  # as the list's numpy array
         hasher.array(np.asarray([values[int(i)] for i in rows]))
         return rows
     array = np.asarray(values)
