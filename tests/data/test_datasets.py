@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import trialbook
-from trialbook.data import from_numpy, from_pandas, from_training_data
 from trialbook.data import digest as digest_module
+from trialbook.data import from_numpy, from_pandas, from_training_data
 from trialbook.errors import InvalidValueError
 
 
@@ -104,9 +104,11 @@ def test_lists_tensors_series_and_sparse_matrices_are_training_data() -> None:
     assert as_list is not None
     assert as_list.digest == from_numpy(np.array(rows), np.array([0, 1])).digest
     series = from_training_data(pd.Series([1, 2, 3], name="s"))
-    assert series is not None and series.profile["num_rows"] == 3
+    assert series is not None
+    assert series.profile["num_rows"] == 3
     sparse = from_training_data(scipy_sparse.random(20, 5, density=0.3, random_state=0))
-    assert sparse is not None and sparse.profile["features_shape"] == [20, 5]
+    assert sparse is not None
+    assert sparse.profile["features_shape"] == [20, 5]
     assert from_training_data(iter(rows)) is None
 
 

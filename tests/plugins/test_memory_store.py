@@ -72,5 +72,5 @@ def test_a_store_without_dataset_inputs_refuses_log_input_clearly(
     with trialbook.start_run():
         with pytest.raises(UnsupportedStoreError, match="DatasetInputs"):
             trialbook.log_input(dataset, context="training")
-        with pytest.raises(UnsupportedStoreError, match="datasets.digest"):
+        with pytest.raises(UnsupportedStoreError, match=r"datasets\.digest"):
             trialbook.search_runs(filter_string=f"datasets.digest = '{dataset.digest}'")
