@@ -87,6 +87,7 @@ def create_app(
     from trialbook.tracking.fluent import get_tracking_uri
     from trialbook.ui import (
         routes_artifacts,
+        routes_datasets,
         routes_models,
         routes_pages,
         routes_run,
@@ -121,6 +122,7 @@ def create_app(
         routes_runs,
         routes_run,
         routes_artifacts,
+        routes_datasets,
         routes_static,
         routes_pages,
         routes_models,

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from trialbook.ui.app import page
 from trialbook.ui.history import metric_groups
+from trialbook.ui.routes_datasets import dataset_rows
 from trialbook.ui.reproducibility import reproducibility
 from trialbook.ui.routes_models import registered_versions
 from trialbook.ui.serialize import experiment_json
@@ -58,6 +59,7 @@ def run_page(request: Request, state: State, run_id: str) -> HTMLResponse:
         "summaries": summaries,
         "groups": groups,
         "params": sorted(run.data.params.items()),
+        "datasets": dataset_rows(run),
         "repro": reproducibility(run.data.tags),
         "registered": registered_versions(state, run_id),
         "page_data": {
