@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse
 
 from trialbook.ui.app import page
 from trialbook.ui.history import metric_groups
-from trialbook.ui.routes_datasets import dataset_rows
 from trialbook.ui.reproducibility import reproducibility
+from trialbook.ui.routes_datasets import dataset_rows
 from trialbook.ui.routes_models import registered_versions
 from trialbook.ui.serialize import experiment_json
 from trialbook.ui.state import UIState, ui_state
