@@ -80,11 +80,15 @@ class Dataset:
 
 def from_pandas(
     df: Any,
-    source: str | os.PathLike[str] | None = None,
-    name: str | None = None,
+    source: Any = None,
     targets: str | None = None,
+    name: str | None = None,
+    digest: str | None = None,
 ) -> Dataset:
-    """Describe a pandas DataFrame; ``targets`` names its target column, if any."""
+    """Describe a pandas DataFrame; ``targets`` names its target column, if any.
+
+    The arguments are MLflow's, in its order; ``digest`` replaces the computed one.
+    """
     import pandas as pd
 
     if not isinstance(df, pd.DataFrame):
@@ -100,7 +104,7 @@ def from_pandas(
     source_type, source_text = describe_source(source)
     return Dataset(
         name=name or DEFAULT_NAME,
-        digest=hasher.digest(),
+        digest=digest or hasher.digest(),
         source_type=source_type,
         source=source_text,
         schema={"mlflow_colspec": columns},
@@ -112,11 +116,15 @@ def from_pandas(
 
 def from_numpy(
     features: Any,
+    source: Any = None,
     targets: Any = None,
-    source: str | os.PathLike[str] | None = None,
     name: str | None = None,
+    digest: str | None = None,
 ) -> Dataset:
-    """Describe feature and target arrays (numpy, or anything ``numpy.asarray`` takes)."""
+    """Describe feature and target arrays (numpy, or anything ``numpy.asarray`` takes).
+
+    The arguments are MLflow's, in its order; ``digest`` replaces the computed one.
+    """
     import numpy as np
 
     hasher = Hasher("numpy")
@@ -131,7 +139,7 @@ def from_numpy(
     source_type, source_text = describe_source(source)
     return Dataset(
         name=name or DEFAULT_NAME,
-        digest=hasher.digest(),
+        digest=digest or hasher.digest(),
         source_type=source_type,
         source=source_text,
         schema={"mlflow_tensorspec": schema},
@@ -197,16 +205,25 @@ def from_training_data(
             targets=targets,
         )
     return from_numpy(
-        _as_array(features), None if targets is None else _as_array(targets), source, name
+        _as_array(features),
+        source=source,
+        targets=None if targets is None else _as_array(targets),
+        name=name,
     )
 
 
-def describe_source(source: str | os.PathLike[str] | None) -> tuple[str, str]:
-    """(source type, source text): a URI's scheme, ``local`` for a path, ``code`` for none."""
+def describe_source(source: Any) -> tuple[str, str]:
+    """(source type, source text): a URI's scheme, ``local`` for a path, ``code`` for none.
+
+    A path, a URI, or an object with a ``uri`` attribute (as MLflow's dataset sources have).
+    """
     if source is None:
         script = sys.argv[0] if sys.argv and sys.argv[0] else "<interactive>"
         return "code", script
-    text = os.fspath(source)
+    if isinstance(source, (str, os.PathLike)):
+        text = os.fspath(source)
+    else:
+        text = str(getattr(source, "uri", source))
     scheme, sep, _rest = text.partition("://")
     if sep and scheme.isalnum():
         return ("local" if scheme == "file" else scheme.lower()), text

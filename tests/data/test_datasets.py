@@ -66,8 +66,8 @@ def test_equal_data_gives_equal_digests_and_any_change_another() -> None:
 def test_targets_are_part_of_a_numpy_digest() -> None:
     features = np.arange(12.0).reshape(4, 3)
     assert (
-        from_numpy(features, np.array([0, 1, 0, 1])).digest
-        != from_numpy(features, np.array([1, 1, 0, 1])).digest
+        from_numpy(features, targets=np.array([0, 1, 0, 1])).digest
+        != from_numpy(features, targets=np.array([1, 1, 0, 1])).digest
     )
 
 
@@ -102,7 +102,7 @@ def test_lists_tensors_series_and_sparse_matrices_are_training_data() -> None:
     rows = [[1.0, 2.0], [3.0, 4.0]]
     as_list = from_training_data(rows, [0, 1])
     assert as_list is not None
-    assert as_list.digest == from_numpy(np.array(rows), np.array([0, 1])).digest
+    assert as_list.digest == from_numpy(np.array(rows), targets=np.array([0, 1])).digest
     series = from_training_data(pd.Series([1, 2, 3], name="s"))
     assert series is not None
     assert series.profile["num_rows"] == 3
@@ -135,3 +135,11 @@ def test_importing_trialbook_does_not_import_the_data_module() -> None:
     ).stdout.split()
     assert out == ["False", "trialbook.data"]
     assert trialbook.data.from_pandas is from_pandas
+
+
+def test_mlflows_positional_order_and_given_digest_are_accepted() -> None:
+    features, targets = np.zeros((4, 2)), np.arange(4)
+    by_position = from_numpy(features, "data/x.npy", targets, "x")
+    assert (by_position.source, by_position.name) == ("data/x.npy", "x")
+    assert by_position.digest == from_numpy(features, targets=targets).digest
+    assert from_pandas(frame(), "wine.csv", "label", "wine", "abc123").digest == "abc123"

@@ -68,7 +68,7 @@ def test_a_store_without_dataset_inputs_refuses_log_input_clearly(
     monkeypatch.setenv(reproducibility.DISABLE_ENV_VAR, "1")
     monkeypatch.setenv("TRIALBOOK_ARTIFACT_ROOT", str(tmp_path / "artifacts"))
     trialbook.set_tracking_uri("memory://inputs")
-    dataset = trialbook.data.from_numpy([[1.0, 2.0], [3.0, 4.0]], [0, 1])
+    dataset = trialbook.data.from_numpy([[1.0, 2.0], [3.0, 4.0]], targets=[0, 1])
     with trialbook.start_run():
         with pytest.raises(UnsupportedStoreError, match="DatasetInputs"):
             trialbook.log_input(dataset, context="training")

@@ -30,7 +30,7 @@ def test_mlflow_style_log_input_is_read_back_from_run_inputs() -> None:
 
 
 def test_runs_trained_on_the_same_data_are_found_by_digest() -> None:
-    same = mlflow.data.from_numpy(np.arange(20.0).reshape(10, 2), np.arange(10))
+    same = mlflow.data.from_numpy(np.arange(20.0).reshape(10, 2), targets=np.arange(10))
     other = mlflow.data.from_numpy(np.ones((10, 2)))
     ids = []
     for dataset in (same, same, other):
