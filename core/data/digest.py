@@ -107,9 +107,12 @@ def pandas_part(hasher: Hasher, frame: Any, rows: Any | None = None) -> Any:
     if rows is None:
         rows = sample_rows(len(frame), max(1, len(columns)))
     sample = frame.iloc[rows] if len(rows) < len(frame) else frame
+    hashes: Any
     try:
         hashes = pd.util.hash_pandas_object(sample, index=False).to_numpy()
     except TypeError:  # unhashable cells (lists, dicts): their text instead
-        hashes = [repr(row) for row in sample.itertuples(index=False, name=None)]
+        is_frame = hasattr(sample, "columns")
+        cells = sample.itertuples(index=False, name=None) if is_frame else sample
+        hashes = [repr(cell) for cell in cells]
     hasher.array(hashes)
     return rows
