@@ -20,6 +20,16 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+__all__ = [
+    "DIGEST_LENGTH",
+    "SAMPLE_ELEMENTS",
+    "Hasher",
+    "numpy_part",
+    "pandas_part",
+    "sample_rows",
+    "sparse_part",
+]
+
 SAMPLE_ELEMENTS = 1_000_000
 """About how many values of a dataset a digest reads (8 MB of float64)."""
 DIGEST_LENGTH = 16
