@@ -74,14 +74,10 @@ from trialbook.tracking.fluent import (
     log_artifacts,
     log_dict,
     log_figure,
-    log_image,
-    log_input,
-    log_inputs,
     log_metric,
     log_metrics,
     log_param,
     log_params,
-    log_table,
     log_text,
     search_experiments,
     search_runs,
@@ -91,6 +87,7 @@ from trialbook.tracking.fluent import (
     set_tracking_uri,
     start_run,
 )
+from trialbook.tracking.fluent_data import log_image, log_input, log_inputs, log_table
 from trialbook.tracking.registry_fluent import register_model
 
 __version__ = "0.1.0"

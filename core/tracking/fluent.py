@@ -410,42 +410,6 @@ def log_figure(figure: Any, artifact_file: str) -> str:
     return _client().log_figure(current_run_id(), figure, artifact_file)
 
 
-def log_table(data: Any, artifact_file: str) -> str:
-    """Save a table (dict of columns or DataFrame) as JSON; again to the same file appends rows."""
-    return _client().log_table(current_run_id(), data, artifact_file)
-
-
-def log_image(
-    image: Any, artifact_file: str | None = None, key: str | None = None, step: int | None = None
-) -> str:
-    """Save an image at ``artifact_file``, or by ``key`` and ``step`` (a step slider in the UI)."""
-    return _client().log_image(current_run_id(), image, artifact_file, key, step)
-
-
-def log_input(
-    dataset: Any, context: str | None = None, tags: Mapping[str, Any] | None = None
-) -> None:
-    """Record that the active run used a dataset (from :mod:`trialbook.data`) for ``context``."""
-    _client().log_input(current_run_id(), dataset, context, tags)
-
-
-def log_inputs(
-    datasets: Sequence[Any],
-    contexts: Sequence[str | None] | None = None,
-    tags_list: Sequence[Mapping[str, Any] | None] | None = None,
-) -> None:
-    """Record several datasets at once (``contexts`` and ``tags_list`` match them one to one)."""
-    from trialbook.tracking.inputs import dataset_input
-
-    count = len(datasets)
-    contexts = list(contexts) if contexts is not None else [None] * count
-    tags_list = list(tags_list) if tags_list is not None else [None] * count
-    if len(contexts) != count or len(tags_list) != count:
-        raise ValueError("log_inputs: contexts and tags_list must have one item per dataset.")
-    items = [dataset_input(d, c, t) for d, c, t in zip(datasets, contexts, tags_list, strict=True)]
-    _client().log_inputs(current_run_id(), items)
-
-
 def get_artifact_uri(artifact_path: str | None = None) -> str:
     """The URI of the active run's artifacts (or of one artifact in them)."""
     from trialbook.artifacts import clean_artifact_path
