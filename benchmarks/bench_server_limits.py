@@ -11,11 +11,17 @@ Bombs:
 * ``wide``: just under the decoded limit of ``{},`` (empty objects: past the element limit);
 * ``deep``: just under the decoded limit of ``[`` (past the depth limit).
 
+``hostile_searches`` measures the answer time of the searches issue 12 found hostile (a
+``LIKE`` with 30 and 200 ``%``, an ``ILIKE`` alternating ``%a``, a filter of 1,001
+comparisons, one of 70,000 characters) on a server over many runs with long names, and the
+worst ``/health`` latency while the 200-``%`` search runs again and again.
+
 trialbook only: MLflow's server is not measured here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -122,5 +128,116 @@ def tb_request_bombs(limit_mib: int | None) -> dict[str, Any]:
 
 
 def mlflow_request_bombs(limit_mib: int | None) -> dict[str, Any]:
+    """Not measured for MLflow."""
+    return {UNAVAILABLE: "trialbook's server limits only"}
+
+
+def _hostile_filters() -> dict[str, dict[str, Any]]:
+    """The searches issue 12 found hostile, by name, as request bodies (experiment added)."""
+    return {
+        # 30 '%' took 39 s in a backtracking regex; 200 never answered.
+        "like30": {"filter_string": "run_name LIKE '" + "%" * 30 + "b'"},
+        "like200": {"filter_string": "run_name LIKE '" + "%" * 200 + "b'"},
+        "ilike200": {"filter_string": "run_name ILIKE '" + "%a" * 100 + "%zzz'"},
+        # Refused by the parser's limits before any SQL is built.
+        "terms1001": {"filter_string": " or ".join(f"run_name = 'r{i}'" for i in range(1001))},
+        "chars70k": {"filter_string": "run_name = '" + "r" * 70_000 + "'"},
+    }
+
+
+def tb_hostile_searches(runs: int, repeat: int) -> dict[str, Any]:
+    """Answer time of hostile searches on a server over ``runs`` runs, and /health meanwhile.
+
+    On SQLite; on PostgreSQL too (``pg_`` keys) when ``BENCH_POSTGRES_URI`` names a
+    server where a throwaway database may be created.
+    """
+    with tempfile.TemporaryDirectory(prefix="hostile-") as tmp:
+        result = _hostile_on(f"sqlite:///{Path(tmp) / 's.db'}", Path(tmp), runs, repeat, "")
+    postgres = os.environ.get("BENCH_POSTGRES_URI")
+    if postgres:
+        with _throwaway_database(postgres) as uri, tempfile.TemporaryDirectory() as tmp:
+            measured = _hostile_on(uri, Path(tmp), runs, repeat, "pg_")
+        result["notes"].update(measured.pop("notes"))
+        result.update(measured)
+    return result
+
+
+@contextlib.contextmanager
+def _throwaway_database(base_uri: str) -> Iterator[str]:
+    import uuid
+
+    import sqlalchemy as sa
+
+    base = sa.make_url(base_uri)
+    name = f"trialbook_bench_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield base.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def _hostile_on(database: str, root: Path, runs: int, repeat: int, prefix: str) -> dict[str, Any]:
+    import statistics
+    import threading
+
+    import httpx
+
+    from trialbook.server.testing import ServerProcess
+    from trialbook.store.sql import SqlStore
+
+    result: dict[str, Any] = {"notes": {}}
+    store = SqlStore(database, str(root / "artifacts"))
+    experiment_id = store.get_or_create_experiment("hostile").experiment_id
+    for i in range(runs):  # Long names: the work of a backtracking matcher grows with them.
+        store.create_run(experiment_id, f"run-{i:06d}-" + "a" * 200, 1)
+    store.close()
+    with (
+        ServerProcess(database, root / "artifacts") as server,
+        httpx.Client(base_url=server.url, timeout=600) as http,
+    ):
+        http.get("/health")
+        for name, body in _hostile_filters().items():
+            times, status = [], 0
+            for _ in range(repeat):
+                start = time.perf_counter()
+                answer = http.post(
+                    "/api/v1/runs/search", json={"experiment_ids": [experiment_id], **body}
+                )
+                times.append((time.perf_counter() - start) * 1000)
+                status = answer.status_code
+            result[f"{prefix}{name}_ms"] = statistics.median(times)
+            result["notes"][f"{prefix}{name}_ms"] = f"answered {status}"
+        # /health while the 200-'%' search runs again and again on another connection.
+        stop = threading.Event()
+
+        def hammer() -> None:
+            body = {"experiment_ids": [experiment_id], **_hostile_filters()["like200"]}
+            with httpx.Client(base_url=server.url, timeout=600) as other:
+                while not stop.is_set():
+                    other.post("/api/v1/runs/search", json=body)
+
+        worker = threading.Thread(target=hammer)
+        worker.start()
+        health = []
+        try:
+            for _ in range(20 * repeat):
+                start = time.perf_counter()
+                http.get("/health")
+                health.append((time.perf_counter() - start) * 1000)
+        finally:
+            stop.set()
+            worker.join()
+        result[f"{prefix}health_during_like200_max_ms"] = max(health)
+    return result
+
+
+def mlflow_hostile_searches(runs: int, repeat: int) -> dict[str, Any]:
     """Not measured for MLflow."""
     return {UNAVAILABLE: "trialbook's server limits only"}

@@ -67,6 +67,50 @@ WORKLOADS: tuple[Workload, ...] = (
         ),
     ),
     Workload(
+        "hostile searches",
+        12,
+        "bench_server_limits",
+        "hostile_searches",
+        *_same(
+            {
+                "full": {"runs": 10_000, "repeat": 3},
+                "quick": {"runs": 2_000, "repeat": 3},
+                "smoke": {"runs": 50, "repeat": 1},
+            }
+        ),
+        rows=tuple(
+            row
+            for prefix, database in (("", "SQLite"), ("pg_", "PostgreSQL"))
+            for row in (
+                *(
+                    Row(
+                        f"server on {database}: {label} over {{runs:,}} runs: answer (median)",
+                        f"{prefix}{key}_ms",
+                        "ms",
+                        2000,
+                        None,
+                        "< 2 s",
+                    )
+                    for key, label in (
+                        ("like30", "run_name LIKE with 30 '%'"),
+                        ("like200", "run_name LIKE with 200 '%'"),
+                        ("ilike200", "run_name ILIKE '%a%a...' (100 '%a')"),
+                        ("terms1001", "filter of 1,001 comparisons (413)"),
+                        ("chars70k", "filter of 70,000 characters (413)"),
+                    )
+                ),
+                Row(
+                    f"server on {database}: /health while LIKE-200-'%' searches run: worst",
+                    f"{prefix}health_during_like200_max_ms",
+                    "ms",
+                    1000,
+                    None,
+                    "< 1 s",
+                ),
+            )
+        ),
+    ),
+    Workload(
         "import",
         2,
         "bench_core",

@@ -8,11 +8,16 @@
     with trialbook.start_run():
         trialbook.log_param("lr", 0.01)
         trialbook.log_metric("loss", 0.25, step=1)
+
+MLflow's flavor modules are attributes too, imported on first use (importing trialbook
+imports no framework): ``trialbook.sklearn``, ``trialbook.xgboost``, ``trialbook.pytorch``,
+``trialbook.pyfunc`` (``import trialbook as mlflow; mlflow.sklearn.autolog()`` works).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from trialbook.autolog.api import autolog
 from trialbook.entities import (
@@ -31,6 +36,7 @@ from trialbook.entities import (
 from trialbook.errors import (
     ActiveRunError,
     ArtifactNotFoundError,
+    ArtifactWriteError,
     DeletedExperimentError,
     DeletedRunError,
     ExperimentNotFoundError,
@@ -90,12 +96,29 @@ from trialbook.tracking.fluent import (
 from trialbook.tracking.fluent_data import log_image, log_input, log_inputs, log_table
 from trialbook.tracking.registry_fluent import register_model
 
+if TYPE_CHECKING:
+    from trialbook import pyfunc, pytorch, sklearn, xgboost
+
 __version__ = "0.1.0"
+
+FLAVOR_MODULES = ("pyfunc", "pytorch", "sklearn", "xgboost")
+"""Submodules imported on first attribute access (``trialbook.sklearn``)."""
+LAZY_MODULES = (*FLAVOR_MODULES, "data")
+"""Every submodule imported on first attribute access (``trialbook.data`` too)."""
+
+
+def __getattr__(name: str) -> Any:
+    """Import a flavor module or ``trialbook.data`` (:data:`LAZY_MODULES`) on first access."""
+    if name in LAZY_MODULES:
+        return importlib.import_module(f"trialbook.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ActiveRun",
     "ActiveRunError",
     "ArtifactNotFoundError",
+    "ArtifactWriteError",
     "DeletedExperimentError",
     "DeletedRunError",
     "Experiment",
@@ -162,6 +185,8 @@ __all__ = [
     "log_params",
     "log_table",
     "log_text",
+    "pyfunc",
+    "pytorch",
     "register_model",
     "search_experiments",
     "search_runs",
@@ -169,18 +194,7 @@ __all__ = [
     "set_tag",
     "set_tags",
     "set_tracking_uri",
+    "sklearn",
     "start_run",
+    "xgboost",
 ]
-
-
-_SUBMODULES = frozenset({"data"})
-"""Sub-modules reachable as attributes of ``trialbook``, imported on first use."""
-
-
-def __getattr__(name: str) -> Any:
-    """``trialbook.data`` without importing it at ``import trialbook``."""
-    if name in _SUBMODULES:
-        import importlib
-
-        return importlib.import_module(f"trialbook.{name}")
-    raise AttributeError(f"module 'trialbook' has no attribute {name!r}")

@@ -11,6 +11,8 @@ key or value and its message says what to do about it::
 
 from __future__ import annotations
 
+import errno
+import os
 import shlex
 
 
@@ -76,6 +78,15 @@ class ExperimentNotFoundError(TrialbookError, LookupError):
         super().__init__(
             f"No experiment {ident!r}. List experiments with `trialbook experiments list`."
         )
+
+
+class TagNotFoundError(TrialbookError, LookupError):
+    """A run or experiment has no tag with the given key."""
+
+    def __init__(self, owner: str, key: str) -> None:
+        self.owner = owner
+        self.key = key
+        super().__init__(f"{owner} has no tag {key!r}; nothing to remove. Check the key.")
 
 
 class DeletedRunError(TrialbookError):
@@ -176,6 +187,30 @@ class WriteOnceArtifactError(TrialbookError, PermissionError):
             "and registered models are write-once. Log the new model under another name "
             "and register it as a new version."
         )
+
+
+class ArtifactWriteError(TrialbookError, OSError):
+    """An artifact file could not be written: its disk is full or its folder is not writable.
+
+    Nothing of the file is kept. ``errno`` is the operating system's (``ENOSPC``, ``EACCES``...).
+    """
+
+    def __init__(self, path: str, location: str, error: OSError) -> None:
+        self.path = path
+        self.location = location
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            advice = (
+                "trialbook needs to write the store's artifacts folder: fix its permissions, or "
+                "point TRIALBOOK_TRACKING_URI at a writable folder."
+            )
+        else:
+            advice = (
+                "Nothing of it was kept: free space on that disk (or point the store at another "
+                "one) and log it again."
+            )
+        super().__init__(f"Cannot write artifact {path!r} in {location} ({reason}). {advice}")
+        self.errno = error.errno
 
 
 class SearchSyntaxError(TrialbookError, ValueError):

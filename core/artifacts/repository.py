@@ -12,8 +12,11 @@ On a local filesystem, small files identical to another run's are stored once
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,9 +30,13 @@ from trialbook.artifacts.paths import (
 from trialbook.entities import FileInfo
 from trialbook.errors import (
     ArtifactNotFoundError,
+    ArtifactWriteError,
     InvalidArtifactPathError,
     WriteOnceArtifactError,
 )
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_DENIED_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
 class ArtifactRepository:
@@ -65,11 +72,29 @@ class ArtifactRepository:
         self._check_writable(rel)
         target = self._full(rel)
         if self._local:
-            shared.write_file(target, source, self._blobs)
+            with self._local_write(rel, target, source):
+                shared.write_file(target, source, self._blobs)
             return rel
         self.fs.makedirs(self.fs._parent(target), exist_ok=True)
         self.fs.put_file(str(source), target)
         return rel
+
+    @contextlib.contextmanager
+    def _local_write(self, rel: str, target: str, source: Path | None = None) -> Iterator[None]:
+        """Turn a full disk or an unwritable folder into :class:`ArtifactWriteError`.
+
+        The write itself never leaves part of a file (temporary file, then rename); folders
+        it created for the file and left empty are removed too, so nothing of it is listed.
+        """
+        try:
+            yield
+        except OSError as err:
+            if err.errno not in _FULL_ERRNOS and err.errno not in _DENIED_ERRNOS:
+                raise
+            if err.errno in _DENIED_ERRNOS and source is not None and err.filename == str(source):
+                raise  # The file to log cannot be read: not the store's fault.
+            _remove_empty_folders(os.path.dirname(target), self.root)
+            raise ArtifactWriteError(rel, self.root, err) from err
 
     def _check_writable(self, rel: str) -> None:
         for folder in self.write_once:
@@ -90,7 +115,8 @@ class ArtifactRepository:
         self._check_writable(rel)
         target = self._full(rel)
         if self._local:
-            shared.write_bytes(target, data, self._blobs)
+            with self._local_write(rel, target):
+                shared.write_bytes(target, data, self._blobs)
             return rel
         self.fs.makedirs(self.fs._parent(target), exist_ok=True)
         with self.fs.open(target, "wb") as handle:
@@ -197,6 +223,16 @@ def delete_unused_blobs(experiment_location: str) -> int:
     if "file" not in _protocols(fs):
         return 0
     return shared.sweep(folder)
+
+
+def _remove_empty_folders(folder: str, root: str) -> None:
+    """Remove ``folder`` and its parents up to ``root`` (excluded) while they are empty."""
+    while folder.startswith(root + os.sep):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return  # Not empty (other artifacts), or gone.
+        folder = os.path.dirname(folder)
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:

@@ -50,7 +50,7 @@ def write_bytes(target: str, data: bytes, blobs: str | None) -> None:
     temporary = _temporary(target)
     try:
         if blobs is None or len(data) > SHARE_MAX_BYTES or not _link_blob(blobs, data, temporary):
-            Path(temporary).write_bytes(data)
+            _write_new(temporary, data)
         os.replace(temporary, target)
     finally:
         _remove(temporary)
@@ -176,7 +176,7 @@ def _link_blob(blobs: str, data: bytes, temporary: str) -> bool:
             return True
         os.unlink(temporary)  # A blob altered by hand: never link to it.
         return False
-    Path(temporary).write_bytes(data)
+    _write_new(temporary, data)
     try:
         os.makedirs(blobs, exist_ok=True)
         os.link(temporary, blob)
@@ -185,6 +185,18 @@ def _link_blob(blobs: str, data: bytes, temporary: str) -> bool:
     except OSError:
         pass  # Cannot share: ``temporary`` is a plain file, which is fine.
     return True
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Write ``data`` to the new file ``path``; an error (a full disk) leaves the part for the
+    caller to remove."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _digest(data: bytes) -> str:

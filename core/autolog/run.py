@@ -18,6 +18,7 @@ from trialbook.errors import TrialbookError
 
 if TYPE_CHECKING:
     from trialbook.autolog.integration import Integration
+    from trialbook.models.signature import ModelSignature
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,16 @@ _stacked_runs: set[str] = set()
 
 
 class AutologRun:
-    """Finds or starts the run for one training call and logs into it."""
+    """Finds or starts the run for one training call and logs into it.
+
+    Integrations set :attr:`training_input` (the call's ``X``) and :attr:`training_output`
+    (its ``y``) when they know them: :meth:`log_model` then saves the model's signature
+    (settings ``log_model_signatures``, default True) and, with ``log_input_examples``, its
+    first rows as the input example. Only dtypes, shapes and the first rows are read.
+    """
+
+    training_input: Any = None
+    training_output: Any = None
 
     def __init__(self, integration: Integration) -> None:
         self.integration = integration
@@ -188,16 +198,54 @@ class AutologRun:
         self.client.tracker.set_tags(self.require_run(), tags)
 
     def log_model(self, model: Any, name: str = "model", flavor: str | None = None) -> None:
-        """Log the model if ``log_models`` is on."""
+        """Log the model if ``log_models`` is on, with its signature and input example.
+
+        ``registered_model_name`` (an integration setting) also registers it.
+        """
         if not self.config.log_models:
             return
         from trialbook.models.store import log_model
 
-        log_model(model, name, flavor=flavor, run_id=self.require_run())
+        example = self.training_input if self.config.log_input_examples else None
+        log_model(
+            model,
+            name,
+            flavor=flavor,
+            run_id=self.require_run(),
+            signature=self.model_signature(),
+            input_example=example,
+            registered_model_name=self.config.extra.get("registered_model_name"),
+        )
+
+    def model_signature(self) -> ModelSignature | None:
+        """The signature of :attr:`training_input` and :attr:`training_output`, or None.
+
+        None when signatures are off, the input is unknown, or its types are not ones a
+        signature describes (mixed object columns); an output that cannot be described is
+        left out.
+        """
+        from trialbook.models.signature import ModelSignature, SignatureError, infer_schema
+
+        if self.training_input is None or not self.config.extra.get("log_model_signatures", True):
+            return None
+        try:
+            inputs = infer_schema(self.training_input)
+        except SignatureError as err:
+            log.debug("no model signature: %s", err)
+            return None
+        try:
+            outputs = None if self.training_output is None else infer_schema(self.training_output)
+        except SignatureError as err:
+            log.debug("no output schema: %s", err)
+            outputs = None
+        return ModelSignature(inputs, outputs)
 
     def log_input_example(self, example: dict[str, Any] | None, model_name: str = "model") -> None:
-        """Save an input example (see :mod:`trialbook.autolog.examples`) if asked to."""
-        if example is None or not self.config.log_input_examples:
+        """Save an input example (see :mod:`trialbook.autolog.examples`) if asked to.
+
+        Only without a logged model: a logged model carries its own (:meth:`log_model`).
+        """
+        if example is None or not self.config.log_input_examples or self.config.log_models:
             return
         import json
 

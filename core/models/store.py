@@ -6,7 +6,9 @@
     same = trialbook.load_model(info.model_uri)        # "runs:/<run_id>/model"
 
 The metadata (``trialbook-model.json``) records the flavor, the class, the Python and
-framework versions, and each file's size and sha256. ``load_model`` refuses files whose hash
+framework versions, each file's size and sha256, the signature and input example when given
+(:mod:`trialbook.models.signature`), and the source of classes stored by value
+(``by_value``: classes of the training script, :mod:`trialbook.models.byvalue`). ``load_model`` refuses files whose hash
 changed and warns when versions differ. Loading unpickles or imports code from the model:
 load only models from sources you trust.
 """
@@ -33,6 +35,7 @@ from trialbook.errors import (
 from trialbook.registry.names import METADATA_FILE, parse_runs_uri
 
 if TYPE_CHECKING:
+    from trialbook.models.signature import ModelSignature
     from trialbook.registry.entities import ModelVersion
 
 FORMAT_VERSION = 1
@@ -40,13 +43,42 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What :func:`log_model` stored."""
+    """What :func:`log_model` stored (and the registered version, when it registered one)."""
 
     model_uri: str
     run_id: str
     artifact_path: str
     flavor: str
     metadata: dict[str, Any]
+    signature: ModelSignature | None = None
+    registered_model_version: int | None = None
+
+    @property
+    def flavors(self) -> dict[str, Any]:
+        """``{flavor: {}}``, the shape of MLflow's ``ModelInfo.flavors``."""
+        return {self.flavor: {}}
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model loaded from its folder, with its metadata."""
+
+    model: Any
+    metadata: dict[str, Any]
+    folder: Path
+
+    @property
+    def signature(self) -> ModelSignature | None:
+        """The signature stored with the model, if any."""
+        return signature_of(self.metadata)
+
+
+def signature_of(metadata: dict[str, Any]) -> ModelSignature | None:
+    """The :class:`ModelSignature` recorded in a model's metadata, or None."""
+    from trialbook.models.signature import ModelSignature  # deferred: `import trialbook` stays lean
+
+    recorded = metadata.get("signature")
+    return ModelSignature.from_dict(recorded) if isinstance(recorded, dict) else None
 
 
 def _sha256(path: Path) -> str:
@@ -74,12 +106,41 @@ def _flavor_for(model: Any, flavor: str | None) -> Any:
 
 
 def save_model_folder(
-    model: Any, folder: Path, flavor: str | None = None, extra: dict[str, Any] | None = None
+    model: Any,
+    folder: Path,
+    flavor: str | None = None,
+    extra: dict[str, Any] | None = None,
+    *,
+    signature: ModelSignature | None = None,
+    input_example: Any = None,
 ) -> dict[str, Any]:
-    """Save ``model`` into ``folder`` with its metadata; return the metadata."""
+    """Save ``model`` into ``folder`` with its metadata; return the metadata.
+
+    ``input_example`` (a few rows: DataFrame, array, dict or list) is saved as
+    ``input_example.json``; without a ``signature`` the input schema is inferred from it.
+    """
+    from trialbook.models import byvalue, examples
+    from trialbook.models.signature import ModelSignature, infer_schema
+
     chosen = _flavor_for(model, flavor)
     folder.mkdir(parents=True, exist_ok=True)
-    chosen.save(model, folder)
+    with byvalue.recording() as by_value:
+        chosen.save(model, folder)
+    described: dict[str, Any] = {}
+    if input_example is not None:
+        example = examples.input_example(input_example, rows=examples.INPUT_EXAMPLE_ROWS)
+        if example is None:
+            raise TrialbookError(
+                f"input_example must be a DataFrame, an array, a dict or a list of rows; got a "
+                f"{type(input_example).__name__}."
+            )
+        described["input_example"] = examples.write_input_example(example, folder)
+        if signature is None:
+            signature = ModelSignature(infer_schema(input_example))
+    if signature is not None:
+        described["signature"] = signature.to_metadata()
+    if by_value:
+        described["by_value"] = by_value
     files = {
         p.relative_to(folder).as_posix(): {"sha256": _sha256(p), "size": p.stat().st_size}
         for p in sorted(folder.rglob("*"))
@@ -95,6 +156,7 @@ def save_model_folder(
         "files": files,
         "size": sum(f["size"] for f in files.values()),
         "created": int(time.time() * 1000),
+        **described,
         **(extra or {}),
     }
     (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True))
@@ -108,8 +170,23 @@ def log_model(
     flavor: str | None = None,
     run_id: str | None = None,
     metadata: dict[str, Any] | None = None,
+    signature: ModelSignature | None = None,
+    input_example: Any = None,
+    registered_model_name: str | None = None,
 ) -> ModelInfo:
-    """Save ``model`` under the artifact folder ``name`` of the active run (or ``run_id``)."""
+    """Save ``model`` under the artifact folder ``name`` of the active run (or ``run_id``).
+
+    Args:
+        model: The model; the first registered flavor that handles it saves it.
+        name: The artifact folder, e.g. ``"model"``.
+        flavor: A flavor's name, to choose it instead.
+        run_id: The run (default: the active run, started if there is none).
+        metadata: More fields for the model's metadata.
+        signature: The model's inputs and outputs (:func:`trialbook.models.infer_signature`).
+        input_example: A few input rows saved with the model (its input schema is inferred
+            when ``signature`` is not given).
+        registered_model_name: Also register the model as the next version of this name.
+    """
     from trialbook.tracking import fluent
     from trialbook.tracking.client import TrackingClient
 
@@ -125,14 +202,22 @@ def log_model(
             folder,
             flavor,
             {"run_id": run_id, "artifact_path": artifact_path, **(metadata or {})},
+            signature=signature,
+            input_example=input_example,
         )
         client.log_artifacts(run_id, folder, artifact_path)
+    model_uri = f"runs:/{run_id}/{artifact_path}"
+    registered = None
+    if registered_model_name is not None:
+        registered = client.register_model(model_uri, registered_model_name).version
     return ModelInfo(
-        model_uri=f"runs:/{run_id}/{artifact_path}",
+        model_uri=model_uri,
         run_id=run_id,
         artifact_path=artifact_path,
         flavor=recorded["flavor"],
         metadata=recorded,
+        signature=signature_of(recorded),
+        registered_model_version=registered,
     )
 
 
@@ -143,6 +228,11 @@ def load_model(model_uri: str, dst_path: str | None = None) -> Any:
     ``models:/<name>@<alias>``, ``models:/<name>/latest``) or a local model folder.
     Trusted sources only: loading unpickles or imports code stored with the model.
     """
+    return load_model_with_metadata(model_uri, dst_path).model
+
+
+def load_model_with_metadata(model_uri: str, dst_path: str | None = None) -> LoadedModel:
+    """Like :func:`load_model`, keeping the model's metadata and local folder."""
     if model_uri.startswith(("runs:/", "models:/")):
         from trialbook.tracking.client import TrackingClient
 
@@ -163,7 +253,7 @@ def load_model(model_uri: str, dst_path: str | None = None) -> Any:
         raise InvalidUriError(
             model_uri, "expected runs:/<run_id>/<name>, models:/<name>/<version> or a folder"
         )
-    return load_model_folder(folder)
+    return load_folder(folder)
 
 
 def check_pinned_digest(folder: Path, version: ModelVersion) -> None:
@@ -188,6 +278,11 @@ def load_model_folder(folder: Path) -> Any:
     Every file must be listed in the metadata with its sha256: a changed, missing or extra
     file raises :class:`ModelIntegrityError`.
     """
+    return load_folder(folder).model
+
+
+def load_folder(folder: Path) -> LoadedModel:
+    """:func:`load_model_folder`, keeping the metadata."""
     meta_path = folder / METADATA_FILE
     if not meta_path.is_file():
         raise TrialbookError(
@@ -211,7 +306,7 @@ def load_model_folder(folder: Path) -> Any:
 
     for flavor in model_flavors():
         if flavor.name == metadata["flavor"]:
-            return flavor.load(folder, metadata)
+            return LoadedModel(flavor.load(folder, metadata), metadata, folder)
     raise TrialbookError(
         f"The model was saved by flavor {metadata['flavor']!r}, which no installed plugin "
         "provides; install the plugin (or trialbook extra) that registers it."

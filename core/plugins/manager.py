@@ -2,7 +2,8 @@
 
 A plugin that fails to import is a warning, never a crash. ``TRIALBOOK_DISABLE_PLUGINS``
 (comma-separated names) blocks plugins by name, built-ins included (``sklearn``,
-``xgboost``, ``lightning``, ``pickle``, ``system``; the store backends ``sql`` and ``rest``).
+``xgboost``, ``pytorch``, ``lightning``, ``pickle``, ``system``; the store backends ``sql``
+and ``rest``).
 """
 
 from __future__ import annotations
@@ -33,10 +34,15 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("pickle", "trialbook.models.flavor"),
     ("sklearn", "trialbook.integrations.sklearn"),
     ("xgboost", "trialbook.integrations.xgboost"),
+    ("pytorch", "trialbook.integrations.pytorch"),
     ("lightning", "trialbook.integrations.lightning"),
     ("system", "trialbook.system.plugin"),
 )
-"""(name, module) of the plugins that ship with trialbook; each is loaded like a third party's."""
+"""(name, module) of the plugins that ship with trialbook; each is loaded like a third party's.
+
+Flavors are asked last-registered first: ``lightning`` before ``pytorch`` (a LightningModule
+is also a ``torch.nn.Module``).
+"""
 
 _manager: pluggy.PluginManager | None = None
 _lock = threading.RLock()

@@ -12,11 +12,18 @@ import functools
 from collections.abc import Sequence
 from typing import cast
 
-from trialbook.errors import SearchSyntaxError
+from trialbook.errors import QueryTooComplexError, SearchSyntaxError
 from trialbook.search.nodes import And, Expr, Not, Or, OrderKey
 
 MAX_FILTER_DEPTH = 32
 """How deeply ``and``, ``or`` and ``not`` may nest in a filter (deeper ones are refused)."""
+MAX_FILTER_CHARS = 65_536
+"""The longest filter parsed (a thousand quoted run ids fit): parsing runs before any budget."""
+MAX_FILTER_COMPARISONS = 1_000
+"""The most comparisons in one filter: SQLite refuses longer chains anyway, and building the
+SQL of tens of thousands takes minutes before the database's time budget starts."""
+MAX_ORDER_KEYS = 100
+"""The most order-by keys of one search."""
 
 
 def parse_filter(text: str) -> Expr | None:
@@ -27,6 +34,10 @@ def parse_filter(text: str) -> Expr | None:
     """
     if not text.strip():
         return None
+    if len(text) > MAX_FILTER_CHARS:
+        raise QueryTooComplexError(
+            f"the filter is {len(text)} characters long, at most {MAX_FILTER_CHARS} are parsed"
+        )
     return _parse_filter(text)
 
 
@@ -38,6 +49,8 @@ def parse_order_by(items: Sequence[str]) -> list[OrderKey]:
     """
     if isinstance(items, str):
         raise TypeError("parse_order_by takes a list of strings, such as ['metrics.acc DESC']")
+    if len(items) > MAX_ORDER_KEYS:
+        raise QueryTooComplexError(f"{len(items)} order-by keys, at most {MAX_ORDER_KEYS}")
     return [_parse_order_item(item) for item in items]
 
 
@@ -51,7 +64,27 @@ def _parse_filter(text: str) -> Expr:
             f"the filter nests 'and', 'or' and 'not' more than {MAX_FILTER_DEPTH} levels deep; "
             "write it flatter",
         )
+    comparisons = _comparisons(expr)
+    if comparisons > MAX_FILTER_COMPARISONS:
+        raise QueryTooComplexError(
+            f"the filter has {comparisons} comparisons, at most {MAX_FILTER_COMPARISONS}"
+        )
     return expr
+
+
+def _comparisons(expr: Expr) -> int:
+    """How many comparisons ``expr`` holds (walked without recursion)."""
+    count = 0
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Not):
+            stack.append(node.operand)
+        elif isinstance(node, (And, Or)):
+            stack.extend(node.operands)
+        else:
+            count += 1
+    return count
 
 
 def _depth(expr: Expr) -> int:

@@ -42,7 +42,8 @@ from trialbook.store.rest.limits import Limits
 log = logging.getLogger(__name__)
 
 UI_MOUNT = "/"
-"""Where the web UI is mounted (every UI route is a GET; auth protects it as a whole)."""
+"""Where the web UI is mounted (auth protects it as a whole; its edits also need a read-write
+token, checked by the UI through ``may_write``)."""
 
 
 def create_server_app(
@@ -114,7 +115,7 @@ def create_server_app(
         app.include_router(router)
     add_error_handlers(app)
     if ui:
-        _mount_ui(app, backend_store_uri)
+        _mount_ui(app, backend_store_uri, state)
 
     app.add_middleware(_CompressApi)
     app.add_middleware(BodyLimit, limits=state.limits)
@@ -136,14 +137,20 @@ def create_server_app(
     return app
 
 
-def _mount_ui(app: FastAPI, backend_store_uri: str) -> None:
+def _mount_ui(app: FastAPI, backend_store_uri: str, state: ServerState) -> None:
+    from trialbook.server.auth import may_write
+
     try:
         from trialbook.ui import create_app
     except ImportError as err:  # pragma: no cover - the server extra brings the UI's needs
         log.warning("trialbook: the web UI is not available (%s); serving the API only", err)
         return
     # The server's own HostCheck, outside the mount, guards the UI's routes too.
-    app.mount(UI_MOUNT, create_app(backend_store_uri, allowed_hosts=None), name="ui")
+    # Its edits follow the API's rule: a read-only token sees no edit controls, and is refused.
+    ui = create_app(
+        backend_store_uri, allowed_hosts=None, may_write=lambda request: may_write(state, request)
+    )
+    app.mount(UI_MOUNT, ui, name="ui")
 
 
 class _CompressApi:

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, Request
 
@@ -31,6 +31,9 @@ from trialbook.errors import TrialbookError
 from trialbook.server import API_PREFIX
 from trialbook.store.base import TokenRecord, TokenTable
 from trialbook.store.rest.errors import AuthenticationError, PermissionDeniedError
+
+if TYPE_CHECKING:
+    from trialbook.server.state import ServerState
 
 PUBLIC_PATHS = frozenset({"/health", f"{API_PREFIX}/openapi.json"})
 """The only routes that answer without a token."""
@@ -171,6 +174,17 @@ def require_write(request: Request) -> None:
             f"Token {principal.name!r} is read-only; this request changes data and needs a "
             "read-write token."
         )
+
+
+def may_write(state: ServerState, request: Request) -> bool:
+    """Whether a request may change data: always with auth off, else with a read-write token.
+
+    For the web UI mounted in the server (its own app, so ``request.app`` is not the server).
+    """
+    if state.tokens is None:
+        return True
+    principal = _principal(request)
+    return principal is not None and not principal.read_only
 
 
 READ: Any = Depends(require_read)

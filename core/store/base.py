@@ -370,6 +370,46 @@ class DatasetInputs(Protocol):
 
 
 @runtime_checkable
+class RunFamilies(Protocol):
+    """Child run counts per parent in one query (the runs table nests children)."""
+
+    def child_counts(
+        self,
+        experiment_ids: Sequence[str],
+        parent_ids: Sequence[str],
+        filter_string: str = "",
+        view_type: ViewType = ViewType.ACTIVE,
+    ) -> dict[str, int]:
+        """How many runs matching the filter each parent has; parents with none left out."""
+        ...
+
+
+@runtime_checkable
+class ManyMetricArrays(Protocol):
+    """Many runs' metric histories in one read (charts that overlay hundreds of runs)."""
+
+    def get_many_metric_arrays(
+        self, run_ids: Sequence[str], keys: Sequence[str]
+    ) -> dict[tuple[str, str], MetricArrays]:
+        """Every ``(run_id, key)`` pair's history that exists, ordered as
+        :meth:`TrackingStore.get_metric_arrays` orders it; missing pairs are left out."""
+        ...
+
+
+@runtime_checkable
+class TagDeletion(Protocol):
+    """Removing tags of runs and experiments (the web UI's tag editor)."""
+
+    def delete_run_tag(self, run_id: str, key: str) -> None:
+        """Remove a run's tag; raise TagNotFoundError when the run has no such tag."""
+        ...
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        """Remove an experiment's tag; raise TagNotFoundError when it has no such tag."""
+        ...
+
+
+@runtime_checkable
 class ArtifactService(Protocol):
     """A store that serves runs' artifacts itself (clients hold no storage credentials)."""
 

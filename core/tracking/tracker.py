@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trialbook.entities import LifecycleStage, Run, RunStatus
-from trialbook.errors import DeletedRunError, ParamConflictError
+from trialbook.errors import DeletedRunError, ParamConflictError, StoreUnavailableError
 from trialbook.store.base import TrackingStore
 from trialbook.tracking.writer import BufferedWriter, SeriesBuffer
 from trialbook.validation import (
@@ -195,11 +195,16 @@ class Tracker:
 
         The status is recorded even when the flush fails (a full disk): the run never stays
         RUNNING because of data it could not write, which stays buffered for a later flush
-        while the flush's error propagates.
+        while the flush's error propagates. A status the store cannot record now either is
+        kept by the writer and recorded by its next flush (in the background, or at exit).
         """
         try:
             self.writer.flush()
         finally:
             self.mark_alive(run_id, False)
             ended = end_time or int(time.time() * 1000)
-            self.store.update_run(run_id, status=status, end_time=ended)
+            try:
+                self.store.update_run(run_id, status=status, end_time=ended)
+            except StoreUnavailableError:
+                self.writer.defer_end(run_id, status, ended)
+                raise

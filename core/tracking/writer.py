@@ -29,6 +29,7 @@ from array import array
 from collections import deque
 from collections.abc import Iterable
 
+from trialbook.entities import RunStatus
 from trialbook.errors import StoreUnavailableError, TrialbookError
 from trialbook.store.base import Batch, MetricSeries, TrackingStore, WantsBatchIds, part_batch_id
 from trialbook.tracking.threads import IDLE_EXIT_S, ServiceThread
@@ -82,6 +83,8 @@ class BufferedWriter:
         """Set while the store cannot be reached: logging calls then never wait for it."""
         self._last_heartbeat = time.monotonic()
         self._warned: set[str] = set()
+        self._ends: dict[str, tuple[RunStatus, int]] = {}
+        """Final run statuses the store could not record yet: retried by every flush."""
         self._retry: Batch | None = None
         """A batch whose write failed for a transient reason: resent as is before anything new."""
         self._idempotent = isinstance(store, WantsBatchIds) and store.idempotent_batches
@@ -146,7 +149,9 @@ class BufferedWriter:
     def _retire(self, failed: bool) -> bool:
         """Whether the thread ends now: asked to, or idle (nothing pending, no run alive)."""
         with self.lock:
-            busy = bool(self.points or self.params or self.tags or self._retry is not None)
+            busy = bool(
+                self.points or self.params or self.tags or self._ends or self._retry is not None
+            )
             if self._stop_requested:
                 if busy and not failed:
                     return False  # Buffered while stopping: written by the next turn.
@@ -187,8 +192,35 @@ class BufferedWriter:
                 self.series = {}
             self._warn_once("dropped", f"trialbook dropped {dropped} metric points: store down")
 
+    def defer_end(self, run_id: str, status: RunStatus, end_time: int) -> None:
+        """Keep a run's final status the store could not record (a full disk) for later flushes."""
+        with self.lock:
+            self._ends[run_id] = (status, end_time)
+        self.ensure_running()
+
     def flush(self) -> None:
-        """Write everything buffered so far; raises if the store cannot be reached."""
+        """Write everything buffered so far, then the deferred run ends; raises if the store
+        cannot be reached."""
+        with self._flush_lock:
+            try:
+                self._flush_buffered()
+            finally:
+                self._write_ends()
+
+    def _write_ends(self) -> None:
+        with self.lock:
+            ends = list(self._ends.items())
+        for run_id, (status, end_time) in ends:
+            try:
+                self.store.update_run(run_id, status=status, end_time=end_time)
+            except StoreUnavailableError:
+                raise  # Kept for the next flush.
+            except TrialbookError as err:  # Deleted meanwhile, say: nothing left to end.
+                log.warning("trialbook could not end run %s as %s: %s", run_id, status.value, err)
+            with self.lock:
+                self._ends.pop(run_id, None)
+
+    def _flush_buffered(self) -> None:
         with self._flush_lock:
             if self._retry is not None:
                 # Resent as is (same batch_id: a store that saw it already skips it).
@@ -297,6 +329,7 @@ class BufferedWriter:
         self.tags.clear()
         self.alive_runs.clear()
         self._retry = None
+        self._ends = {}
         self._flush_lock = threading.RLock()
         self._wake = threading.Event()
         self._thread = None
@@ -348,6 +381,14 @@ def flush_all(writers: Iterable[BufferedWriter] | None = None) -> None:
             writer.flush()
         except StoreUnavailableError as err:
             log.warning("trialbook could not write pending data: %s", err)
+            for run_id, (status, _end) in list(writer._ends.items()):
+                log.warning(
+                    "trialbook could not record run %s as %s (%s); it shows as KILLED once its "
+                    "heartbeat times out (TRIALBOOK_HEARTBEAT_TIMEOUT).",
+                    run_id,
+                    status.value,
+                    err,
+                )
 
 
 def _reset_after_fork() -> None:

@@ -14,28 +14,31 @@ package imports neither FastAPI nor the store: both load when an app is created.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from trialbook.ui.security import LOCAL_HOSTS
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from fastapi import FastAPI, Request
 
 __all__ = ["create_app", "serve"]
 
 
 def create_app(
-    tracking_uri: str | None = None, allowed_hosts: Sequence[str] | None = LOCAL_HOSTS
+    tracking_uri: str | None = None,
+    allowed_hosts: Sequence[str] | None = LOCAL_HOSTS,
+    may_write: Callable[[Request], bool] | None = None,
 ) -> FastAPI:
     """The UI as a FastAPI app over the store at ``tracking_uri`` (default: the current one).
 
     It answers only requests whose Host header is in ``allowed_hosts`` (default: the local
-    names, so a DNS-rebinding page cannot read it); None answers any Host.
+    names, so a DNS-rebinding page cannot read it); None answers any Host. ``may_write``
+    says whether a request may edit runs and experiments (default: every request may).
     """
     from trialbook.ui.app import create_app as _create_app
 
-    return _create_app(tracking_uri, allowed_hosts=allowed_hosts)
+    return _create_app(tracking_uri, allowed_hosts=allowed_hosts, may_write=may_write)
 
 
 def serve(

@@ -10,7 +10,10 @@ Routes:
 * Pages: ``/`` (experiments), ``/experiments/{id}`` (runs table), ``/runs/{id}`` (a run),
   ``/compare?runs=a,b`` (runs side by side).
 * JSON under ``/api/ui/`` (the pages' data; see ``routes_runs``, ``routes_run``,
-  ``routes_artifacts``). The tracking server mounts its REST API beside it on the same app.
+  ``routes_artifacts``, ``routes_workspace`` for charts over many runs, ``routes_views``,
+  ``routes_export`` for CSV). The tracking server mounts its REST API beside it.
+* Edits under ``/api/ui/`` (``routes_edit``): JSON only, same origin, and only for requests
+  ``may_write`` allows.
 * ``/static/ui/`` for our CSS and JavaScript, and plotly.js from the ``plotly`` package.
 
 Every response carries security headers (:mod:`trialbook.ui.security`); JSON and text
@@ -33,6 +36,8 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from trialbook.errors import (
     ArtifactNotFoundError,
+    DeletedExperimentError,
+    DeletedRunError,
     ExperimentNotFoundError,
     InvalidArtifactPathError,
     ModelAliasNotFoundError,
@@ -40,6 +45,7 @@ from trialbook.errors import (
     RegisteredModelNotFoundError,
     RunNotFoundError,
     SearchSyntaxError,
+    TagNotFoundError,
     TrialbookError,
 )
 from trialbook.ui.history import HistoryService
@@ -67,6 +73,7 @@ _NOT_FOUND = (
     RegisteredModelNotFoundError,
     ModelVersionNotFoundError,
     ModelAliasNotFoundError,
+    TagNotFoundError,
 )
 
 
@@ -74,6 +81,7 @@ def create_app(
     tracking_uri: str | None = None,
     on_startup: Callable[[], None] | None = None,
     allowed_hosts: Sequence[str] | None = LOCAL_HOSTS,
+    may_write: Callable[[Request], bool] | None = None,
 ) -> FastAPI:
     """The UI app over the store at ``tracking_uri`` (default: the current tracking URI).
 
@@ -82,17 +90,23 @@ def create_app(
         on_startup: Called once the server is ready to answer (``serve`` opens a browser).
         allowed_hosts: Host headers answered (None: any, when something in front checks
             them, as the tracking server does when it mounts the UI).
+        may_write: Whether a request may edit runs and experiments (default: any; the
+            tracking server refuses read-only tokens). Pages hide the edit controls then.
     """
     from trialbook.store.factory import get_store
     from trialbook.tracking.fluent import get_tracking_uri
     from trialbook.ui import (
         routes_artifacts,
         routes_datasets,
+        routes_edit,
+        routes_export,
         routes_models,
         routes_pages,
         routes_run,
         routes_runs,
         routes_static,
+        routes_views,
+        routes_workspace,
     )
 
     uri = tracking_uri or get_tracking_uri()
@@ -118,6 +132,8 @@ def create_app(
         templates=_templates(),
         history=HistoryService(store),
     )
+    if may_write is not None:
+        app.state.trialbook_ui.may_write = may_write
     routers = (
         routes_runs,
         routes_run,
@@ -126,6 +142,10 @@ def create_app(
         routes_static,
         routes_pages,
         routes_models,
+        routes_workspace,
+        routes_edit,
+        routes_views,
+        routes_export,
     )
     for module in routers:
         app.include_router(module.router)
@@ -199,8 +219,16 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def _status(error: Exception) -> int:
+    from trialbook.ui.routes_edit import EditNotSupportedError, EditRefusedError
+
     if isinstance(error, _NOT_FOUND):
         return 404
+    if isinstance(error, EditRefusedError):
+        return 403
+    if isinstance(error, EditNotSupportedError):
+        return 501
+    if isinstance(error, (DeletedRunError, DeletedExperimentError)):
+        return 409
     if isinstance(error, (SearchSyntaxError, InvalidArtifactPathError, ValueError)):
         return 400
     return 500
@@ -229,7 +257,6 @@ def page(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
     """Render a page template with the UI state in its context."""
     state: UIState = request.app.state.trialbook_ui
     root = request.scope.get("root_path", "")
-    response: HTMLResponse = state.templates.TemplateResponse(
-        request, name, {"state": state, "base": root, **context}
-    )
+    context = {"state": state, "base": root, "can_edit": state.may_write(request), **context}
+    response: HTMLResponse = state.templates.TemplateResponse(request, name, context)
     return response

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from trialbook.entities import MetricSummary
-from trialbook.store.base import MetricArrays, TrackingStore
+from trialbook.store.base import ManyMetricArrays, MetricArrays, TrackingStore
 from trialbook.ui.downsample import minmax_indices
 
 CACHE_POINTS = 4_000_000
@@ -28,6 +28,9 @@ CACHE_POINTS = 4_000_000
 
 DRAWN_CACHE = 256
 """How many downsampled histories (a few thousand points each) the service keeps."""
+
+OVERVIEW_CACHE = 8192
+"""How many small histories (a few hundred points each) of many-run charts the service keeps."""
 
 SYSTEM_PREFIX = "system/"
 """Metrics under this prefix (CPU, memory, GPU...) are shown in a group of their own."""
@@ -58,6 +61,7 @@ class HistoryService:
         self._cached_points = 0
         self._lock = threading.Lock()
         self._drawn: OrderedDict[tuple[Any, ...], History] = OrderedDict()
+        self._overviews: OrderedDict[tuple[Any, ...], History] = OrderedDict()
 
     def summaries(self, run_id: str) -> dict[str, MetricSummary]:
         """The run's metric summaries by key."""
@@ -124,28 +128,58 @@ class HistoryService:
         min_step: int | None,
         max_step: int | None,
     ) -> History:
-        import numpy as np
+        arrays = _cut(self.arrays(run_id, key, summary), min_step, max_step)
+        return _downsampled(key, arrays, buckets)
 
-        arrays = self.arrays(run_id, key, summary)
-        steps, values, times = arrays.steps, arrays.values, arrays.timestamps
-        if min_step is not None or max_step is not None:
-            start = 0 if min_step is None else int(np.searchsorted(steps, min_step, "left"))
-            stop = (
-                len(steps) if max_step is None else int(np.searchsorted(steps, max_step, "right"))
-            )
-            steps, values, times = steps[start:stop], values[start:stop], times[start:stop]
-        total = len(steps)
-        if total <= 2 * buckets:
-            return History(key, total, False, steps.tolist(), values.tolist(), times.tolist())
-        keep = minmax_indices(steps, values, buckets)
-        return History(
-            key,
-            total,
-            True,
-            steps[keep].tolist(),
-            values[keep].tolist(),
-            times[keep].tolist(),
-        )
+    def overviews(
+        self,
+        run_ids: Sequence[str],
+        keys: Sequence[str],
+        buckets: int,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> dict[str, dict[str, History]]:
+        """Small histories of many runs' metrics for charts that overlay the runs.
+
+        By key, then run id; runs without the metric are left out. Between two steps
+        (inclusive) when given: a zoomed chart gets the detail of its range. The raw points
+        are not kept (a chart of 200 runs would push every other history out of the cache);
+        the results are, while their metric does not change.
+        """
+        summaries = self.store.get_metric_summaries(run_ids)
+        wanted = set(keys)
+        found: dict[str, dict[str, History]] = {key: {} for key in keys}
+        missing: dict[tuple[str, str], tuple[Any, ...]] = {}
+        for run_id in run_ids:
+            for summary in summaries.get(run_id, []):
+                if summary.key not in wanted:
+                    continue
+                cache_key = (run_id, summary.key, _version(summary), buckets, min_step, max_step)
+                with self._lock:
+                    drawn = self._overviews.get(cache_key)
+                if drawn is None:
+                    missing[(run_id, summary.key)] = cache_key
+                else:
+                    found[summary.key][run_id] = drawn
+        for (run_id, key), arrays in self._many_arrays(list(missing)).items():
+            drawn = _downsampled(key, _cut(arrays, min_step, max_step), buckets)
+            found[key][run_id] = drawn
+            with self._lock:
+                self._overviews[missing[(run_id, key)]] = drawn
+                while len(self._overviews) > OVERVIEW_CACHE:
+                    self._overviews.popitem(last=False)
+        return found
+
+    def _many_arrays(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], MetricArrays]:
+        if not pairs:
+            return {}
+        if isinstance(self.store, ManyMetricArrays):
+            run_ids = list(dict.fromkeys(run_id for run_id, _ in pairs))
+            keys = list(dict.fromkeys(key for _, key in pairs))
+            wanted = set(pairs)
+            found = self.store.get_many_metric_arrays(run_ids, keys)
+            return {pair: arrays for pair, arrays in found.items() if pair in wanted}
+        return {pair: self.store.get_metric_arrays(*pair) for pair in pairs}
 
     def sparklines(self, run_id: str, keys: Iterable[str], points: int) -> dict[str, list[float]]:
         """A few dozen values per metric that keep the shape (and extremes) of its history."""
@@ -159,6 +193,29 @@ class HistoryService:
             keep = minmax_indices(arrays.steps, arrays.values, max(1, points // 2))
             lines[key] = arrays.values[keep].tolist()
         return lines
+
+
+def _cut(arrays: MetricArrays, min_step: int | None, max_step: int | None) -> MetricArrays:
+    """The points between two steps (inclusive; None: no bound)."""
+    if min_step is None and max_step is None:
+        return arrays
+    import numpy as np
+
+    steps = arrays.steps
+    start = 0 if min_step is None else int(np.searchsorted(steps, min_step, "left"))
+    stop = len(steps) if max_step is None else int(np.searchsorted(steps, max_step, "right"))
+    return MetricArrays(steps[start:stop], arrays.values[start:stop], arrays.timestamps[start:stop])
+
+
+def _downsampled(key: str, arrays: MetricArrays, buckets: int) -> History:
+    steps, values, times = arrays.steps, arrays.values, arrays.timestamps
+    total = len(steps)
+    if total <= 2 * buckets:
+        return History(key, total, False, steps.tolist(), values.tolist(), times.tolist())
+    keep = minmax_indices(steps, values, buckets)
+    return History(
+        key, total, True, steps[keep].tolist(), values[keep].tolist(), times[keep].tolist()
+    )
 
 
 def _version(summary: MetricSummary | None) -> _Version:

@@ -31,6 +31,10 @@ CSV_COLUMNS = 100
 DATA_LIMIT = 4 * 1024 * 1024
 """Largest JSON file read whole (model metadata, confusion matrices, importances)."""
 MODEL_METADATA = "trialbook-model.json"
+EXAMPLE_ROWS = 5
+"""Rows of a model's input example shown."""
+EXAMPLE_COLUMNS = 50
+"""Columns of a model's input example shown."""
 
 IMAGE_TYPES = {
     ".png": "image/png",
@@ -176,11 +180,49 @@ def _folder_preview(repo: ArtifactRepository, path: str, infos: list[FileInfo]) 
         "entries": [entry_json(i) for i in infos],
     }
     if any(posixpath.basename(i.path) == MODEL_METADATA for i in infos):
-        metadata_path = posixpath.join(path, MODEL_METADATA) if path else MODEL_METADATA
-        model = read_json(repo, metadata_path)
-        if isinstance(model, dict):
-            preview.update(kind="model", model=model)
+        model = model_metadata(repo, path)
+        if model is not None:
+            preview.update(
+                kind="model", model=model, input_example=input_example(repo, path, model)
+            )
     return preview
+
+
+def model_metadata(repo: ArtifactRepository, path: str) -> dict[str, Any] | None:
+    """The metadata of the model folder ``path`` (``trialbook-model.json``), or None."""
+    model = read_json(repo, posixpath.join(path, MODEL_METADATA) if path else MODEL_METADATA)
+    return model if isinstance(model, dict) else None
+
+
+def input_example(
+    repo: ArtifactRepository, path: str, model: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The first rows and columns of the model's input example, as a table, or None.
+
+    ``{"header": [...], "rows": [[...]]}``; cells are text, shown as text.
+    """
+    name = model.get("input_example")
+    if not isinstance(name, str):
+        return None
+    example = read_json(repo, posixpath.join(path, name) if path else name)
+    if not isinstance(example, dict) or not isinstance(example.get("data"), list):
+        return None
+    rows = [r if isinstance(r, list) else [r] for r in example["data"][:EXAMPLE_ROWS]]
+    width = max((len(r) for r in rows), default=0)
+    columns = example.get("columns")
+    header = (
+        [str(c) for c in columns] if isinstance(columns, list) else [str(i) for i in range(width)]
+    )
+    return {
+        "header": header[:EXAMPLE_COLUMNS],
+        "rows": [[_cell(v) for v in r[:EXAMPLE_COLUMNS]] for r in rows],
+        "more_columns": len(header) > EXAMPLE_COLUMNS,
+    }
+
+
+def _cell(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def csv_table(text: str, truncated: bool, tab: bool = False) -> dict[str, Any]:

@@ -5,7 +5,7 @@
     GET /api/ui/experiments?view=active
     GET /api/ui/experiments/{id}/columns
     GET /api/ui/experiments/{id}/runs?filter=...&order_by=metrics.acc%20DESC&max_results=100
-        &page_token=...&tags=team&group_by=optimizer
+        &page_token=...&tags=team&group_by=optimizer&nest=true     (or &parent=<run id>)
     GET /api/ui/compare?runs=<id>&runs=<id>
 
 Search errors answer 400 with ``{"error": {"type": "SearchSyntaxError", "message",
@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from trialbook.entities import ViewType
 from trialbook.errors import SearchSyntaxError, TrialbookError
+from trialbook.search import parse_filter
 from trialbook.ui import queries
 from trialbook.ui.serialize import error_json, experiment_json, run_detail, run_row
 from trialbook.ui.state import UIState, ui_state
@@ -78,16 +79,26 @@ def runs(
     tags: Annotated[list[str] | None, Query()] = None,
     group_by: str | None = None,
     view: str = "active",
+    nest: bool = False,
+    parent: str | None = None,
 ) -> dict[str, Any] | JSONResponse:
-    """One page of the runs table: rows, the next page's token, the total and the groups."""
+    """One page of the runs table: rows, the next page's token, the total and the groups.
+
+    ``nest``: only runs without a parent, each with the count of its children that match
+    (families stay together through sorting and paging). ``parent``: that run's children.
+    """
     view_type = _view(view)
     state.store.get_experiment(experiment_id)
     ids = [experiment_id]
     ordering = list(order_by or [])
     if group_by:
         ordering.insert(0, f"params.{quote_key(group_by)}")
+    family = nest or parent is not None
+    scoped = queries.join_filters(filter, queries.parent_filter(parent)) if family else filter
     try:
-        page = state.store.search_runs(ids, filter, ordering, max_results, view_type, page_token)
+        if scoped != filter:
+            parse_filter(filter)  # so a mistake is reported in the user's own filter
+        page = state.store.search_runs(ids, scoped, ordering, max_results, view_type, page_token)
     except SearchSyntaxError as error:
         field = "filter" if error.text == filter else "order_by"
         body = error_json(error)
@@ -96,22 +107,27 @@ def runs(
     # Totals and group sizes do not change with the order or the page: sorting and paging
     # reuse them for a few seconds.
     total = state.cache.get(
-        ("total", experiment_id, filter, view_type),
-        lambda: queries.count_runs(state.store, ids, filter, view_type),
+        ("total", experiment_id, scoped, view_type),
+        lambda: queries.count_runs(state.store, ids, scoped, view_type),
     )
     groups = (
         state.cache.get(
-            ("groups", experiment_id, filter, view_type, group_by),
-            lambda: queries.group_counts(state.store, ids, group_by, filter, view_type),
+            ("groups", experiment_id, scoped, view_type, group_by),
+            lambda: queries.group_counts(state.store, ids, group_by, scoped, view_type),
         )
         if group_by
         else None
     )
     tag_keys = list(tags or [])
+    rows = [run_row(run, page.summaries.get(run.info.run_id, []), tag_keys) for run in page.runs]
+    if family:
+        counts = queries.child_counts(
+            state.store, ids, [row["run_id"] for row in rows], filter, view_type
+        )
+        for row in rows:
+            row["child_count"] = counts.get(row["run_id"], 0)
     return {
-        "runs": [
-            run_row(run, page.summaries.get(run.info.run_id, []), tag_keys) for run in page.runs
-        ],
+        "runs": rows,
         "next_page_token": page.next_page_token,
         "total": total,
         "groups": groups,

@@ -31,6 +31,11 @@ class TTLCache:
         self._found: dict[Hashable, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        """Forget every answer (after an edit, so the next page load sees it)."""
+        with self._lock:
+            self._found.clear()
+
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The cached answer for ``key``, or ``compute()``'s, kept from now on."""
         now = time.monotonic()
@@ -55,6 +60,8 @@ class UIState:
     templates: Jinja2Templates
     history: HistoryService
     cache: TTLCache = field(default_factory=TTLCache)
+    may_write: Callable[[Request], bool] = field(default=lambda _request: True)
+    """Whether a request may change data (the tracking server refuses read-only tokens)."""
 
     def artifacts(self, run_id: str) -> ArtifactRepository:
         """A run's artifacts: through the server when the store is a tracking server's."""

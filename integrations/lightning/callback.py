@@ -17,7 +17,8 @@ history has one point per epoch in which it was logged) and each param group's l
 test metrics after ``trainer.test``; at fit end the early-stopping outcome, the best checkpoint
 (tag ``checkpoint/best_model_path``, metric ``checkpoint/best_model_score``), the model
 (``model/``: the best checkpoint's weights when a ModelCheckpoint saved one, else the final
-weights; ``trialbook.load_model`` returns a LightningModule) and ``model_summary.txt``.
+weights; ``trialbook.load_model`` returns a LightningModule; its signature is the first
+training batch's input dtype and shape) and ``model_summary.txt``.
 
 Only the global-zero process logs. It logs into ``run_id`` if given, else into the run of a
 ``TrialbookLogger`` of the same Trainer (and leaves metrics and hparams to it), else the active
@@ -41,6 +42,7 @@ from trialbook.entities import RunStatus
 from trialbook.errors import ParamConflictError
 from trialbook.integrations.lightning import collect, namespaces
 from trialbook.integrations.lightning.runs import Guard, RunBinding
+from trialbook.models.signature import ModelSignature, Schema, infer_schema
 
 if TYPE_CHECKING:
     from lightning.pytorch import Callback as _CallbackBase
@@ -96,6 +98,7 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
         self._via_logger = False
         self._pending_epoch: int | None = None
         self._logged: dict[str, tuple[Any, float]] = {}
+        self._input_schema: Schema | None = None
 
     @property
     def run_id(self) -> str | None:
@@ -123,6 +126,7 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
             return
         self._pending_epoch = None
         self._logged = {}
+        self._input_schema = None
         self._via_logger = False
         self.interrupted = False
         self.binding.refresh()
@@ -167,6 +171,15 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
                 self.binding.tracker.log_metrics(
                     self.binding.ensure(), rates, step=trainer.current_epoch
                 )
+
+    @override
+    def on_train_batch_start(
+        self, trainer: Trainer, pl_module: LightningModule, batch: Any, batch_idx: int
+    ) -> None:
+        if self._input_schema is not None or not self.log_models or not trainer.is_global_zero:
+            return
+        with self.guard("reading the first batch's shape", self.binding):
+            self._input_schema = batch_input_schema(batch)
 
     @override
     def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
@@ -324,10 +337,22 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
             "class": class_path(type(pl_module)).replace(":", "."),
             "weights": source,
         }
+        signature = None if self._input_schema is None else ModelSignature(self._input_schema)
         with tempfile.TemporaryDirectory(prefix="trialbook-model-") as tmp:
             folder = Path(tmp) / MODEL_NAME
-            save_model_folder(model, folder, "lightning", extra)
+            save_model_folder(model, folder, "lightning", extra, signature=signature)
             self.binding.client.log_artifacts(run_id, folder, MODEL_NAME)
+
+
+def batch_input_schema(batch: Any) -> Schema | None:
+    """The schema of a training batch's input: the batch itself, or its first item.
+
+    Only a tensor's dtype and shape are read (``-1`` rows); other batches give None.
+    """
+    first = batch[0] if isinstance(batch, (tuple, list)) and batch else batch
+    if not (hasattr(first, "dtype") and hasattr(first, "shape")):
+        return None
+    return infer_schema(first)
 
 
 def _same(a: float, b: float) -> bool:

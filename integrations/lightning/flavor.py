@@ -11,12 +11,13 @@ The model folder holds ``model.ckpt`` (a Lightning checkpoint: the state dict an
 ``save_hyperparameters()`` values) and ``lightning-module.json`` (the module's class and how to
 load it). Loading imports that class and calls its ``load_from_checkpoint``, so the class must
 be importable where the model is loaded. When the class cannot be rebuilt from its hparams
-(``__init__`` needs arguments that ``save_hyperparameters`` did not record) or cannot be
-imported by name, the whole module is also pickled with ``torch.save`` (``module.pt``) and the
-checkpoint's weights are loaded into it. A class that can be neither imported nor pickled
-(defined inside a function) keeps only ``model.ckpt``; ``load_model`` then explains how to load
-those weights by hand. Both files are unpickled when loading: load only
-models from sources you trust. Loaded modules come back as Lightning returns them (call
+(``__init__`` needs arguments that ``save_hyperparameters`` did not record), cannot be
+imported by name, or lives in the training script (``__main__``: another process has no such
+module), the whole module is also pickled with ``torch.save`` and cloudpickle (``module.pt``;
+the script's classes by value, :mod:`trialbook.models.byvalue`) and the checkpoint's weights
+are loaded into it. A module that cannot be pickled even so keeps only ``model.ckpt``;
+``load_model`` then explains how to load those weights by hand. Both files are unpickled when
+loading: load only models from sources you trust. Loaded modules come back as Lightning returns them (call
 ``.eval()`` before predicting).
 """
 
@@ -36,6 +37,7 @@ from typing import Any
 
 from trialbook.errors import TrialbookError
 from trialbook.integrations.lightning import namespaces
+from trialbook.integrations.pytorch import module_predict
 
 CHECKPOINT_FILE = "model.ckpt"
 INFO_FILE = "lightning-module.json"
@@ -73,8 +75,13 @@ def import_class(path: str) -> Any:
 
 
 def rebuildable(module: Any) -> bool:
-    """Whether ``load_from_checkpoint`` can recreate the module from its class and hparams."""
+    """Whether ``load_from_checkpoint`` can recreate the module from its class and hparams.
+
+    Never for a class of the training script (``__main__``), which no other process has.
+    """
     cls = type(module)
+    if cls.__module__ == "__main__":
+        return False
     try:
         if import_class(class_path(cls)) is not cls:
             return False
@@ -129,10 +136,12 @@ class LightningFlavor:
             torch.save(_checkpoint(model, namespace), path / CHECKPOINT_FILE)
         loader = FROM_CHECKPOINT if rebuildable(model) else PICKLED
         if loader == PICKLED:
+            from trialbook.models import byvalue
+
             try:
-                torch.save(model, path / MODULE_FILE)
+                torch.save(model, path / MODULE_FILE, pickle_module=byvalue.pickle_module)
             except (AttributeError, TypeError, pickle.PicklingError):
-                # A class defined inside a function: keep the weights, loadable by hand.
+                # Something in the module cannot be pickled: keep the weights, loadable by hand.
                 (path / MODULE_FILE).unlink(missing_ok=True)
                 loader = WEIGHTS_ONLY
         info = {"class": class_path(type(model)), "namespace": namespace, "loader": loader}
@@ -145,7 +154,7 @@ class LightningFlavor:
         if info["loader"] == WEIGHTS_ONLY:
             raise TrialbookError(
                 f"The LightningModule class {info['class']!r} of this model is neither "
-                f"importable nor picklable (defined inside a function?); only its weights were "
+                f"importable nor picklable; only its weights were "
                 f"saved: {info['class'].rsplit(':', 1)[-1]}.load_from_checkpoint("
                 f"'{checkpoint}') loads them where the class exists."
             )
@@ -172,3 +181,8 @@ class LightningFlavor:
         namespace = namespaces.namespace_of(model) or namespaces.resolve()
         dists = ("torch", namespaces.distribution(namespace))
         return {dist: found for dist in dists if (found := _version(dist))}
+
+    def predict(self, model: Any, data: Any) -> Any:
+        """``model(data)`` in eval mode, without gradients (see ``module_predict``)."""
+        model.eval()
+        return module_predict(model, data)

@@ -7,9 +7,11 @@ Before training: params (``get_params(deep=True)``, see :mod:`.params`) and the 
 ``training_confusion_matrix.json`` for classifiers
 (``{"labels": [...], "matrix": [[...]]}``, rows are true labels), ``estimator.html``
 (the estimator's nested structure and changed parameters, see :mod:`.html`), search results (:mod:`.search`), and the fitted estimator as
-model ``model`` (``log_models``). With ``log_input_examples=True`` the first 5 rows of ``X``
-are saved as ``model/input_example.json`` (``{"columns": [...], "data": [[...]]}``; at the
-run's root when models are not logged).
+model ``model`` (``log_models``) with its signature inferred from ``X`` and ``y`` (names and
+types of the columns, or dtype and shape; ``log_model_signatures=False`` leaves it out). With
+``log_input_examples=True`` the first 5 rows of ``X`` are saved as
+``model/input_example.json`` (``{"columns": [...], "data": [[...]]}``; at the run's root when
+models are not logged).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class FitRun(AutologRun):
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         self.estimator = estimator = args[0]
         self.data = training_data(self.method, args, kwargs)
+        self.training_input, self.training_output = self.data.X, self.data.y
         cls = type(estimator)
         self.set_tags(
             {

@@ -87,6 +87,14 @@ class XGBoostFlavor:
             found["scikit-learn"] = str(sklearn.__version__)
         return found
 
+    def predict(self, model: Any, data: Any) -> Any:
+        """A wrapper's ``predict``; a Booster's on a ``DMatrix`` of ``data``."""
+        import xgboost
+
+        if isinstance(model, xgboost.Booster) and not isinstance(data, xgboost.DMatrix):
+            data = xgboost.DMatrix(data)
+        return model.predict(data)
+
 
 def _wrapper_class(module_name: str, qualname: str) -> type[Any]:
     """The saved wrapper class; only ``xgboost.XGBModel`` subclasses are accepted."""

@@ -149,6 +149,8 @@ class TrainRun(XGBoostRun):
         self.bind(self.plan(outputs=False, skip_params=frozenset(logged)))
         bound.arguments["callbacks"] = _with_callback(bound.arguments.get("callbacks"))
         self.dtrain = bound.arguments.get("dtrain")
+        if self.config.log_input_examples or self.config.extra.get("log_model_signatures", True):
+            self.training_input = dmatrix_head(self.dtrain)
         if self.logs_datasets:
             log_train_datasets(self, self.dtrain, bound.arguments.get("evals"))
         return bound.args, bound.kwargs
@@ -158,8 +160,8 @@ class TrainRun(XGBoostRun):
         """Feature importance and the booster ``train`` returned (whatever callbacks did)."""
         plan = self.plan()
         log_outputs(self, plan, result, result)
-        if self.config.log_input_examples:
-            self.log_input_example(dmatrix_example(self.dtrain), plan.model_name)
+        if self.training_input is not None:
+            self.log_input_example(input_example(self.training_input), plan.model_name)
 
 
 class CvRun(XGBoostRun):
@@ -197,6 +199,8 @@ class FitRun(XGBoostRun):
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         self.estimator = args[0]
         self.features = args[1] if len(args) > 1 else kwargs.get("X")
+        self.training_input = self.features
+        self.training_output = args[2] if len(args) > 2 else kwargs.get("y")
         params = {k: v for k, v in self.estimator.get_params().items() if v is not None}
         logged = safe_params(params)
         self.log_params(logged)
@@ -282,11 +286,12 @@ def _argument(bound: inspect.BoundArguments, name: str) -> Any:
     return None if parameter is None else parameter.default
 
 
-def dmatrix_example(dtrain: Any) -> dict[str, Any] | None:
-    """The first rows of a ``DMatrix``, missing values as NaN, with its feature names.
+def dmatrix_head(dtrain: Any) -> Any:
+    """The first rows of a ``DMatrix``, missing values as NaN: a DataFrame with its feature
+    names, an array without.
 
     Only those rows are sliced out; a matrix that cannot be sliced or read back
-    (``QuantileDMatrix``) gives no example.
+    (``QuantileDMatrix``) gives None.
     """
     import numpy as np
 
@@ -298,7 +303,8 @@ def dmatrix_example(dtrain: Any) -> dict[str, Any] | None:
         return None
     dense = np.full(head.shape, np.nan)
     dense[head.row, head.col] = head.data
-    example: dict[str, Any] = {"data": dense.tolist()}
-    if names:
-        example["columns"] = list(names)
-    return example
+    if not names:
+        return dense
+    import pandas as pd
+
+    return pd.DataFrame(dense, columns=list(names))

@@ -71,6 +71,7 @@ def png_bytes(width: int = 64, height: int = 40) -> bytes:
 def populate(uri: str) -> Store:
     """Fill the store at ``uri`` with the experiments and runs the browser tests look at."""
     import numpy as np
+    import pandas as pd
     from sklearn.linear_model import LogisticRegression
 
     import trialbook
@@ -164,7 +165,12 @@ def populate(uri: str) -> Store:
     )
     model = LogisticRegression().fit(np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1]))
     with tempfile.TemporaryDirectory() as folder:
-        save_model_folder(model, Path(folder), extra={"run_id": best, "artifact_path": "model"})
+        save_model_folder(
+            model,
+            Path(folder),
+            extra={"run_id": best, "artifact_path": "model"},
+            input_example=pd.DataFrame({XSS: [0.0, 1.0]}),
+        )
         client.log_artifacts(best, folder, "model")
     client.update_run(best, description=f"Best run so far.\nChanged the learning rate. {XSS}")
     client.register_model(f"runs:/{best}/model", "image-classifier", description=XSS)

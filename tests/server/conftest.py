@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,9 +35,8 @@ def make_client(app: Any, base_url: str = "http://testserver", **kwargs: Any) ->
     return TestClient(app, base_url=base_url, **kwargs)
 
 
-@pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """Build server apps on this test's SQLite store (keyword arguments as create_server_app)."""
+@contextlib.contextmanager
+def _app_maker(database_uri: str, artifacts: Path) -> Iterator[Callable[..., Any]]:
     from trialbook.server.app import create_server_app
     from trialbook.store.factory import reset_stores
 
@@ -44,16 +44,45 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Any]]:
 
     def make(**kwargs: Any) -> Any:
         kwargs.setdefault("allowed_hosts", None)
-        app = create_server_app(
-            f"sqlite:///{tmp_path / 'server.db'}", str(tmp_path / "artifacts"), **kwargs
-        )
+        app = create_server_app(database_uri, str(artifacts), **kwargs)
         built.append(app)
         return app
 
-    yield make
-    for app in built:
-        app.state.trialbook_server.store.close()
-    reset_stores()
+    try:
+        yield make
+    finally:
+        for app in built:
+            app.state.trialbook_server.store.close()
+        reset_stores()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """Build server apps on this test's SQLite store (keyword arguments as create_server_app)."""
+    with _app_maker(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "artifacts") as make:
+        yield make
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each database a server runs on: this test's SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'server.db'}"
+    return str(request.getfixturevalue("fresh_postgres_uri"))
+
+
+@pytest.fixture
+def make_db_app(database_uri: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """``make_app`` on each database of :func:`database_uri` (tests of database paths)."""
+    with _app_maker(database_uri, tmp_path / "artifacts") as make:
+        yield make
+
+
+@pytest.fixture
+def db_api(make_db_app: Callable[..., Any]) -> Iterator[Any]:
+    """A test client of a server app on each database of :func:`database_uri`, auth off."""
+    with make_client(make_db_app()) as client:
+        yield client
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ generous margins here and measured exactly by ``benchmarks/bench_server_limits.p
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import hashlib
 import json
@@ -210,7 +211,7 @@ def test_a_filter_too_large_for_sqlite_is_a_client_error(
     api: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     experiment_id, _ = new_run(api)
-    terms = " or ".join(f"run_name = 'r{i}'" for i in range(1500))
+    terms = " or ".join(f"run_name = 'r{i}'" for i in range(1000))  # SQLite's own limit
     with caplog.at_level(logging.WARNING):
         answer = search(api, experiment_id, terms)
     assert_permanent(answer)
@@ -225,15 +226,38 @@ def test_the_store_says_a_query_is_too_complex_not_unavailable(tmp_path: Path) -
 
     store = get_store(f"sqlite:///{tmp_path / 'local.db'}")
     experiment_id = str(store.create_experiment("e"))
-    terms = " or ".join(f"run_name = 'r{i}'" for i in range(1500))
-    with pytest.raises(QueryTooComplexError) as caught:
+    terms = " or ".join(f"run_name = 'r{i}'" for i in range(1000))
+    with pytest.raises(QueryTooComplexError, match="Expression tree is too large") as caught:
         store.search_runs([experiment_id], terms)
     assert "SELECT" not in str(caught.value)
 
 
-def test_too_many_order_by_terms_is_a_client_error(api: Any) -> None:
-    experiment_id, _ = new_run(api)
-    answer = search(api, experiment_id, "", order_by=[f"params.p{i}" for i in range(2100)])
+HOSTILE_SEARCHES = {
+    # PostgreSQL ran each of these, after tens of seconds spent building its SQL in Python,
+    # before the database's time budget started (60,000 comparisons: 46 s, then 200).
+    "comparisons": {"filter_string": " or ".join(f"run_name = 'r{i}'" for i in range(1001))},
+    "characters": {"filter_string": "run_name = '" + "r" * 70_000 + "'"},
+    "order-by keys": {"filter_string": "", "order_by": [f"params.p{i}" for i in range(2100)]},
+}
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE_SEARCHES))
+def test_a_search_past_the_parser_limits_is_refused_before_any_work(
+    db_api: Any, shape: str
+) -> None:
+    experiment_id, _ = new_run(db_api)
+    answer = db_api.post(
+        "/api/v1/runs/search", json={"experiment_ids": [experiment_id], **HOSTILE_SEARCHES[shape]}
+    )
+    assert_permanent(answer)
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "QueryTooComplexError"
+    assert "at most" in answer.json()["error"]["message"]
+
+
+def test_too_many_order_by_terms_is_a_client_error(db_api: Any) -> None:
+    experiment_id, _ = new_run(db_api)
+    answer = search(db_api, experiment_id, "", order_by=[f"params.p{i}" for i in range(2100)])
     assert_permanent(answer)
 
 
@@ -247,9 +271,9 @@ def test_an_unstorable_artifact_path_is_a_client_error(api: Any, tmp_path: Path,
     assert_permanent(answer, str(tmp_path))
 
 
-def test_thousands_of_nested_nots_are_a_syntax_error(api: Any) -> None:
-    experiment_id, _ = new_run(api)
-    answer = search(api, experiment_id, "not " * 5000 + "run_name = 'r'")
+def test_thousands_of_nested_nots_are_a_syntax_error(db_api: Any) -> None:
+    experiment_id, _ = new_run(db_api)
+    answer = search(db_api, experiment_id, "not " * 5000 + "run_name = 'r'")
     assert_permanent(answer)
     assert answer.json()["error"]["code"] == "SearchSyntaxError"
 
@@ -404,6 +428,55 @@ def test_health_answers_while_slow_searches_hold_every_worker(
             release.set()
         statuses = sorted(s.result(timeout=120).status_code for s in searches)
     assert statuses == [200] * limit + [503] * (45 - limit)
+
+
+@contextlib.contextmanager
+def searches_past_their_budget(
+    app: Any, database_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, str]]:
+    """An experiment and a filter whose searches overrun their time budget, for real.
+
+    SQLite: 300 runs and a budget of 0 s (its deadline is checked every few thousand steps).
+    PostgreSQL: the tags table locked by another connection, and a budget of 0.5 s: the
+    search waits for the lock until its ``statement_timeout`` cancels it.
+    """
+    store = app.state.trialbook_server.store
+    experiment_id = str(store.get_or_create_experiment("busy").experiment_id)
+    if database_uri.startswith("sqlite"):
+        for i in range(300):
+            store.create_run(experiment_id, f"run-{i}", 1)
+        monkeypatch.setenv("TRIALBOOK_SEARCH_TIMEOUT", "0")
+        yield experiment_id, "run_name LIKE '%9%'"
+        return
+    import sqlalchemy as sa
+
+    monkeypatch.setenv("TRIALBOOK_SEARCH_TIMEOUT", "0.5")
+    locker = sa.create_engine(database_uri, poolclass=sa.NullPool)
+    try:
+        with locker.connect() as conn, conn.begin():
+            conn.execute(sa.text("LOCK TABLE tags IN ACCESS EXCLUSIVE MODE"))
+            yield experiment_id, "tags.t = 'x'"
+    finally:
+        locker.dispose()
+
+
+def test_a_search_past_its_budget_is_a_clear_client_error_and_the_next_one_works(
+    make_db_app: Any, api_of: Any, database_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_db_app()
+    api = api_of(app)
+    experiment_id, _ = new_run(api)
+    with searches_past_their_budget(app, database_uri, monkeypatch) as (busy, slow_filter):
+        answer = search(api, busy, slow_filter)
+        assert_permanent(answer, database_uri)
+        error = answer.json()["error"]
+        assert error["code"] == "SearchTimeoutError"
+        assert error["fields"]["what"] == slow_filter
+        assert "TRIALBOOK_SEARCH_TIMEOUT" in error["message"]
+    monkeypatch.delenv("TRIALBOOK_SEARCH_TIMEOUT")
+    again = search(api, experiment_id, "run_name = 'r'")  # On a connection back in the pool.
+    assert again.status_code == 200, again.text
+    assert [r["info"]["run_name"] for r in again.json()["runs"]] == ["r"]
 
 
 # The limits are settings of `trialbook server`. --------------------------------------------

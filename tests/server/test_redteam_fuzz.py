@@ -87,8 +87,8 @@ _filters = st.recursive(
 ) | st.text(max_size=40)
 
 
-def test_fuzzed_filters_answer_200_or_4xx_within_a_budget(make_app: Any, api_of: Any) -> None:
-    api = api_of(make_app())
+def test_fuzzed_filters_answer_200_or_4xx_within_a_budget(db_api: Any) -> None:
+    api = db_api
     experiment_id, run_id = new_run(api)
     batch = {
         "params": [[run_id, "p", "1"]],

@@ -259,6 +259,74 @@ def test_a_corrupted_database_says_what_to_do(tmp_path: Path) -> None:
         SqlStore(f"sqlite:///{database}", str(tmp_path / "artifacts"))
 
 
+def test_an_empty_database_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    database = tmp_path / "trialbook.db"
+    database.touch()
+    with pytest.raises(StoreError, match=rf"{database} is an empty file.*delete the empty file"):
+        SqlStore(f"sqlite:///{database}", str(tmp_path / "artifacts"))
+    assert database.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trialbook.db"]
+
+
+def test_trialbook_db_upgrade_refuses_an_empty_database_file(tmp_path: Path) -> None:
+    from trialbook.store.sql.engine import upgrade_database
+
+    database = tmp_path / "trialbook.db"
+    database.touch()
+    with pytest.raises(StoreError, match=rf"{database} is an empty file"):
+        upgrade_database(f"sqlite:///{database}")
+    assert database.stat().st_size == 0
+
+
+_OPEN_AT_GO = """
+import sys, time
+from pathlib import Path
+from trialbook.store.sql import SqlStore
+
+folder, index = Path(sys.argv[1]), sys.argv[2]
+(folder / f"ready-{index}").touch()
+deadline = time.monotonic() + 60
+while not (folder / "go").exists():
+    if time.monotonic() > deadline:
+        sys.exit("no go within 60 s")
+    time.sleep(0.001)
+store = SqlStore(f"sqlite:///{folder / 'store' / 'trialbook.db'}", str(folder / "artifacts"))
+store.get_or_create_experiment("shared")
+store.close()
+"""
+
+
+@pytest.mark.timeout(180)
+def test_many_processes_creating_a_new_store_at_once_all_open_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    workers = 8
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPEN_AT_GO, str(tmp_path), str(index)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for index in range(workers)
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.glob("ready-*"))) < workers:
+            if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+                break
+            time.sleep(0.01)
+        (tmp_path / "go").touch()
+        errors = [p.communicate(timeout=120)[1] for p in processes]
+    finally:
+        for process in processes:
+            process.kill()
+    assert [p.returncode for p in processes] == [0] * workers, "\n".join(errors)
+    store = SqlStore(f"sqlite:///{tmp_path / 'store' / 'trialbook.db'}", str(tmp_path / "a"))
+    assert [e.name for e in store.search_experiments()] == ["shared"]
+    store.close()
+
+
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )

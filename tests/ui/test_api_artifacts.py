@@ -129,3 +129,27 @@ def test_file_names_are_encoded_in_content_disposition() -> None:
     assert header == (
         "attachment; filename=\"a _b___c _.txt\"; filename*=UTF-8''a%20%22b%22%0D%0Ac%20%C3%A9.txt"
     )
+
+
+def test_a_model_folder_preview_has_its_signature_and_input_example_rows(
+    fresh_api: Any,
+) -> None:
+    import numpy as np
+
+    import trialbook
+
+    with trialbook.start_run() as run:
+        trialbook.log_model({"w": 1}, "model", input_example=np.arange(12.0).reshape(6, 2))
+    with fresh_api() as api:
+        body = _preview(api, run.info.run_id, "model")
+    assert body["model"]["signature"]["inputs"] == [
+        {"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 2]}}
+    ]
+    assert body["input_example"]["header"] == ["0", "1"]
+    assert body["input_example"]["rows"] == [
+        ["0.0", "1.0"],
+        ["2.0", "3.0"],
+        ["4.0", "5.0"],
+        ["6.0", "7.0"],
+        ["8.0", "9.0"],
+    ]

@@ -83,3 +83,23 @@ def test_deleted_version_leaves_the_run_and_its_page(registry: Registry) -> None
 
 def test_empty_registry_explains_how_to_register(fresh_api: Callable[[], Any]) -> None:
     assert "No registered models yet" in fresh_api().get("/models").text
+
+
+def test_a_version_shows_its_signature_and_input_example_escaped(
+    fresh_api: Callable[[], Any],
+) -> None:
+    import pandas as pd
+
+    tricky = "<script>alert(1)</script>"
+    example = pd.DataFrame({"amount": [12.5, 80.0], tricky: ["a", "b"]})
+    with trialbook.start_run():
+        info = trialbook.log_model({"w": 1}, "model", input_example=example)
+    trialbook.register_model(info.model_uri, "scored")
+
+    with fresh_api() as api:
+        page = api.get("/models/scored").text
+    assert tricky not in page
+    shown = text(page)
+    assert "Signature and input example" in shown
+    assert f"inputs amount double {tricky} string" in shown
+    assert f"amount {tricky} 12.5 a 80.0 b" in shown

@@ -48,3 +48,16 @@ def param_value_counts(
     )
     rows: Sequence[Any] = list(conn.execute(query))
     return [(value, int(count)) for value, count in rows]
+
+
+def child_counts(
+    conn: sa.engine.Connection, where: Any, parent_ids: Sequence[str]
+) -> dict[str, int]:
+    """How many runs matching ``where`` each of ``parent_ids`` is the parent of (0s left out)."""
+    runs = schema.runs
+    query = (
+        sa.select(runs.c.parent_run_id, sa.func.count())
+        .where(where, runs.c.parent_run_id.in_(list(parent_ids)))
+        .group_by(runs.c.parent_run_id)
+    )
+    return {parent: int(count) for parent, count in conn.execute(query)}

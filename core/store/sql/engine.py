@@ -9,6 +9,7 @@ The schema is created or upgraded by Alembic, under a file lock (SQLite) or an a
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import random
 import time
@@ -65,6 +66,9 @@ def create_engine(url: str) -> sa.engine.Engine:
     except sa.exc.DBAPIError as err:
         engine.dispose()
         raise _open_error(err, parsed.database or url) from None
+    except OSError as err:  # The migration lock's file, beside the database.
+        engine.dispose()
+        raise _folder_error(parsed.database or url, err) from None
     except StoreError:
         engine.dispose()  # No pooled connection outlives the refusal.
         raise
@@ -90,11 +94,26 @@ def _file_error(err: sa.exc.DBAPIError, database: str) -> StoreError | None:
         )
     if "readonly" in message or "read-only" in message or "unable to open" in message:
         return StoreError(
-            f"Cannot write the store database {database} ({err.orig}). trialbook needs to "
-            "write the database and its folder (SQLite keeps -wal and -shm files beside it): "
-            "fix the permissions, or point TRIALBOOK_TRACKING_URI at a writable folder."
+            f"Cannot write the store database {database} ({err.orig}). {_WRITABLE_ADVICE}"
         )
     return None
+
+
+def _folder_error(database: str, err: OSError) -> StoreError:
+    reason = os.strerror(err.errno) if err.errno else str(err)
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "Free space on that disk, or point TRIALBOOK_TRACKING_URI at another one."
+    else:
+        advice = _WRITABLE_ADVICE
+    return StoreError(
+        f"Cannot write the folder of the store database {database} ({reason}). {advice}"
+    )
+
+
+_WRITABLE_ADVICE = (
+    "trialbook needs to write the database and its folder (SQLite keeps -wal and -shm files "
+    "beside it): fix the permissions, or point TRIALBOOK_TRACKING_URI at a writable folder."
+)
 
 
 def _locked_message(database: str) -> str:
@@ -108,7 +127,10 @@ def _locked_message(database: str) -> str:
 def _sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:
     database = url.database or ""
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise _folder_error(database, err) from None
     busy_timeout_s = lock_timeout_s()
     engine = sa.create_engine(
         url,
@@ -289,8 +311,16 @@ def current_revision(engine: sa.engine.Engine) -> str | None:
 
 
 def ensure_schema(engine: sa.engine.Engine) -> None:
-    """Create or upgrade the schema unless it is already at :data:`HEAD_REVISION`."""
+    """Create or upgrade the schema unless it is already at :data:`HEAD_REVISION`.
+
+    An SQLite file that is missing or empty is not even opened before the migration lock is
+    held (opening creates it): under the lock an empty file is either one a crash or a copy
+    left behind, refused, or a store that another process has just created meanwhile.
+    """
     database = engine.url.database or ""
+    if is_sqlite(engine) and database not in ("", ":memory:") and _missing_or_empty(database):
+        _ensure_first_schema(engine, database)
+        return
     revision = retry_locked(lambda: current_revision(engine), database)
     if revision == HEAD_REVISION:
         return
@@ -301,6 +331,49 @@ def ensure_schema(engine: sa.engine.Engine) -> None:
             _create_fresh(engine)
         elif revision != HEAD_REVISION:
             upgrade(engine)
+
+
+def _ensure_first_schema(engine: sa.engine.Engine, database: str) -> None:
+    """:func:`ensure_schema` for an SQLite file that was missing or empty when first looked at."""
+    found_empty = _empty_file(database)
+    with _migration_lock(engine):
+        if found_empty and _empty_file(database):
+            # Empty before the lock and still empty under it: no trialbook is creating it (a
+            # creator holds the lock until the file holds the schema). Opening it would
+            # silently turn it into a new, empty store.
+            raise _empty_database_error(database)
+        revision = retry_locked(lambda: current_revision(engine), database)
+        _refuse_unknown_revision(revision, engine)
+        if revision is None:
+            _create_fresh(engine)
+        elif revision != HEAD_REVISION:
+            upgrade(engine)
+
+
+def _empty_file(database: str) -> bool:
+    """Whether an SQLite file exists and holds nothing."""
+    return os.path.exists(database) and _missing_or_empty(database)
+
+
+def _missing_or_empty(database: str) -> bool:
+    """Whether an SQLite file holds nothing: missing, or 0 bytes without a write-ahead log."""
+    try:
+        if os.path.getsize(database) > 0:
+            return False
+    except FileNotFoundError:
+        return True
+    try:
+        return os.path.getsize(database + "-wal") == 0
+    except FileNotFoundError:
+        return True
+
+
+def _empty_database_error(database: str) -> StoreError:
+    return StoreError(
+        f"The store database {database} is an empty file (0 bytes): trialbook will not start a "
+        "new store in its place. If it should hold runs, restore it from a backup (and check "
+        "that no copy left its -wal file behind); to start a new store, delete the empty file."
+    )
 
 
 def _refuse_unknown_revision(revision: str | None, engine: sa.engine.Engine) -> None:
@@ -384,6 +457,8 @@ def upgrade_database(uri: str) -> tuple[str, str | None, str | None]:
     db_url, _ = resolve(uri)
     url = sa.engine.make_url(db_url)
     if url.get_backend_name() == "sqlite" and url.database:
+        if _empty_file(url.database):
+            raise _empty_database_error(url.database)
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")

@@ -30,6 +30,7 @@ from trialbook.errors import (
     RunExistsError,
     RunNotFoundError,
     StoreError,
+    TagNotFoundError,
     TrialbookError,
 )
 from trialbook.search import parse_filter, parse_order_by
@@ -643,6 +644,34 @@ class SqlStore:
 
         return self._read(count)  # type: ignore[no-any-return]
 
+    # Many runs at once, tag removal (ManyMetricArrays, TagDeletion) -------------------------
+
+    def get_many_metric_arrays(
+        self, run_ids: Sequence[str], keys: Sequence[str]
+    ) -> dict[tuple[str, str], MetricArrays]:
+        """Every existing ``(run_id, key)`` pair's history, read in one query per 500 runs."""
+        from trialbook.store.sql import chunks
+
+        if not run_ids or not keys:
+            return {}
+        return self._read(lambda conn: chunks.load_many(conn, run_ids, keys))  # type: ignore[no-any-return]
+
+    def delete_run_tag(self, run_id: str, key: str) -> None:
+        """Remove a run's tag; raise TagNotFoundError when the run has no such tag."""
+        self.get_run(run_id)
+        table = schema.tags
+        where = sa.and_(table.c.run_id == run_id, table.c.key == key)
+        if self._write(lambda conn: conn.execute(sa.delete(table).where(where)).rowcount) == 0:
+            raise TagNotFoundError(f"Run {run_id}", key)
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        """Remove an experiment's tag; raise TagNotFoundError when it has no such tag."""
+        experiment = self.get_experiment(experiment_id)
+        table = schema.experiment_tags
+        where = sa.and_(table.c.experiment_id == int(experiment.experiment_id), table.c.key == key)
+        if self._write(lambda conn: conn.execute(sa.delete(table).where(where)).rowcount) == 0:
+            raise TagNotFoundError(f"Experiment {experiment_id}", key)
+
     # Aggregates (RunAggregates) -------------------------------------------------------------
 
     def run_keys(
@@ -664,6 +693,21 @@ class SqlStore:
         where = _runs_where(experiment_ids, view_type, filter_string)
         return self._read(  # type: ignore[no-any-return]
             lambda conn: aggregates.param_value_counts(conn, where, param, limit)
+        )
+
+    def child_counts(
+        self,
+        experiment_ids: Sequence[str],
+        parent_ids: Sequence[str],
+        filter_string: str = "",
+        view_type: ViewType = ViewType.ACTIVE,
+    ) -> dict[str, int]:
+        """How many matching runs each parent has (parents without any are left out)."""
+        if not parent_ids:
+            return {}
+        where = _runs_where(experiment_ids, view_type, filter_string)
+        return self._read(  # type: ignore[no-any-return]
+            lambda conn: aggregates.child_counts(conn, where, parent_ids)
         )
 
     # Maintenance (BatchLedger, TokenTable, ForkAware) ---------------------------------------

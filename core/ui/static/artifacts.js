@@ -144,7 +144,7 @@ export function renderPreview(body) {
       parts.push(truncatedNotice(body), el("pre", { class: "preview-text", text: body.text }));
       break;
     case "model":
-      parts.push(modelCard(body.model), folderList(body.entries));
+      parts.push(modelCard(body.model, body.input_example), folderList(body.entries));
       break;
     case "dir":
       parts.push(folderList(body.entries));
@@ -181,9 +181,37 @@ function folderList(entries) {
     el("td", { class: "num muted", text: fmtBytes(entry.size) })))));
 }
 
-const MODEL_FIELDS = ["flavor", "class", "python_version", "versions", "files", "size", "created"];
+const MODEL_FIELDS = ["flavor", "class", "python_version", "versions", "files", "size", "created", "signature", "input_example", "by_value"];
 
-function modelCard(model) {
+/** One schema (a signature's inputs or outputs) as rows: name, then type or dtype and shape. */
+function schemaRows(label, specs) {
+  if (!Array.isArray(specs)) return [];
+  return specs.map((spec, i) => {
+    const tensor = spec && spec.type === "tensor" && spec["tensor-spec"];
+    const type = tensor ? `${tensor.dtype} ${JSON.stringify(tensor.shape)}` : String(spec && spec.type);
+    const name = spec && spec.name !== undefined && spec.name !== null ? String(spec.name) : `#${i}`;
+    return el("tr", {}, el("td", { class: "muted", text: i === 0 ? label : "" }), el("td", { class: "mono", text: name }), el("td", { class: "mono", text: type }));
+  });
+}
+
+/** The model's signature (inputs and outputs) and its input example's first rows. */
+function signatureCard(signature, example) {
+  const parts = [];
+  if (signature && typeof signature === "object") {
+    const rows = [...schemaRows("inputs", signature.inputs), ...schemaRows("outputs", signature.outputs)];
+    parts.push(el("h3", { class: "subhead", text: "Signature" }),
+      el("table", { class: "table compact model-signature" }, el("tbody", {}, rows)));
+  }
+  if (example && Array.isArray(example.header)) {
+    const head = el("thead", {}, el("tr", {}, example.header.map((h) => el("th", { text: h }))));
+    const rows = el("tbody", {}, example.rows.map((row) => el("tr", {}, row.map((cell) => el("td", { class: "mono", text: cell })))));
+    parts.push(el("h3", { class: "subhead", text: "Input example" }),
+      el("div", { class: "csv-wrap" }, el("table", { class: "table compact model-example" }, head, rows)));
+  }
+  return parts;
+}
+
+function modelCard(model, example) {
   const rows = [];
   const add = (label, value) => {
     if (value === undefined || value === null || value === "") return;
@@ -199,7 +227,11 @@ function modelCard(model) {
   if (typeof model.size === "number") add("Size", fmtBytes(model.size));
   if (typeof model.created === "number") add("Saved", fmtTime(model.created));
   for (const [key, value] of Object.entries(model)) if (!MODEL_FIELDS.includes(key)) add(key, value);
-  const card = [el("h3", { class: "subhead", text: "Model" }), el("table", { class: "table compact kv model-card" }, el("tbody", {}, rows))];
+  if (Array.isArray(model.by_value) && model.by_value.length) {
+    add("Stored by value", model.by_value.map((c) => c && c.class).join(", "));
+  }
+  const card = [el("h3", { class: "subhead", text: "Model" }), el("table", { class: "table compact kv model-card" }, el("tbody", {}, rows)),
+    ...signatureCard(model.signature, example)];
   if (model.files && typeof model.files === "object") {
     card.push(el("h3", { class: "subhead", text: "Files" }), el("table", { class: "table compact" }, el("tbody", {},
       Object.entries(model.files).map(([name, file]) => el("tr", {},

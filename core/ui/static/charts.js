@@ -32,6 +32,11 @@ export function bindChartControls(charts) {
   log.addEventListener("change", () => { chartOptions.log = log.checked; redraw(); });
 }
 
+/** Where a serie's points are kept: by run, or by run and key when series name their key. */
+function serieId(serie) {
+  return serie.key ? `${serie.runId}\n${serie.key}` : serie.runId;
+}
+
 function prepare(history) {
   return {
     steps: history.steps,
@@ -54,7 +59,9 @@ function localTime(ms) {
 }
 
 /**
- * One metric of one or more runs. series: [{runId, name, color, startTime}].
+ * One metric of one or more runs, or related metrics (train_loss, val_loss) of one run.
+ * series: [{runId, name, color, startTime, key?, dash?}]; a serie's own key overrides the
+ * chart's.
  * The container gets data-state="loading" | "drawn" | "empty" | "error".
  */
 export class MetricChart {
@@ -98,7 +105,14 @@ export class MetricChart {
 
   async fetch(range = null) {
     const found = new Map();
-    if (this.series.length === 1) {
+    if (this.series.some((s) => s.key)) {
+      for (const serie of this.series) {
+        const params = { key: serie.key || this.key, points: this.points };
+        if (range) Object.assign(params, { min_step: range[0], max_step: range[1] });
+        const history = await api(`/api/ui/runs/${encodeURIComponent(serie.runId)}/history`, params);
+        found.set(serieId(serie), prepare(history));
+      }
+    } else if (this.series.length === 1) {
       const params = { key: this.key, points: this.points };
       if (range) Object.assign(params, { min_step: range[0], max_step: range[1] });
       const history = await api(`/api/ui/runs/${encodeURIComponent(this.series[0].runId)}/history`, params);
@@ -128,7 +142,7 @@ export class MetricChart {
     const traces = [];
     let longest = 0;
     for (const serie of this.series) {
-      const d = data.get(serie.runId);
+      const d = data.get(serieId(serie));
       if (d && d.timestamps.length) {
         const start = serie.startTime ?? d.timestamps[0];
         longest = Math.max(longest, (d.timestamps[d.timestamps.length - 1] - start) / 1000);
@@ -138,7 +152,7 @@ export class MetricChart {
     this.timeScale = scale * 1000;
     this.timeUnitName = unit;
     for (const serie of this.series) {
-      const d = data.get(serie.runId);
+      const d = data.get(serieId(serie));
       if (!d || d.steps.length === 0) continue;
       const x = this.xValues(d, serie);
       const customdata = d.steps.map((s, i) => [s, localTime(d.timestamps[i])]);
@@ -151,7 +165,7 @@ export class MetricChart {
         x,
         y: d.values,
         customdata,
-        line: { color: serie.color, width: smoothed ? 1 : 1.6 },
+        line: { color: serie.color, width: smoothed ? 1 : 1.6, dash: serie.dash },
         marker: { color: serie.color, size: 6 },
         opacity: smoothed ? 0.25 : 1,
         hovertemplate: hover,
@@ -268,7 +282,7 @@ export class MetricChart {
     let first = Infinity;
     let last = -Infinity;
     for (const serie of this.series) {
-      const d = (this.detail || this.base).get(serie.runId);
+      const d = (this.detail || this.base).get(serieId(serie));
       if (!d) continue;
       const x = this.xValues(d, serie);
       const lo = chartOptions.xMode === "wall" ? new Date(low).getTime() : low;
@@ -290,12 +304,12 @@ export class MetricChart {
     try {
       const detail = new Map();
       for (const serie of this.series) {
-        const d = this.base.get(serie.runId);
+        const d = this.base.get(serieId(serie));
         if (!d) continue;
         const history = await api(`/api/ui/runs/${encodeURIComponent(serie.runId)}/history`, {
-          key: this.key, points: this.points, min_step: range[0], max_step: range[1],
+          key: serie.key || this.key, points: this.points, min_step: range[0], max_step: range[1],
         });
-        detail.set(serie.runId, prepare(history));
+        detail.set(serieId(serie), prepare(history));
       }
       this.detail = detail;
       await this.draw();

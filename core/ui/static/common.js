@@ -60,6 +60,25 @@ export async function api(path, params = {}, options = {}) {
   return body;
 }
 
+/** Send a change (PATCH, PUT, POST, DELETE) as JSON; answer the JSON reply or throw ApiError. */
+export async function send(method, path, body = {}, params = {}) {
+  const url = new URL(BASE + path, window.location.origin);
+  for (const [key, value] of Object.entries(params)) url.searchParams.append(key, value);
+  const response = await fetch(url, {
+    method,
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  let reply = null;
+  try {
+    reply = await response.json();
+  } catch (error) {
+    reply = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, reply);
+  return reply;
+}
+
 export function pageData() {
   const node = document.getElementById("page-data");
   return node ? JSON.parse(node.textContent) : {};

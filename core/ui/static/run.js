@@ -6,6 +6,7 @@ import {
 } from "./common.js";
 import { bindChartControls, MetricChart } from "./charts.js";
 import { initArtifacts, loadReproducibility, selectArtifact } from "./artifacts.js";
+import { initRunEditing } from "./edit.js";
 
 const data = pageData();
 const runId = data.run_id;
@@ -140,37 +141,66 @@ async function drawImportance(Plotly, node, chart) {
 
 // Charts --------------------------------------------------------------------------------
 
+const DASHES = ["solid", "dash", "dot", "dashdot", "longdash"];
+
 function buildCharts() {
   if (chartsBuilt) return;
   chartsBuilt = true;
   const root = document.getElementById("chart-sections");
+  buildValues(root);
   const observer = whenVisible((node) => charts.get(node.dataset.metric)?.load());
   const sections = [["metrics", "Metrics"], ["system", "System metrics"]];
+  const split = document.getElementById("split-related").checked;
   for (const [group, title] of sections) {
-    const keys = data.metrics[group] || [];
-    if (keys.length === 0) continue;
+    const families = (data.families[group] || [])
+      .flatMap((f) => (split ? f.keys.map((key) => ({ name: key, keys: [key] })) : [f]));
+    if (families.length === 0) continue;
     const grid = el("div", { class: "chart-grid" });
     root.append(el("section", { class: "chart-section", dataset: { group } }, el("h2", { text: title }), grid));
-    for (const key of keys) {
-      const plot = el("div", { class: "chart", dataset: { metric: key } });
+    for (const family of families) {
+      const plot = el("div", { class: "chart", dataset: { metric: family.name } });
       const meta = el("span", { class: "chart-meta" });
-      const card = el("div", { class: "chart-card", dataset: { metric: key } },
-        el("div", { class: "chart-head" }, el("h3", { text: key }), meta), plot);
+      const card = el("div", { class: "chart-card", dataset: { metric: family.name, keys: family.keys.join("\n") } },
+        el("div", { class: "chart-head" }, el("h3", { text: family.name }), meta), plot);
       grid.append(card);
-      const series = [{ runId, name: key, color: PALETTE[0], startTime: data.start_time }];
-      charts.set(key, new MetricChart(plot, key, series, { meta }));
+      const series = family.keys.length === 1
+        ? [{ runId, name: family.keys[0], color: PALETTE[0], startTime: data.start_time }]
+        : family.keys.map((key, i) => ({
+          runId, key, name: key, color: PALETTE[i % PALETTE.length], dash: DASHES[i % DASHES.length], startTime: data.start_time,
+        }));
+      charts.set(family.name, new MetricChart(plot, family.keys[0], series, { meta }));
       observer.observe(plot);
     }
   }
 }
 
+/** Metrics logged once (best_iteration, test scores): a table of values, not one-dot charts. */
+function buildValues(root) {
+  const keys = Object.keys(data.values);
+  if (keys.length === 0) return;
+  root.append(el("section", { class: "chart-section", id: "single-values", dataset: { group: "values" } },
+    el("h2", { text: "Single values" }),
+    el("table", { class: "table values-table" }, el("tbody", {}, keys.map((key) => el("tr", { class: "value-row", dataset: { metric: key, keys: key } },
+      el("th", { scope: "row", class: "key", text: key }),
+      el("td", { class: "num mono", title: fullNumber(data.values[key]), text: fmtNumber(data.values[key]) })))))));
+}
+
+function rebuildCharts() {
+  for (const chart of charts.values()) if (chart.drawnOnce && window.Plotly) window.Plotly.purge(chart.container);
+  charts.clear();
+  document.getElementById("chart-sections").replaceChildren();
+  chartsBuilt = false;
+  buildCharts();
+}
+
 function focusChart(key) {
-  const card = [...document.querySelectorAll(".chart-card[data-metric]")].find((c) => c.dataset.metric === key);
+  const card = [...document.querySelectorAll(".chart-card[data-keys], .value-row[data-keys]")]
+    .find((c) => c.dataset.metric === key || c.dataset.keys.split("\n").includes(key));
   if (!card) return;
   for (const other of document.querySelectorAll(".chart-card.focused")) other.classList.remove("focused");
   card.classList.add("focused");
   card.scrollIntoView({ block: "center" });
-  const chart = charts.get(key);
+  const chart = charts.get(card.dataset.metric);
   if (chart && chart.container.dataset.state !== "drawn") chart.load();
 }
 
@@ -179,10 +209,12 @@ function chartControls() {
   const filter = document.getElementById("chart-filter");
   filter.addEventListener("input", () => {
     const query = filter.value.trim().toLowerCase();
-    for (const card of document.querySelectorAll(".chart-card[data-metric]")) {
-      card.hidden = query !== "" && !card.dataset.metric.toLowerCase().includes(query);
+    for (const card of document.querySelectorAll(".chart-card[data-keys], .value-row[data-keys]")) {
+      card.hidden = query !== "" && !card.dataset.keys.toLowerCase().includes(query)
+        && !card.dataset.metric.toLowerCase().includes(query);
     }
   });
+  document.getElementById("split-related").addEventListener("change", rebuildCharts);
 }
 
 // Live refresh --------------------------------------------------------------------------
@@ -238,6 +270,7 @@ function startLive() {
 
 copyButtons();
 rowFilters();
+initRunEditing(runId, () => {});
 relativeTimes();
 chartControls();
 document.addEventListener("click", (event) => {

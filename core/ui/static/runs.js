@@ -7,6 +7,9 @@ import {
   relativeTimes, runUrl, statusBadge,
 } from "./common.js";
 import { columnsPanelContent } from "./columns.js";
+import { initExperimentEditing } from "./edit.js";
+import { exportHref, initViews } from "./views.js";
+import { ChartPanel, runColor } from "./workspace.js";
 
 const { experiment } = pageData();
 const experimentId = experiment.experiment_id;
@@ -50,7 +53,18 @@ const state = {
   total: null,
   groups: null,
   nextToken: null,
+  chartRuns: "visible", // or "selected"
+  nest: true, // child runs listed under their parents
+  expanded: new Set(), // parents whose children are shown
+  children: new Map(), // parent run id -> its child rows
+  seen: new Map(), // run id -> {name, startTime} of every row shown, for charts of selections
 };
+
+const charts = new ChartPanel(document.getElementById("chart-panel"), {
+  onHover: hoverRow,
+  onSettings: () => writeUrl(),
+});
+const chartRunsSelect = document.getElementById("chart-runs");
 
 let liveTimer = null;
 let tickTimer = null;
@@ -68,6 +82,15 @@ function readUrl() {
     state.sort = query.get("sort") ? JSON.parse(query.get("sort")) : null;
   } catch (error) {
     state.sort = null;
+  }
+  if (query.get("sel") !== null) state.selected = new Set(query.get("sel").split(",").filter(Boolean));
+  state.chartRuns = query.get("chart_runs") === "selected" ? "selected" : "visible";
+  state.nest = query.get("flat") !== "1";
+  state.expanded = new Set((query.get("open") || "").split(",").filter(Boolean));
+  try {
+    charts.applySettings(query.get("chart") ? JSON.parse(query.get("chart")) : {});
+  } catch (error) {
+    charts.applySettings({});
   }
   try {
     const stored = query.get("cols") || localStorage.getItem(storageKey("columns"));
@@ -89,6 +112,14 @@ function writeUrl() {
     query.set("cols", cols);
     localStorage.setItem(storageKey("columns"), cols);
   }
+  if (state.selected.size) query.set("sel", [...state.selected].join(","));
+  if (!state.nest) query.set("flat", "1");
+  if (state.nest && state.expanded.size) query.set("open", [...state.expanded].join(","));
+  if (state.chartRuns !== "visible") query.set("chart_runs", state.chartRuns);
+  const chart = Object.fromEntries(Object.entries(charts.settings())
+    .filter(([key, value]) => value && !(key === "x" && value === "step")));
+  if (Object.keys(chart).length) query.set("chart", JSON.stringify(chart));
+  updateExport();
   const search = query.toString();
   history.replaceState(null, "", `${window.location.pathname}${search ? `?${search}` : ""}`);
 }
@@ -123,7 +154,11 @@ async function load({ quiet = false } = {}) {
       tags: state.columns ? state.columns.tags : [],
       group_by: state.groupBy,
       view: state.view,
+      nest: state.nest ? "true" : null,
     });
+    if (id !== requestId) return;
+    state.children.clear();
+    await Promise.all(body.runs.filter((r) => state.expanded.has(r.run_id)).map((r) => loadChildren(r.run_id)));
     if (id !== requestId) return;
     showError(null);
     if (!state.columns) {
@@ -154,6 +189,51 @@ async function load({ quiet = false } = {}) {
       scheduleLive();
     }
   }
+}
+
+/** Fetch a parent's children (in the table's filter and order), and theirs when expanded. */
+async function loadChildren(parentId) {
+  const body = await api(`/api/ui/experiments/${encodeURIComponent(experimentId)}/runs`, {
+    filter: state.filter,
+    order_by: orderBy(),
+    max_results: 1000,
+    tags: state.columns ? state.columns.tags : [],
+    view: state.view,
+    parent: parentId,
+  });
+  state.children.set(parentId, body.runs);
+  await Promise.all(body.runs.filter((r) => state.expanded.has(r.run_id)).map((r) => loadChildren(r.run_id)));
+}
+
+async function toggleFamily(parentId) {
+  if (state.expanded.has(parentId)) {
+    state.expanded.delete(parentId);
+  } else {
+    state.expanded.add(parentId);
+    if (!state.children.has(parentId)) {
+      try {
+        await loadChildren(parentId);
+      } catch (error) {
+        state.expanded.delete(parentId);
+        showError({ message: error.message });
+      }
+    }
+  }
+  writeUrl();
+  render();
+}
+
+/** The rows on screen, in order: each expanded parent followed by its children. */
+function visibleRows() {
+  const shown = [];
+  const walk = (rows, depth) => {
+    for (const run of rows) {
+      shown.push([run, depth]);
+      if (state.expanded.has(run.run_id) && state.children.has(run.run_id)) walk(state.children.get(run.run_id), depth + 1);
+    }
+  };
+  walk(state.rows, 0);
+  return shown;
 }
 
 function showError(error) {
@@ -250,7 +330,7 @@ function cell(text, attrs = {}) {
   return el("td", { ...attrs, text });
 }
 
-function runRow(run) {
+function runRow(run, depth = 0) {
   const cols = state.columns;
   const checkbox = el("input", { type: "checkbox", "aria-label": `Select ${run.run_name}`, checked: state.selected.has(run.run_id) });
   checkbox.addEventListener("change", () => {
@@ -262,10 +342,24 @@ function runRow(run) {
   const duration = run.duration ?? (run.status === "RUNNING" ? Date.now() - run.start_time : null);
   const durationCell = cell(fmtDuration(duration), { class: "num" });
   if (run.status === "RUNNING") durationCell.dataset.start = run.start_time;
-  const row = el("tr", { class: state.selected.has(run.run_id) ? "selected" : null, dataset: { runId: run.run_id } },
+  const count = run.child_count || 0;
+  const expanded = state.expanded.has(run.run_id);
+  const toggle = count
+    ? el("button", {
+      type: "button", class: "family-toggle", "aria-expanded": String(expanded),
+      "aria-label": `${expanded ? "Hide" : "Show"} ${count} child run${count === 1 ? "" : "s"} of ${run.run_name}`,
+      text: `${expanded ? "▾" : "▸"} ${count}`,
+    })
+    : null;
+  if (toggle) toggle.addEventListener("click", () => toggleFamily(run.run_id));
+  const classes = [state.selected.has(run.run_id) ? "selected" : "", depth ? "child-row" : ""].filter(Boolean).join(" ");
+  const row = el("tr", { class: classes || null, dataset: { runId: run.run_id, depth: String(depth) } },
     el("td", { class: "col-check" }, checkbox),
     el("td", { class: "name", title: run.run_name },
+      depth ? el("span", { class: "indent", dataset: { depth: String(depth) } }) : null,
       run.parent_run_id ? el("span", { class: "child-mark", title: "Child run", text: "↳" }) : null,
+      toggle,
+      el("span", { class: "swatch", dataset: { color: runColor(run.run_id) } }),
       el("a", { href: runUrl(run.run_id), text: run.run_name })),
     el("td", {}, statusBadge(run.status)),
     el("td", { title: fmtTime(run.start_time) }, el("time", { text: fmtRelative(run.start_time) })),
@@ -281,6 +375,10 @@ function runRow(run) {
     }),
     cols.tags.map((key) => cell(run.tags[key] ?? "", { title: run.tags[key] ?? null })),
   );
+  row.querySelector(".swatch").style.background = runColor(run.run_id);
+  row.addEventListener("mouseenter", () => charts.highlight(run.run_id));
+  row.addEventListener("mouseleave", () => charts.highlight(null));
+  state.seen.set(run.run_id, { name: run.run_name, startTime: run.start_time });
   return row;
 }
 
@@ -306,16 +404,16 @@ function render(emptyText = null) {
   const body = document.createDocumentFragment();
   const counts = new Map((state.groups || []).map((g) => [g.value, g.count]));
   let currentGroup;
-  for (const run of state.rows) {
-    if (state.groupBy) {
+  for (const [run, depth] of visibleRows()) {
+    if (state.groupBy && depth === 0) {
       const value = run.params[state.groupBy] ?? null;
       if (value !== currentGroup) {
         currentGroup = value;
         body.append(groupRow(value, counts.get(value) ?? "?", width));
       }
-      if (state.collapsed.has(value)) continue;
     }
-    body.append(runRow(run));
+    if (state.groupBy && state.collapsed.has(currentGroup)) continue;
+    body.append(runRow(run, depth));
   }
   table.tBodies[0].replaceChildren(body);
   const empty = state.rows.length === 0;
@@ -326,6 +424,8 @@ function render(emptyText = null) {
   }
   renderPager();
   selectionChanged();
+  updateCharts();
+  updateExport();
   table.dataset.state = "drawn";
   performance.mark("trialbook-runs-drawn");
 }
@@ -339,13 +439,42 @@ function renderPager() {
   document.getElementById("next-page").disabled = !state.nextToken;
 }
 
+function chartRuns() {
+  const ids = state.chartRuns === "selected" ? [...state.selected] : visibleRows().map(([r]) => r.run_id);
+  return ids.map((runId) => {
+    const seen = state.seen.get(runId) || { name: runId, startTime: null };
+    return { runId, name: seen.name, startTime: seen.startTime, color: runColor(runId) };
+  });
+}
+
+function updateCharts() {
+  // While runs are RUNNING their point counts change: the charts reload on each refresh.
+  const version = visibleRows().filter(([r]) => r.status === "RUNNING")
+    .map(([r]) => Object.values(r.metrics).reduce((n, m) => n + m.count, 0)).join(",");
+  charts.runsChanged(chartRuns(), version);
+}
+
+function hoverRow(runId) {
+  for (const row of table.querySelectorAll("tr.hovered")) row.classList.remove("hovered");
+  if (runId === null) return;
+  const row = [...table.tBodies[0].rows].find((r) => r.dataset.runId === runId);
+  if (row) row.classList.add("hovered");
+}
+
 function selectionChanged() {
   const count = state.selected.size;
+  if (state.chartRuns === "selected") updateCharts();
+  writeUrl();
   sessionStorage.setItem(storageKey("selected"), JSON.stringify([...state.selected]));
   selectionInfo.textContent = count ? `${count} selected` : "";
   clearSelection.hidden = count === 0;
   compareButton.disabled = count < 2;
   compareButton.textContent = count >= 2 ? `Compare ${count} runs` : "Compare";
+  const deleteSelected = document.getElementById("delete-selected");
+  if (deleteSelected) {
+    deleteSelected.hidden = count === 0 || state.view === "deleted";
+    document.getElementById("restore-selected").hidden = count === 0 || state.view === "active";
+  }
 }
 
 // Live refresh -------------------------------------------------------------------------
@@ -437,6 +566,19 @@ document.getElementById("next-page").addEventListener("click", () => {
   state.page += 1;
   load();
 });
+const nestBox = document.getElementById("nest");
+nestBox.addEventListener("change", () => {
+  state.nest = nestBox.checked;
+  state.expanded.clear();
+  resetPages();
+  writeUrl();
+  load();
+});
+chartRunsSelect.addEventListener("change", () => {
+  state.chartRuns = chartRunsSelect.value;
+  writeUrl();
+  updateCharts();
+});
 columnsButton.addEventListener("click", () => toggleColumns(columnsPanel.hidden));
 compareButton.addEventListener("click", () => {
   const ids = [...state.selected].join(",");
@@ -455,12 +597,48 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// Views and export -----------------------------------------------------------------------
+
+/** The URL query a saved view keeps: everything but the selection. */
+function viewQuery() {
+  const query = new URLSearchParams(window.location.search);
+  query.delete("sel");
+  if (!query.has("cols") && state.columns) query.set("cols", JSON.stringify(state.columns));
+  return query.toString();
+}
+
+function updateExport() {
+  document.getElementById("export-csv").href = exportHref(experimentId, {
+    filter: state.filter, orderBy: orderBy(), view: state.view, columns: state.columns,
+  });
+}
+
 // Start --------------------------------------------------------------------------------
 
 readUrl();
 filterInput.value = state.filter;
 pageSizeSelect.value = String(state.pageSize);
 viewSelect.value = state.view;
+chartRunsSelect.value = state.chartRuns;
+nestBox.checked = state.nest;
 relativeTimes();
+initExperimentEditing(experimentId, {
+  selected: () => state.selected,
+  showError,
+  changed: (deleted) => {
+    if (deleted) viewSelect.value = state.view = "all";
+    load();
+  },
+});
+initViews(experimentId, viewQuery);
+document.getElementById("copy-link").addEventListener("click", async (event) => {
+  try {
+    await navigator.clipboard.writeText(window.location.href);
+    event.target.textContent = "Link copied";
+  } catch (error) {
+    event.target.textContent = "Copy the address bar";
+  }
+});
+updateExport();
 load();
 loadColumns().catch((error) => showError({ message: error.message }));

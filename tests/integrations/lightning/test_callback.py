@@ -285,18 +285,36 @@ def test_callback_survives_deepcopy_and_pickle_and_copies_share_the_run() -> Non
     assert copied.run_id == unpickled.run_id == callback.run_id
 
 
-def test_module_of_a_local_class_keeps_its_weights_and_load_explains_how(
+def test_module_of_a_local_class_is_saved_by_value_and_loads_with_its_weights(
     lit: SimpleNamespace, fast: dict[str, Any], client: trialbook.TrackingClient
 ) -> None:
     class Local(lit.TinyModule):  # type: ignore[name-defined,misc]
         pass
 
-    fit(lit, fast, Local())
+    module = Local()
+    fit(lit, fast, module)
     run_id = only_run(client).info.run_id
-    files = {f.path for f in client.list_artifacts(run_id, "model")}
-    assert "model/model.ckpt" in files
-    with pytest.raises(trialbook.TrialbookError, match="load_from_checkpoint"):
-        trialbook.load_model(f"runs:/{run_id}/model")
+    loaded = trialbook.load_model(f"runs:/{run_id}/model")
+    assert type(loaded).__qualname__.endswith("Local")
+    trained = module.state_dict()
+    assert all(loaded.state_dict()[k].equal(v) for k, v in trained.items())
+
+
+def test_the_logged_model_has_the_first_batchs_input_signature_and_predicts_through_pyfunc(
+    lit: SimpleNamespace, fast: dict[str, Any], client: trialbook.TrackingClient
+) -> None:
+    from trialbook.models import TensorSpec
+
+    module = lit.TinyModule()
+    fit(lit, fast, module)
+    model = trialbook.pyfunc.load_model(f"runs:/{only_run(client).info.run_id}/model")
+    assert model.metadata.signature is not None
+    assert model.metadata.signature.inputs.inputs == [TensorSpec("float32", (-1, 3))]
+    x = lit.torch.randn(4, 3)
+    module.eval()
+    with lit.torch.no_grad():
+        expected = module(x).numpy()
+    assert (model.predict(x.numpy()) == expected).all()
 
 
 def test_one_callback_reused_for_two_fits_logs_two_runs(
