@@ -45,7 +45,7 @@ TEST_DEPS = (
     "nox",  # tests/test_noxfile.py imports the noxfile.
     "tomli; python_version < '3.11'",
 )
-FRAMEWORKS = ("sklearn", "xgboost", "lightning")
+FRAMEWORKS = ("sklearn", "xgboost", "lightgbm", "lightning")
 # Pinned so benchmark results stay comparable across runs.
 MLFLOW = "mlflow==3.17.2"
 # A hung test (say a multiprocessing pool whose worker died) fails instead of eating CI's time.

@@ -41,12 +41,21 @@ class ViewType(str, enum.Enum):
     ACTIVE = "active"
     DELETED = "deleted"
     ALL = "all"
+    # MLflow's names: deliberate aliases (ViewType.ACTIVE_ONLY is ViewType.ACTIVE).
+    ACTIVE_ONLY = "active"  # noqa: PIE796
+    DELETED_ONLY = "deleted"  # noqa: PIE796
 
     @classmethod
-    def parse(cls, value: ViewType | str) -> ViewType:
-        """Accept a ViewType or its name in any case (``"active_only"`` too)."""
+    def parse(cls, value: ViewType | str | int) -> ViewType:
+        """Accept a ViewType, its name in any case (``"active_only"`` too), or MLflow's numbers
+        (1 active, 2 deleted, 3 all)."""
         if isinstance(value, ViewType):
             return value
+        if isinstance(value, int):
+            numbered = {1: cls.ACTIVE, 2: cls.DELETED, 3: cls.ALL}
+            if value not in numbered:
+                raise ValueError(f"view type {value} is not 1 (active), 2 (deleted) or 3 (all).")
+            return numbered[value]
         text = value.strip().lower().removesuffix("_only")
         return cls(text)
 

@@ -46,6 +46,7 @@ HEAVY_MODULES = (
     "sklearn",
     "torch",
     "xgboost",
+    "lightgbm",
     "lightning",
     "pytorch_lightning",
     "fsspec",

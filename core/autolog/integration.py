@@ -73,11 +73,13 @@ class Integration(ABC):
         """Configure this integration alone; its settings win over ``trialbook.autolog()``'s.
 
         Calling it enables the integration (unless ``disable=True``), even when
-        ``trialbook.autolog()`` was never called or disabled everything.
+        ``trialbook.autolog()`` was never called or disabled everything. Each call replaces
+        the settings of the previous one, as MLflow's flavor ``autolog()`` calls do: a setting
+        it does not name falls back to ``trialbook.autolog()``'s (or the default).
         """
         from trialbook.autolog.api import global_config
 
-        self.overrides.update(settings)
+        self.overrides = dict(settings)
         self.instrument(global_config().merged(**{"disable": False, **self.overrides}))
 
     def instrument(self, config: AutologConfig | None = None) -> bool:

@@ -5,7 +5,7 @@ A plugin is a module or object with functions named like these specs and decorat
 
     # pyproject.toml of a plugin package
     [project.entry-points.trialbook]
-    lightgbm = "trialbook_lightgbm"
+    catboost = "trialbook_catboost"
 
 Hooks are called with keyword arguments; specs only ever grow by new arguments.
 """

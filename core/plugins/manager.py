@@ -2,8 +2,8 @@
 
 A plugin that fails to import is a warning, never a crash. ``TRIALBOOK_DISABLE_PLUGINS``
 (comma-separated names) blocks plugins by name, built-ins included (``sklearn``,
-``xgboost``, ``pytorch``, ``lightning``, ``pickle``, ``system``; the store backends ``sql``
-and ``rest``).
+``xgboost``, ``lightgbm``, ``pytorch``, ``lightning``, ``pickle``, ``system``; the store
+backends ``sql`` and ``rest``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("pickle", "trialbook.models.flavor"),
     ("sklearn", "trialbook.integrations.sklearn"),
     ("xgboost", "trialbook.integrations.xgboost"),
+    ("lightgbm", "trialbook.integrations.lightgbm"),
     ("pytorch", "trialbook.integrations.pytorch"),
     ("lightning", "trialbook.integrations.lightning"),
     ("system", "trialbook.system.plugin"),

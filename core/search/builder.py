@@ -20,6 +20,7 @@ from trialbook.search.nodes import (
     ATTRIBUTE_ALIASES,
     ATTRIBUTES,
     DATASET_FIELDS,
+    MLFLOW_TAGS,
     PREFIXES,
     Aggregate,
     And,
@@ -177,6 +178,8 @@ def identify(token: Token) -> Field:
                 "datasets.context",
             )
         return Field(kind, key.lower(), None, text, column)
+    if kind is Kind.TAG and key.lower() in MLFLOW_TAGS:
+        kind, key = MLFLOW_TAGS[key.lower()]
     if kind is not Kind.ATTRIBUTE:
         return Field(kind, key, None, text, column)
     name = ATTRIBUTE_ALIASES.get(key.lower(), key.lower())

@@ -85,6 +85,19 @@ ATTRIBUTE_ALIASES: Mapping[str, str] = {
 DATASET_FIELDS = ("name", "digest", "context")
 """What ``datasets.<field>`` compares: a run matches when any of its dataset inputs does."""
 
+MLFLOW_TAGS: Mapping[str, tuple[Kind, str]] = {
+    "mlflow.parentrunid": (Kind.ATTRIBUTE, "parent_run_id"),
+    "mlflow.runname": (Kind.ATTRIBUTE, "run_name"),
+    "mlflow.user": (Kind.ATTRIBUTE, "user_id"),
+    "mlflow.source.name": (Kind.TAG, "trialbook.source.script"),
+    "mlflow.source.git.commit": (Kind.TAG, "trialbook.source.git.commit"),
+    "mlflow.source.git.branch": (Kind.TAG, "trialbook.source.git.branch"),
+    "mlflow.source.git.repourl": (Kind.TAG, "trialbook.source.git.remote"),
+    "mlflow.note.content": (Kind.ATTRIBUTE, "description"),
+}
+"""MLflow's system tags (lower case), by what trialbook keeps in their place:
+``tags.mlflow.parentRunId = '...'`` compares the attribute ``parent_run_id``."""
+
 PREFIXES: Mapping[str, Kind] = {
     "metrics": Kind.METRIC,
     "metric": Kind.METRIC,

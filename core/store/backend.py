@@ -39,6 +39,10 @@ class StoreBackend(abc.ABC):
         """What a URI names: two URIs with the same location share one process-wide store."""
         return uri
 
+    def canonical_uri(self, uri: str) -> str:
+        """The URI as ``get_tracking_uri()`` shows it, with its scheme (default: unchanged)."""
+        return uri
+
     def exists(self, uri: str) -> bool:
         """Whether the store is there already (the CLI's read commands never create one)."""
         return True

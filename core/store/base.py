@@ -18,9 +18,9 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload, runtime_checkable
 
 from trialbook.entities import (
     DatasetInput,
@@ -160,12 +160,34 @@ class MetricArrays:
 
 @dataclass(frozen=True)
 class RunPage:
-    """One page of :meth:`TrackingStore.search_runs` results."""
+    """One page of :meth:`TrackingStore.search_runs` results; it reads as the list of its
+    runs (``len``, iteration, indexing), with the next page's token in :attr:`token`, as
+    MLflow's ``PagedList`` does."""
 
     runs: list[Run]
     next_page_token: str | None = None
     total: int | None = None
     summaries: Mapping[str, list[MetricSummary]] = field(default_factory=dict)
+
+    @property
+    def token(self) -> str | None:
+        """The token of the next page (None on the last page)."""
+        return self.next_page_token
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __iter__(self) -> Iterator[Run]:
+        return iter(self.runs)
+
+    @overload
+    def __getitem__(self, index: int) -> Run: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Run]: ...
+
+    def __getitem__(self, index: int | slice) -> Run | list[Run]:
+        return self.runs[index]
 
 
 class TrackingStore(Protocol):

@@ -66,6 +66,11 @@ def backend_for(uri: str) -> StoreBackend:
     return backend
 
 
+def canonical_uri(uri: str) -> str:
+    """The URI with its scheme, as its backend spells it (a folder: ``sqlite:///.../trialbook.db``)."""
+    return backend_for(uri).canonical_uri(uri)
+
+
 def get_store(uri: str) -> TrackingStore:
     """The process-wide store for a tracking URI (created, and migrated, on first use)."""
     backend = backend_for(uri)

@@ -27,14 +27,16 @@ from trialbook.entities import (
     FileInfo,
     Metric,
     MetricSummary,
+    Param,
     Run,
     RunStatus,
+    RunTag,
     ViewType,
 )
 from trialbook.errors import TrialbookError
 from trialbook.store.base import ArtifactService, RunPage, TrackingStore
 from trialbook.tracking import background
-from trialbook.tracking.current_uri import current_uri
+from trialbook.tracking.current_uri import canonical, current_uri
 from trialbook.tracking.registry_client import RegistryClient
 
 if TYPE_CHECKING:
@@ -50,7 +52,7 @@ class TrackingClient(RegistryClient):
     """Create, read, log to and delete experiments and runs by id, and the model registry."""
 
     def __init__(self, tracking_uri: str | None = None) -> None:
-        self.tracking_uri = tracking_uri or current_uri()
+        self.tracking_uri = canonical(tracking_uri) if tracking_uri else current_uri()
         self._tracker: Tracker | None = None
 
     @property
@@ -92,7 +94,7 @@ class TrackingClient(RegistryClient):
 
     def search_experiments(
         self,
-        view_type: ViewType | str = ViewType.ACTIVE,
+        view_type: ViewType | str | int = ViewType.ACTIVE,
         name_like: str | None = None,
         max_results: int | None = None,
     ) -> list[Experiment]:
@@ -159,16 +161,36 @@ class TrackingClient(RegistryClient):
         self.tracker.terminate(run_id, RunStatus(status), end_time)
 
     def update_run(
-        self, run_id: str, run_name: str | None = None, description: str | None = None
+        self,
+        run_id: str,
+        run_name: str | None = None,
+        description: str | None = None,
+        *,
+        status: RunStatus | str | None = None,
+        name: str | None = None,
     ) -> None:
-        """Rename a run or change its description."""
+        """Rename a run, change its description, or set its status (``name`` is MLflow's
+        spelling of ``run_name``; a finishing status ends the run as :meth:`set_terminated`)."""
         from trialbook.validation import check_text
 
-        for name, text in (("run_name", run_name), ("description", description)):
+        run_name = run_name if run_name is not None else name
+        for field, text in (("run_name", run_name), ("description", description)):
             if text is not None:
-                check_text(name, text)
-        self.flush()
-        self.store.update_run(run_id, run_name=run_name, description=description)
+                check_text(field, text)
+        if run_name is not None or description is not None:
+            self.flush()
+            self.store.update_run(run_id, run_name=run_name, description=description)
+        if status is not None:
+            parsed = RunStatus(status)
+            if parsed is RunStatus.RUNNING:
+                self.store.update_run(run_id, status=parsed)
+            else:
+                self.set_terminated(run_id, parsed)
+
+    def get_parent_run(self, run_id: str) -> Run | None:
+        """The parent of a run, or None for a top-level run."""
+        parent_id = self.get_run(run_id).info.parent_run_id
+        return self.get_run(parent_id) if parent_id else None
 
     def delete_run(self, run_id: str) -> None:
         """Soft-delete a run (restore it with :meth:`restore_run`)."""
@@ -185,7 +207,7 @@ class TrackingClient(RegistryClient):
         self,
         experiment_ids: Sequence[str] | str,
         filter_string: str = "",
-        run_view_type: ViewType | str = ViewType.ACTIVE,
+        run_view_type: ViewType | str | int = ViewType.ACTIVE,
         max_results: int = 1000,
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,
@@ -226,18 +248,26 @@ class TrackingClient(RegistryClient):
     def log_batch(
         self,
         run_id: str,
-        metrics: Mapping[str, Any] | None = None,
-        params: Mapping[str, Any] | None = None,
-        tags: Mapping[str, Any] | None = None,
+        metrics: Mapping[str, Any] | Sequence[Metric] | None = None,
+        params: Mapping[str, Any] | Sequence[Param] | None = None,
+        tags: Mapping[str, Any] | Sequence[RunTag] | None = None,
         step: int | None = None,
     ) -> None:
-        """Log metrics (at one step), params and tags together."""
+        """Log metrics, params and tags together.
+
+        Each takes a mapping (metrics then all go to ``step``) or, as MLflow's ``log_batch``,
+        a list of :class:`Metric` (each with its own step and timestamp), :class:`Param` or
+        :class:`RunTag`.
+        """
         if params:
-            self.tracker.log_params(run_id, params)
+            self.tracker.log_params(run_id, _as_mapping(params))
         if tags:
-            self.tracker.set_tags(run_id, tags)
-        if metrics:
+            self.tracker.set_tags(run_id, _as_mapping(tags))
+        if isinstance(metrics, Mapping):
             self.tracker.log_metrics(run_id, metrics, step)
+        else:
+            for point in metrics or ():
+                self.tracker.log_metric(run_id, point.key, point.value, point.step, point.timestamp)
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput] | None = None) -> None:
         """Record datasets the run used (``DatasetInput``s, as MLflow's client takes them)."""
@@ -393,6 +423,16 @@ class TrackingClient(RegistryClient):
         """Copy an artifact file or folder to a local folder and return the local path."""
         dst = dst_path or tempfile.mkdtemp(prefix="trialbook-")
         return self.artifact_repository(run_id).download(clean_artifact_path(path), dst)
+
+
+def _as_mapping(items: Mapping[str, Any] | Sequence[Param] | Sequence[RunTag]) -> Mapping[str, Any]:
+    if isinstance(items, Mapping):
+        return items
+    return {item.key: item.value for item in items}
+
+
+MlflowClient = TrackingClient
+"""MLflow's name for the client, so that ``mlflow.MlflowClient()`` scripts run unchanged."""
 
 
 def _user() -> str:

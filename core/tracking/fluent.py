@@ -67,7 +67,7 @@ class ActiveRun(Run):
 
 
 def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
-    """Log to ``uri``: a folder, ``sqlite:///file.db`` or ``postgresql://...``.
+    """Log to ``uri``: a folder, ``sqlite:///file.db``, ``postgresql://...`` or a server's URL.
 
     Raises ActiveRunError while a run is active: end it first.
     """
@@ -84,7 +84,8 @@ def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
 
 
 def get_tracking_uri() -> str:
-    """The tracking URI in use (``TRIALBOOK_TRACKING_URI`` or ``./.trialbook`` by default)."""
+    """The tracking URI in use, with its scheme (``TRIALBOOK_TRACKING_URI``, else the folder
+    ``./.trialbook``); a folder reads as ``sqlite:///<folder>/trialbook.db``."""
     return current_uri()
 
 
@@ -108,6 +109,46 @@ def set_experiment(
         raise ValueError("set_experiment needs experiment_name or experiment_id.")
     _experiment_name, _experiment_id = experiment.name, experiment.experiment_id
     return experiment
+
+
+def create_experiment(
+    name: str, artifact_location: str | None = None, tags: Mapping[str, Any] | None = None
+) -> str:
+    """Create an experiment and return its id (an existing name raises)."""
+    return _client().create_experiment(name, artifact_location, tags)
+
+
+def get_experiment(experiment_id: str) -> Experiment:
+    """The experiment with this id (ExperimentNotFoundError if there is none)."""
+    return _client().get_experiment(str(experiment_id))
+
+
+def get_experiment_by_name(name: str) -> Experiment | None:
+    """The experiment with this name, or None."""
+    return _client().get_experiment_by_name(name)
+
+
+def delete_experiment(experiment_id: str) -> None:
+    """Soft-delete an experiment and hide its runs (``TrackingClient.restore_experiment``
+    brings it back); a current experiment that is deleted stops being current."""
+    global _experiment_name, _experiment_id
+    _client().delete_experiment(str(experiment_id))
+    if _experiment_id == str(experiment_id):
+        _experiment_name = _experiment_id = None
+
+
+def set_experiment_tag(key: str, value: Any) -> None:
+    """Set a tag on the current experiment."""
+    client = _client()
+    client.set_experiment_tag(current_experiment_id(client), key, value)
+
+
+def set_experiment_tags(tags: Mapping[str, Any]) -> None:
+    """Set several tags on the current experiment."""
+    client = _client()
+    experiment_id = current_experiment_id(client)
+    for key, value in tags.items():
+        client.set_experiment_tag(experiment_id, key, value)
 
 
 def current_experiment_id(client: Any) -> str:
@@ -233,6 +274,18 @@ def last_active_run() -> Run | None:
     if _run_stack:
         return _run_stack[-1]
     return _client().get_run(_last_run_id) if _last_run_id else None
+
+
+def delete_run(run_id: str) -> None:
+    """Soft-delete a run (``TrackingClient.restore_run`` brings it back)."""
+    _client().delete_run(run_id)
+
+
+def get_parent_run(run_id: str) -> Run | None:
+    """The parent of a run, or None for a top-level run."""
+    client = _client()
+    parent_id = client.get_run(run_id).info.parent_run_id
+    return client.get_run(parent_id) if parent_id else None
 
 
 def end_run(status: RunStatus | str = RunStatus.FINISHED) -> None:
@@ -428,7 +481,7 @@ def get_run(run_id: str) -> Run:
 
 
 def search_experiments(
-    view_type: ViewType | str = ViewType.ACTIVE,
+    view_type: ViewType | str | int = ViewType.ACTIVE,
     name_like: str | None = None,
     max_results: int | None = None,
 ) -> list[Experiment]:
@@ -439,19 +492,25 @@ def search_experiments(
 def search_runs(
     experiment_ids: Sequence[str] | None = None,
     filter_string: str = "",
-    run_view_type: ViewType | str = ViewType.ACTIVE,
+    run_view_type: ViewType | str | int = ViewType.ACTIVE,
     max_results: int = 100_000,
     order_by: Sequence[str] | None = None,
-    experiment_names: Sequence[str] | None = None,
     output_format: str = "pandas",
+    search_all_experiments: bool = False,
+    experiment_names: Sequence[str] | None = None,
     run_view: ViewType | str | None = None,
 ) -> Any:
     """Runs matching a filter, as a pandas DataFrame (``output_format="list"``: a list of runs).
 
-    Columns: ``run_id``, ``run_name``, ``experiment_id``, ``status``, ``artifact_uri``,
-    ``start_time``, ``end_time``, ``params.<k>``, ``metrics.<k>`` (latest value), ``tags.<k>``.
-    ``run_view`` (``"active"``, ``"deleted"`` or ``"all"``) is another name for ``run_view_type``.
+    Searches ``experiment_ids`` and ``experiment_names``; with neither, the current experiment,
+    or every experiment when ``search_all_experiments`` is true (MLflow's arguments, in
+    MLflow's order). Columns: ``run_id``, ``run_name``, ``experiment_id``, ``status``,
+    ``artifact_uri``, ``start_time``, ``end_time``, ``params.<k>``, ``metrics.<k>`` (latest
+    value), ``tags.<k>``. ``run_view`` (``"active"``, ``"deleted"`` or ``"all"``) is another
+    name for ``run_view_type``.
     """
+    if output_format not in ("pandas", "list"):
+        raise ValueError(f"output_format must be 'pandas' or 'list', not {output_format!r}.")
     if run_view is not None:
         run_view_type = run_view
     client = _client()
@@ -461,7 +520,11 @@ def search_runs(
         if experiment is None:
             raise ExperimentNotFoundError(name)
         ids.append(experiment.experiment_id)
-    if not ids:
+    if not ids and search_all_experiments:
+        ids = [e.experiment_id for e in client.search_experiments(ViewType.ALL)]
+        if not ids:
+            return [] if output_format == "list" else _frame([])
+    elif not ids:
         ids = [current_experiment_id(client)]
     found: list[Run] = []
     token = None
@@ -469,17 +532,17 @@ def search_runs(
         page = client.search_runs(
             ids, filter_string, run_view_type, min(1000, max_results - len(found)), order_by, token
         )
-        found.extend(page.runs)
-        token = page.next_page_token
+        found.extend(page)
+        token = page.token
         if token is None:
             break
-    if output_format == "list":
-        return found
-    if output_format != "pandas":
-        raise ValueError(f"output_format must be 'pandas' or 'list', not {output_format!r}.")
+    return found if output_format == "list" else _frame(found)
+
+
+def _frame(runs: Sequence[Run]) -> Any:
     from trialbook.tracking.frames import runs_to_frame
 
-    return runs_to_frame(found)
+    return runs_to_frame(runs)
 
 
 def reset() -> None:

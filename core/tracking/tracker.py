@@ -15,6 +15,7 @@ from typing import Any
 from trialbook.entities import LifecycleStage, Run, RunStatus
 from trialbook.errors import DeletedRunError, ParamConflictError, StoreUnavailableError
 from trialbook.store.base import TrackingStore
+from trialbook.tracking.current_uri import canonical
 from trialbook.tracking.writer import BufferedWriter, SeriesBuffer
 from trialbook.validation import (
     check_key,
@@ -36,20 +37,22 @@ def get_tracker(tracking_uri: str) -> Tracker:
     """The process-wide tracker for a tracking URI."""
     tracker = _trackers.get(tracking_uri)
     if tracker is None:
+        uri = canonical(tracking_uri)  # A folder and its sqlite:/// URI share one tracker.
         with _lock:
-            tracker = _trackers.get(tracking_uri)
+            tracker = _trackers.get(uri)
             if tracker is None:
                 from trialbook.store.factory import get_store
 
-                tracker = Tracker(tracking_uri, get_store(tracking_uri))
-                _trackers[tracking_uri] = tracker
+                tracker = Tracker(uri, get_store(uri))
+                _trackers[uri] = tracker
+            _trackers[tracking_uri] = tracker
     return tracker
 
 
 def close_trackers() -> None:
     """Flush and close every tracker (tests, and switching tracking URI)."""
     with _lock:
-        for tracker in _trackers.values():
+        for tracker in {id(t): t for t in _trackers.values()}.values():  # Once per store.
             tracker.writer.close()
         _trackers.clear()
 

@@ -13,7 +13,8 @@ module's and datamodule's hparams, trainer settings, optimizers, LR schedulers, 
 and ModelCheckpoint settings and the ``seed_everything`` seed; when training starts the
 tensors behind its dataloaders as dataset inputs (``log_datasets``); after each training epoch
 every callback metric (training and validation) with ``step = epoch`` (0-based, so a metric's
-history has one point per epoch in which it was logged) and each param group's learning rate;
+history has one point per epoch in which it was logged) and each param group's learning rate
+(a ``LearningRateMonitor``'s ``lr-*`` metrics too, each at the epoch whose rate it is);
 test metrics after ``trainer.test``; at fit end the early-stopping outcome, the best checkpoint
 (tag ``checkpoint/best_model_path``, metric ``checkpoint/best_model_score``), the model
 (``model/``: the best checkpoint's weights when a ModelCheckpoint saved one, else the final
@@ -176,6 +177,18 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
     def on_train_batch_start(
         self, trainer: Trainer, pl_module: LightningModule, batch: Any, batch_idx: int
     ) -> None:
+        if batch_idx == 0 and trainer.is_global_zero and not self._via_logger:
+            # A LearningRateMonitor puts the new epoch's rates into callback_metrics at epoch
+            # start, before or after this callback's own hook: they are logged here, once
+            # every callback's epoch start has run, at the epoch they belong to.
+            with self.guard("logging learning rates", self.binding):
+                keys = _rate_monitor_keys(trainer)
+                metrics = {k: v for k, v in trainer.callback_metrics.items() if k in keys}
+                changed = self._changed(metrics)
+                if changed:
+                    self.binding.tracker.log_metrics(
+                        self.binding.ensure(), changed, step=trainer.current_epoch
+                    )
         if self._input_schema is not None or not self.log_models or not trainer.is_global_zero:
             return
         with self.guard("reading the first batch's shape", self.binding):
@@ -275,7 +288,10 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
         epoch, self._pending_epoch = self._pending_epoch, None
         if epoch is None or self._via_logger:
             return
-        changed = self._changed(trainer.callback_metrics)
+        keys = _rate_monitor_keys(trainer)  # The new epoch's rates, logged at its first batch.
+        changed = self._changed(
+            {k: v for k, v in trainer.callback_metrics.items() if k not in keys}
+        )
         if changed:
             self.binding.tracker.log_metrics(self.binding.ensure(), changed, step=epoch)
 
@@ -389,3 +405,16 @@ def __getattr__(name: str) -> Any:
     if name == "TrialbookCallback":
         return callback_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _rate_monitor_keys(trainer: Any) -> set[str]:
+    """The metric names of the Trainer's LearningRateMonitor callbacks (``lr-Adam``, ...)."""
+    namespace = namespaces.namespace_of(trainer)
+    if namespace is None:
+        return set()
+    monitor = namespaces.load(namespace).callbacks.LearningRateMonitor
+    keys: set[str] = set()
+    for callback in trainer.callbacks:
+        if isinstance(callback, monitor):
+            keys.update(callback.lrs)
+    return keys

@@ -11,7 +11,9 @@ metrics of the refitted best estimator, the search as model ``model``):
 
 And one child run (``parent_run_id`` = the parent) for each of the ``max_tuning_runs``
 (default 5; 0 disables) best candidates, by ``rank_test_score`` (multi-metric searches: the
-rank of the ``refit`` scorer, else of the first scorer): the candidate's params, and metrics
+rank of the ``refit`` scorer, else of the first scorer): the candidate's full params (every
+``get_params(deep=True)`` entry of the searched estimator with the candidate's values set, as
+MLflow logs them), and metrics
 from its row of ``cv_results_``: every ``mean_*``, ``std_*`` and ``rank_*`` column
 (``mean_test_score``, ``std_test_score``, ``mean_test_<scorer>``, ``mean_fit_time``...) plus
 ``iter`` and ``n_resources`` for successive halving.
@@ -112,13 +114,27 @@ def log_candidates(run: FitRun, search: Any, results: Mapping[str, Any], limit: 
             tags=tags,
             parent_run_id=parent,
         )
-        params, _ = loggable(dict(candidates[index]), run.report)
+        params, _ = loggable(candidate_params(inner, candidates[index]), run.report)
         client.log_batch(
             child.info.run_id, metrics=_row_metrics(results, int(index)), params=params
         )
         children.append(child.info.run_id)
     for child_id in children:
         client.set_terminated(child_id, RunStatus.FINISHED)
+
+
+def candidate_params(estimator: Any, candidate: Mapping[str, Any]) -> dict[str, Any]:
+    """Every param of ``estimator`` once ``candidate``'s are set (on a clone of it)."""
+    if estimator is None or not hasattr(estimator, "get_params"):
+        return dict(candidate)
+    from sklearn.base import clone
+
+    try:
+        configured = clone(estimator).set_params(**candidate)
+    except (TypeError, ValueError, AttributeError, RuntimeError):
+        # Not clonable, or a candidate set_params refuses: its defaults, then the candidate.
+        return {**estimator.get_params(deep=True), **candidate}
+    return {**configured.get_params(deep=True), **candidate}
 
 
 def _row_metrics(results: Mapping[str, Any], index: int) -> dict[str, Any]:

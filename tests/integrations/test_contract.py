@@ -85,6 +85,36 @@ def _xgboost_fail(error: BaseException) -> None:
     xgboost.train({"nthread": 1}, data, num_boost_round=3, callbacks=[Boom()])
 
 
+# LightGBM ----------------------------------------------------------------------------------
+
+
+def _lightgbm_owners() -> list[Any]:
+    import lightgbm
+
+    return [lightgbm, lightgbm.LGBMModel, lightgbm.LGBMClassifier, lightgbm.LGBMRegressor]
+
+
+def _lightgbm_train() -> Any:
+    import lightgbm
+
+    features, labels = _data()
+    data = lightgbm.Dataset(features, label=labels)
+    params = {"objective": "binary", "seed": 0, "num_threads": 1, "verbose": -1}
+    booster = lightgbm.train(params, data, num_boost_round=5, valid_sets=[data])
+    return booster.predict(features)
+
+
+def _lightgbm_fail(error: BaseException) -> None:
+    import lightgbm
+
+    def boom(env: Any) -> None:
+        raise error
+
+    features, labels = _data()
+    data = lightgbm.Dataset(features, label=labels)
+    lightgbm.train({"num_threads": 1, "verbose": -1}, data, num_boost_round=3, callbacks=[boom])
+
+
 # Lightning ---------------------------------------------------------------------------------
 
 
@@ -198,6 +228,14 @@ CASES = [
         _xgboost_train,
         _xgboost_fail,
         _autolog("trialbook.integrations.xgboost"),
+    ),
+    Case(
+        "lightgbm",
+        "lightgbm",
+        _lightgbm_owners,
+        _lightgbm_train,
+        _lightgbm_fail,
+        _autolog("trialbook.integrations.lightgbm"),
     ),
     Case(
         "lightning",

@@ -147,7 +147,7 @@ def test_a_torch_module_round_trips_through_the_pytorch_flavor() -> None:
 @pytest.mark.lightning
 def test_pytorch_log_model_refuses_what_is_not_a_module() -> None:
     pytest.importorskip("torch")
-    with mlflow.start_run(), pytest.raises(mlflow.TrialbookError, match="torch.nn.Module"):
+    with mlflow.start_run(), pytest.raises(mlflow.TrialbookError, match=r"torch\.nn\.Module"):
         mlflow.pytorch.log_model({"weights": [1]}, name="x")
 
 

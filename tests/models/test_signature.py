@@ -80,7 +80,7 @@ def test_a_missing_column_is_named() -> None:
 
 def test_a_mistyped_column_is_named_with_both_types() -> None:
     wrong = FRAME.assign(income=["a", "b", "c"])
-    with pytest.raises(SchemaEnforcementError, match="'income' has type string.*expects double"):
+    with pytest.raises(SchemaEnforcementError, match=r"'income' has type string.*expects double"):
         enforce_schema(wrong, columns(age="long", income="double"))
 
 

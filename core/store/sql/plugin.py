@@ -8,6 +8,7 @@ from collections.abc import Callable, Hashable
 from trialbook.plugins.hookspecs import hookimpl
 from trialbook.store.backend import StoreBackend
 from trialbook.store.base import TrackingStore
+from trialbook.store.factory import scheme_of
 from trialbook.store.sql.locations import database_exists, resolve
 
 
@@ -26,6 +27,13 @@ class SqlBackend(StoreBackend):
     def location(self, uri: str) -> Hashable:
         """The database URL and artifact root the URI resolves to."""
         return resolve(uri)
+
+    def canonical_uri(self, uri: str) -> str:
+        """A folder as the ``sqlite:///`` URI of its database; other URIs unchanged."""
+        if scheme_of(uri) != "file":
+            return uri
+        db_url, _ = resolve(uri)
+        return db_url
 
     def exists(self, uri: str) -> bool:
         """Whether the database is there (a SQLite file exists; a server database counts)."""

@@ -326,3 +326,22 @@ def test_one_callback_reused_for_two_fits_logs_two_runs(
         trainer.fit(lit.TinyModule(lr=lr), lit.loader(0), lit.loader(1))
     runs = trialbook.search_runs(output_format="list")
     assert sorted(r.data.params["lr"] for r in runs) == ["0.1", "0.2"]
+
+
+@pytest.mark.parametrize("monitor_first", [True, False])
+def test_learning_rate_monitor_metric_has_one_point_per_epoch_at_its_epoch(
+    lit: SimpleNamespace,
+    fast: dict[str, Any],
+    client: trialbook.TrackingClient,
+    monitor_first: bool,
+) -> None:
+    monitor = lit.pl.callbacks.LearningRateMonitor()  # Needs a logger: any will do.
+    ours = TrialbookCallback(log_models=False)
+    callbacks = [monitor, ours] if monitor_first else [ours, monitor]
+    settings = {**fast, "logger": lit.pl.loggers.CSVLogger("logs"), "callbacks": callbacks}
+    lit.pl.Trainer(**settings).fit(lit.TinyModule(), lit.loader(0), lit.loader(1))
+    run = only_run(client)
+    rates = client.get_metric_history(run.info.run_id, "lr-SGD")
+    own = client.get_metric_history(run.info.run_id, "optimizer/lr")
+    assert [p.step for p in rates] == [p.step for p in own] == list(range(EPOCHS))
+    assert [p.value for p in rates] == pytest.approx([p.value for p in own])

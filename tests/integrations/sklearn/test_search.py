@@ -79,7 +79,7 @@ def test_child_runs_are_the_best_candidates_by_rank(client: trialbook.TrackingCl
         next(
             i
             for i, p in enumerate(results["params"])
-            if {k: str(v) for k, v in p.items()} == c.data.params
+            if {k: str(v) for k, v in p.items()}.items() <= c.data.params.items()
         )
         for c in children
     )
@@ -88,10 +88,39 @@ def test_child_runs_are_the_best_candidates_by_rank(client: trialbook.TrackingCl
     index = next(
         i
         for i, p in enumerate(results["params"])
-        if {k: str(v) for k, v in p.items()} == child.data.params
+        if {k: str(v) for k, v in p.items()}.items() <= child.data.params.items()
     )
     assert child.data.metrics["mean_test_score"] == pytest.approx(results["mean_test_score"][index])
     assert child.data.metrics["std_test_score"] == pytest.approx(results["std_test_score"][index])
+
+
+def test_child_runs_carry_every_param_of_their_candidate(
+    client: trialbook.TrackingClient,
+) -> None:
+    trialbook.autolog(log_models=False)
+    search = GridSearchCV(LogisticRegression(max_iter=321), GRID, cv=3).fit(X, Y)
+    _, children = parent_and_children(client)
+    for child in children:
+        candidate = next(
+            p
+            for p in search.cv_results_["params"]
+            if str(p["C"]) == child.data.params["C"]
+            and str(p["fit_intercept"]) == child.data.params["fit_intercept"]
+        )
+        expected = LogisticRegression(max_iter=321).set_params(**candidate).get_params()
+        assert child.data.params == {k: str(v) for k, v in expected.items()}
+
+
+def test_pipeline_search_children_carry_the_steps_params(
+    client: trialbook.TrackingClient,
+) -> None:
+    trialbook.autolog(log_models=False, max_tuning_runs=1)
+    pipeline = Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())])
+    search = GridSearchCV(pipeline, {"model__C": [0.1, 1.0]}, cv=3).fit(X, Y)
+    _, [child] = parent_and_children(client)
+    assert child.data.params["model__C"] == str(search.best_params_["model__C"])
+    assert child.data.params["scale__with_mean"] == str(StandardScaler().with_mean)
+    assert child.data.params["model__max_iter"] == str(LogisticRegression().max_iter)
 
 
 def test_max_tuning_runs_limits_the_children(client: trialbook.TrackingClient) -> None:
