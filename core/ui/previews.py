@@ -259,17 +259,17 @@ def logged_table(parsed: Any) -> dict[str, Any] | None:
         return None
     if not all(isinstance(row, list) for row in data):
         return None
-    rows = [[_cell(v) for v in row[:CSV_COLUMNS]] for row in data[:CSV_ROWS]]
+    rows = [[_table_cell(v) for v in row[:CSV_COLUMNS]] for row in data[:CSV_ROWS]]
     return {
         "kind": "csv",
         "table": True,
-        "header": [_cell(c) for c in columns[:CSV_COLUMNS]],
+        "header": [_table_cell(c) for c in columns[:CSV_COLUMNS]],
         "rows": rows,
         "more_rows": len(data) > CSV_ROWS,
     }
 
 
-def _cell(value: Any) -> str:
+def _table_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
