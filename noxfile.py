@@ -154,7 +154,7 @@ def e2e(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks against trialbook and, in a venv of its own, MLflow."""
+    """Run the benchmarks against MLflow (in a venv of its own) and the pre-seam trialbook."""
     install_project(session, "all")
     mlflow_venv = Path(session.virtualenv.location) / "mlflow-venv"
     bindir = "Scripts" if sys.platform == "win32" else "bin"
@@ -165,6 +165,10 @@ def bench(session: nox.Session) -> None:
     session.run(*pip, *torch_source(), "torch", external=True)
     session.run(*pip, MLFLOW, "scikit-learn", "xgboost", "lightning", "psutil", external=True)
     session.run("python", "benchmarks/run.py", "--mlflow-python", mlflow_python, *session.posargs)
+    # The store seam against the commit before it (issue 14), in a venv bench_seam.py builds.
+    sizes = [arg for arg in session.posargs if arg in ("--quick", "--smoke")]
+    baseline = Path(session.virtualenv.location) / "seam-baseline"
+    session.run("python", "benchmarks/bench_seam.py", "--baseline-dir", str(baseline), *sizes)
 
 
 @nox.session(default=False, venv_backend="none")

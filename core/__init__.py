@@ -10,7 +10,7 @@
         trialbook.log_metric("loss", 0.25, step=1)
 
 MLflow's flavor modules are attributes too, imported on first use (importing trialbook
-imports no framework): ``trialbook.sklearn``, ``trialbook.xgboost``, ``trialbook.pytorch``,
+imports no framework): ``trialbook.sklearn``, ``trialbook.xgboost``, ``trialbook.lightgbm``, ``trialbook.pytorch``,
 ``trialbook.pyfunc`` (``import trialbook as mlflow; mlflow.sklearn.autolog()`` works).
 """
 
@@ -59,6 +59,7 @@ from trialbook.errors import (
     StoreError,
     StoreLockedError,
     StoreUnavailableError,
+    TagNotFoundError,
     TrialbookError,
     WriteOnceArtifactError,
 )
@@ -72,6 +73,7 @@ from trialbook.tracking.fluent import (
     create_experiment,
     delete_experiment,
     delete_run,
+    delete_tag,
     end_run,
     flush,
     get_artifact_uri,
@@ -105,11 +107,11 @@ from trialbook.tracking.fluent_data import log_image, log_input, log_inputs, log
 from trialbook.tracking.registry_fluent import register_model
 
 if TYPE_CHECKING:
-    from trialbook import pyfunc, pytorch, sklearn, xgboost
+    from trialbook import lightgbm, pyfunc, pytorch, sklearn, xgboost
 
 __version__ = "0.1.0"
 
-FLAVOR_MODULES = ("pyfunc", "pytorch", "sklearn", "xgboost")
+FLAVOR_MODULES = ("lightgbm", "pyfunc", "pytorch", "sklearn", "xgboost")
 """Submodules imported on first attribute access (``trialbook.sklearn``)."""
 LAZY_MODULES = (*FLAVOR_MODULES, "data")
 """Every submodule imported on first attribute access (``trialbook.data`` too)."""
@@ -163,6 +165,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreUnavailableError",
+    "TagNotFoundError",
     "TrackingClient",
     "TrialbookError",
     "ViewType",
@@ -174,6 +177,7 @@ __all__ = [
     "data",
     "delete_experiment",
     "delete_run",
+    "delete_tag",
     "end_run",
     "flush",
     "get_artifact_uri",
@@ -185,6 +189,7 @@ __all__ = [
     "get_tracking_uri",
     "hookimpl",
     "last_active_run",
+    "lightgbm",
     "load_model",
     "log_artifact",
     "log_artifacts",

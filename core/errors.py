@@ -20,6 +20,15 @@ class TrialbookError(Exception):
     """Base class of every error trialbook raises on purpose."""
 
 
+def first_line(error: object, limit: int = 300) -> str:
+    """The first line of an error's message, at most ``limit`` characters (else its type).
+
+    For quoting another library's error in one of ours without its multi-line detail.
+    """
+    text = str(error).strip().splitlines()
+    return text[0][:limit] if text else type(error).__name__
+
+
 class InvalidKeyError(TrialbookError, ValueError):
     """A param, metric or tag key is empty, too long or contains forbidden characters."""
 

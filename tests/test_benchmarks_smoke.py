@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-CORE_WORKLOADS = ("import", "log_metric", "million", "start_run", "search")
+CORE_WORKLOADS = ("import", "cold start", "log_metric", "million", "start_run", "search")
 
 
 def run_benchmarks(out: Path, *only: str) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def test_without_mlflow_python_no_mlflow_number_is_reported(core: dict[str, Any]
 
 def test_only_runs_the_workloads_it_names(core: dict[str, Any]) -> None:
     names = {w["workload"] for w in core["workloads"]}
-    assert names == {"import", "log_metric", "million points", "start_run", "search"}
+    assert names == {"import", "cold start", "log_metric", "million points", "start_run", "search"}
 
 
 def test_points_logged_before_end_run_survive_an_immediate_exit(core: dict[str, Any]) -> None:
@@ -155,3 +155,16 @@ def test_system_metrics_workload_counts_the_samples_it_stored(tmp_path: Path) ->
     side = outcome(run_benchmarks(tmp_path, "system metrics"), "system metrics")
     assert side["error"] is None
     assert side["values"]["samples"] > 0
+
+
+def test_the_seam_benchmark_compares_every_row_between_two_interpreters(tmp_path: Path) -> None:
+    # This interpreter stands in for the baseline: the smoke run proves the code, not speed.
+    command = [
+        sys.executable, str(BENCHMARKS / "bench_seam.py"), "--smoke", "--rounds", "1",
+        "--baseline-python", sys.executable, "--out", str(tmp_path),
+    ]  # fmt: skip
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = json.loads((tmp_path / "seam.json").read_text())["rows"]
+    assert len(rows) == 6
+    assert [row["label"] for row in rows if row["time_ratio"] is None] == []

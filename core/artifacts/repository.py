@@ -43,16 +43,28 @@ class ArtifactRepository:
     """The artifacts under one root URL (a run's artifact URI)."""
 
     def __init__(self, root_uri: str) -> None:
-        import fsspec.core
-
         self.root_uri = root_uri
-        fs, root = fsspec.core.url_to_fs(root_uri)
-        self.fs: Any = fs
+        root = local_root(root_uri)
+        self._fs: Any = None
+        if root is None:
+            import fsspec.core
+
+            self._fs, root = fsspec.core.url_to_fs(root_uri)
         self.root: str = root.rstrip("/")
-        self._local = "file" in _protocols(fs)
+        self._local = self._fs is None or "file" in _protocols(self._fs)
         self._blobs = shared.blob_folder(self.root) if self._local else None
         self.write_once: tuple[str, ...] = ()
         """Folders no write may enter (those of registered model versions)."""
+
+    @property
+    def fs(self) -> Any:
+        """The fsspec filesystem of the root (on a local disk, imported on first use: writes
+        need none, and a fresh process's first autologged fit should not pay for it)."""
+        if self._fs is None:
+            from fsspec.implementations.local import LocalFileSystem
+
+            self._fs = LocalFileSystem()
+        return self._fs
 
     def _full(self, path: str | None) -> str:
         rel = clean_artifact_path(path)
@@ -223,6 +235,15 @@ def delete_unused_blobs(experiment_location: str) -> int:
     if "file" not in _protocols(fs):
         return 0
     return shared.sweep(folder)
+
+
+def local_root(root_uri: str) -> str | None:
+    """The local folder of an absolute POSIX path or ``file://`` URI, as fsspec gives it
+    (without importing fsspec); None for anything else, which fsspec resolves."""
+    path = root_uri.removeprefix("file://")
+    if os.sep != "/" or not path.startswith("/") or "::" in path or "://" in path:
+        return None
+    return path
 
 
 def _remove_empty_folders(folder: str, root: str) -> None:

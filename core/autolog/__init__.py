@@ -17,7 +17,7 @@ from trialbook.autolog.integration import Integration
 from trialbook.autolog.patching import (
     AutologgingWarning,
     NestedTask,
-    in_session,
+    in_patched_call,
     report_own_error,
 )
 from trialbook.autolog.run import ERROR_TAG, SOURCE_TAG, AutologRun
@@ -32,7 +32,7 @@ __all__ = [
     "AutologgingWarning",
     "Integration",
     "NestedTask",
-    "in_session",
+    "in_patched_call",
     "input_example",
     "report_own_error",
     "strict_from_env",

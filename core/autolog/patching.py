@@ -39,7 +39,7 @@ from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
-_in_session: contextvars.ContextVar[bool] = contextvars.ContextVar(
+_in_patched_call: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "trialbook_autolog", default=False
 )
 
@@ -52,27 +52,27 @@ class AutologgingWarning(UserWarning):
     """A failure inside trialbook's autologging; training was not affected."""
 
 
-def in_session() -> bool:
+def in_patched_call() -> bool:
     """True inside an outermost patched call, or inside a :class:`NestedTask` it handed out."""
-    return _in_session.get()
+    return _in_patched_call.get()
 
 
-class _Session:
+class _PatchedCall:
     """Marks the outermost patched call (or a task it handed out) for its duration."""
 
-    def __enter__(self) -> _Session:
-        self._token = _in_session.set(True)
+    def __enter__(self) -> _PatchedCall:
+        self._token = _in_patched_call.set(True)
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        _in_session.reset(self._token)
+        _in_patched_call.reset(self._token)
 
 
 class NestedTask:
     """A task an outermost patched call hands to a worker thread or process.
 
     Context variables do not follow work into thread pools, so an integration wraps each
-    task dispatched during a session (a search's candidate fits) in this picklable callable:
+    task dispatched during an outermost patched call (a search's candidate fits) in this picklable callable:
     patched calls inside it run untouched, as they would in the dispatching thread.
     """
 
@@ -82,7 +82,7 @@ class NestedTask:
         self.func = func
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with _Session():
+        with _PatchedCall():
             return self.func(*args, **kwargs)
 
     def __reduce__(self) -> tuple[Any, tuple[Callable[..., Any]]]:
@@ -196,7 +196,7 @@ def safe_patch(
     logger_factory: Callable[[], Any],
     enabled: Callable[[], bool],
 ) -> bool:
-    """Replace ``owner.name`` with a wrapper that runs an autologging session around it.
+    """Replace ``owner.name`` with a wrapper that logs the call (when it is the outermost).
 
     ``logger_factory()`` returns an object with three methods, each optional:
     ``before(args, kwargs) -> (args, kwargs)`` (may add callbacks), ``after(result)`` and
@@ -213,7 +213,7 @@ def safe_patch(
     if isinstance(owner, types.ModuleType) and inspect.isfunction(original):
         cell = _wrapped_cell(original)
         if cell is not None:
-            inner = _session_wrapper(cell.cell_contents, logger_factory, enabled)
+            inner = _logging_wrapper(cell.cell_contents, logger_factory, enabled)
             patches.apply_cell(original, cell, inner)
             return True
     replacement = patches.replacement_for(original) or _replacement(
@@ -260,11 +260,11 @@ def _replacement(
 ) -> Any:
     """The patched version of a class or module attribute, of the same type; None if none."""
     if inspect.isfunction(original):
-        return _session_wrapper(original, logger_factory, enabled)
+        return _logging_wrapper(original, logger_factory, enabled)
     if isinstance(original, staticmethod):
-        return staticmethod(_session_wrapper(original.__func__, logger_factory, enabled))
+        return staticmethod(_logging_wrapper(original.__func__, logger_factory, enabled))
     if isinstance(original, classmethod):
-        return classmethod(_session_wrapper(original.__func__, logger_factory, enabled))
+        return classmethod(_logging_wrapper(original.__func__, logger_factory, enabled))
     if type(original) is property:
         getter = original.fget
         if getter is None:
@@ -281,17 +281,17 @@ def _replacement(
     return None
 
 
-def _session_wrapper(
+def _logging_wrapper(
     func: Callable[..., Any], logger_factory: Callable[[], Any], enabled: Callable[[], bool]
 ) -> Callable[..., Any]:
-    """A function named and signed like ``func`` that runs it inside a session."""
+    """A function named and signed like ``func`` that runs it, logged, as the outermost call."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not enabled() or in_session():
+        if not enabled() or in_patched_call():
             return func(*args, **kwargs)
-        with _Session():
-            return _run_session(func, args, kwargs, logger_factory)
+        with _PatchedCall():
+            return _run_logged(func, args, kwargs, logger_factory)
 
     wrapper.__trialbook_patched__ = True  # type: ignore[attr-defined]
     if inspect.isfunction(func):
@@ -308,9 +308,9 @@ def _rewrapped_descriptor(
     """A shallow copy of ``descriptor`` whose references to ``func`` point at its wrapper.
 
     Its class, checks (``available_if``'s ``hasattr`` answer) and bound-method type are the
-    original's; only the function it calls runs inside a session.
+    original's; only the function it calls is logged.
     """
-    wrapper = _session_wrapper(func, logger_factory, enabled)
+    wrapper = _logging_wrapper(func, logger_factory, enabled)
     duplicate = copy.copy(descriptor)
     state = vars(duplicate)
     for key, value in list(state.items()):
@@ -352,7 +352,7 @@ def _instance_wrapper(
     logger_factory: Callable[[], Any],
     enabled: Callable[[], bool],
 ) -> Callable[..., Any]:
-    """Calls ``func``; the session's logger sees ``instance`` and the caller's own arguments.
+    """Calls ``func``; the call's logger sees ``instance`` and the caller's own arguments.
 
     ``preset`` leading positional arguments (the bound ``self``, a partial's arguments) are
     passed to ``func`` but not shown to the logger.
@@ -360,20 +360,20 @@ def _instance_wrapper(
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not enabled() or in_session():
+        if not enabled() or in_patched_call():
             return func(*args, **kwargs)
         fixed = args[:preset]
 
         def call(_instance: Any, *given: Any, **named: Any) -> Any:
             return func(*fixed, *given, **named)
 
-        with _Session():
-            return _run_session(call, (instance, *args[preset:]), kwargs, logger_factory)
+        with _PatchedCall():
+            return _run_logged(call, (instance, *args[preset:]), kwargs, logger_factory)
 
     return wrapper
 
 
-def _run_session(
+def _run_logged(
     func: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],

@@ -15,6 +15,7 @@ import click
 
 from trialbook.cli import render
 from trialbook.cli.common import State, pass_state
+from trialbook.store import upgrade_schema
 
 
 @click.group()
@@ -32,12 +33,13 @@ def db() -> None:
 @pass_state
 def upgrade(state: State, tracking_uri: str | None) -> None:
     """Run the schema migrations up to the newest revision."""
-    from trialbook.store.sql.engine import upgrade_database
-
-    shown, before, after = upgrade_database(tracking_uri or state.tracking_uri)
-    if before == after:
-        render.console().print(f"{shown} is at revision {before}, the newest: nothing to do.")
+    done = upgrade_schema(tracking_uri or state.tracking_uri)
+    if done.before == done.after:
+        render.console().print(
+            f"{done.shown} is at revision {done.before}, the newest: nothing to do."
+        )
         return
     render.console().print(
-        f"Upgraded {shown} from revision {before or 'none (empty database)'} to {after}."
+        f"Upgraded {done.shown} from revision {done.before or 'none (empty database)'} "
+        f"to {done.after}."
     )

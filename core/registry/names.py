@@ -20,12 +20,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from trialbook.artifacts import ArtifactRepository
 from trialbook.artifacts.paths import clean_artifact_path
-from trialbook.errors import InvalidUriError, InvalidValueError
+from trialbook.entities import LifecycleStage
+from trialbook.errors import DeletedRunError, InvalidUriError, InvalidValueError
 from trialbook.validation import check_text
 
 if TYPE_CHECKING:
-    from trialbook.artifacts import ArtifactRepository
+    from trialbook.entities import Run
 
 METADATA_FILE = "trialbook-model.json"
 """The file that makes a folder a logged model (its flavor, files and their digests)."""
@@ -141,3 +143,28 @@ def model_digest(repository: ArtifactRepository, path: str) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def logged_model_source(run: Run, artifact_path: str) -> tuple[str, str]:
+    """The cleaned path of the model logged in ``run`` at ``artifact_path``, and its digest.
+
+    What every registry checks before a new version may point at a model.
+
+    Raises:
+        InvalidUriError: the path is empty, or holds no logged model (no :data:`METADATA_FILE`).
+        DeletedRunError: the run is deleted.
+    """
+    path = clean_artifact_path(artifact_path)
+    source = f"runs:/{run.info.run_id}/{path}"
+    if not path:
+        raise InvalidUriError(source, "name the model's folder in the run's artifacts")
+    if run.info.lifecycle_stage is LifecycleStage.DELETED:
+        raise DeletedRunError(run.info.run_id)
+    repository = ArtifactRepository(run.info.artifact_uri)
+    if not repository.exists(f"{path}/{METADATA_FILE}"):
+        raise InvalidUriError(
+            source,
+            f"no logged model there (no {METADATA_FILE}); log one with "
+            "trialbook.log_model(model, name) and register its model_uri",
+        )
+    return path, model_digest(repository, path)

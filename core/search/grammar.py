@@ -90,7 +90,7 @@ def parser() -> Lark:
 def tree_parser() -> Lark:
     """The same parser without the node builder: it returns lark trees.
 
-    The model registry's filters (:mod:`trialbook.store.sql.registry_filters`) walk those trees.
+    The model registry's filters (:mod:`trialbook.registry.filters`) walk those trees.
     """
     return _lalr(None)
 

@@ -24,7 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from trialbook.errors import TrialbookError
+from trialbook.errors import TrialbookError, first_line
 from trialbook.store.rest.errors import error_body, message_body, status_of
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def add_error_handlers(app: FastAPI) -> None:
             request.method,
             request.url.path,
             status,
-            _first_line(error),
+            first_line(error),
         )
         return _answer(status, code, message)
 
@@ -105,8 +105,3 @@ def add_error_handlers(app: FastAPI) -> None:
 def _answer(status: int, code: str, message: str) -> JSONResponse:
     headers = {"Retry-After": "1"} if status == 503 else None
     return JSONResponse(message_body(code, message), status_code=status, headers=headers)
-
-
-def _first_line(error: object, limit: int = 300) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:limit] if text else type(error).__name__

@@ -10,7 +10,7 @@ the names below and never import a backend.
 
 from __future__ import annotations
 
-from trialbook.store.backend import StoreBackend
+from trialbook.store.backend import SchemaMigrations, SchemaUpgrade, StoreBackend
 from trialbook.store.base import (
     ArtifactService,
     Batch,
@@ -35,7 +35,13 @@ from trialbook.store.base import (
     encode_page_token,
     part_batch_id,
 )
-from trialbook.store.factory import get_store, open_store, reset_stores, store_exists
+from trialbook.store.factory import (
+    get_store,
+    open_store,
+    reset_stores,
+    store_exists,
+    upgrade_schema,
+)
 from trialbook.store.registry import ModelRegistry
 
 __all__ = [
@@ -54,6 +60,8 @@ __all__ = [
     "RunAggregates",
     "RunFamilies",
     "RunPage",
+    "SchemaMigrations",
+    "SchemaUpgrade",
     "StoreBackend",
     "TagDeletion",
     "TokenRecord",
@@ -67,4 +75,5 @@ __all__ = [
     "part_batch_id",
     "reset_stores",
     "store_exists",
+    "upgrade_schema",
 ]

@@ -13,14 +13,17 @@ A backend plugin subclasses :class:`StoreBackend` and registers an instance from
     def trialbook_register_stores(register):
         register(MemoryBackend())
 
-:func:`trialbook.store.get_store` then opens ``memory://...`` URIs with it.
+:func:`trialbook.store.get_store` then opens ``memory://...`` URIs with it. A backend whose
+stores keep a versioned schema also implements :class:`SchemaMigrations`, which
+``trialbook db upgrade`` calls through :func:`trialbook.store.upgrade_schema`.
 """
 
 from __future__ import annotations
 
 import abc
 from collections.abc import Hashable
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import ClassVar, Protocol, runtime_checkable
 
 from trialbook.store.base import TrackingStore
 
@@ -46,3 +49,28 @@ class StoreBackend(abc.ABC):
     def exists(self, uri: str) -> bool:
         """Whether the store is there already (the CLI's read commands never create one)."""
         return True
+
+
+@dataclass(frozen=True)
+class SchemaUpgrade:
+    """What :meth:`SchemaMigrations.upgrade_schema` did to one store."""
+
+    shown: str
+    """The store as shown to people (no password)."""
+    before: str | None
+    """Its schema revision before (None: the store was empty)."""
+    after: str | None
+    """Its schema revision after."""
+
+
+@runtime_checkable
+class SchemaMigrations(Protocol):
+    """A backend whose stores keep a versioned schema that can be migrated on request.
+
+    Stores are migrated when first opened anyway; this runs the migrations alone, before a
+    deployment say, and says which revision the store was at.
+    """
+
+    def upgrade_schema(self, uri: str) -> SchemaUpgrade:
+        """Migrate the store of ``uri`` (creating it if needed) to the newest revision."""
+        ...

@@ -31,7 +31,7 @@ from trialbook.entities import (
     RunStatus,
     ViewType,
 )
-from trialbook.errors import StoreError
+from trialbook.errors import InvalidValueError
 
 if TYPE_CHECKING:
     from trialbook.artifacts import ArtifactRepository
@@ -120,6 +120,26 @@ class Batch:
             for run_id in run_ids
         ]
 
+    def items(self) -> list[Batch]:
+        """One batch per param, tag, metric point and metric series, in this batch's order."""
+        return [
+            *(Batch(params=[param]) for param in self.params),
+            *(Batch(tags=[tag]) for tag in self.tags),
+            *(Batch(metrics=[point]) for point in self.metrics),
+            *(Batch(series=[series]) for series in self.series),
+        ]
+
+    @classmethod
+    def joined(cls, parts: Sequence[Batch], batch_id: str | None = None) -> Batch:
+        """One batch holding everything of ``parts``, in order (the inverse of :meth:`items`)."""
+        return cls(
+            params=[param for part in parts for param in part.params],
+            tags=[tag for part in parts for tag in part.tags],
+            metrics=[point for part in parts for point in part.metrics],
+            series=[series for part in parts for series in part.series],
+            batch_id=batch_id,
+        )
+
 
 def encode_page_token(offset: int) -> str:
     """The opaque page token a search returns for results starting at ``offset``."""
@@ -127,17 +147,21 @@ def encode_page_token(offset: int) -> str:
 
 
 def decode_page_token(token: str | None) -> int:
-    """The offset an :func:`encode_page_token` token stands for (0 for none); StoreError for a bad token."""
+    """The offset an :func:`encode_page_token` token stands for (0 for none).
+
+    Raises:
+        InvalidValueError: ``token`` is not a token a search returned.
+    """
     if not token:
         return 0
     try:
         offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (ValueError, KeyError, TypeError) as err:
-        raise StoreError(
-            f"Invalid page token {token!r}: pass back the token a search returned."
-        ) from err
-    if not isinstance(offset, int) or offset < 0:
-        raise StoreError(f"Invalid page token {token!r}.")
+    except (ValueError, KeyError, TypeError):  # binascii.Error is a ValueError
+        offset = None
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidValueError(
+            "page_token", token, "pass back the next_page_token a search returned"
+        )
     return offset
 
 

@@ -27,8 +27,8 @@ from collections.abc import Hashable
 from pathlib import Path
 from urllib.parse import urlparse
 
-from trialbook.errors import InvalidUriError
-from trialbook.store.backend import StoreBackend
+from trialbook.errors import InvalidUriError, StoreError
+from trialbook.store.backend import SchemaMigrations, SchemaUpgrade, StoreBackend
 from trialbook.store.base import ForkAware, TrackingStore
 
 DEFAULT_FOLDER = ".trialbook"
@@ -91,6 +91,23 @@ def open_store(uri: str, artifact_root: str | None = None) -> TrackingStore:
 def store_exists(uri: str) -> bool:
     """Whether the store a URI names is there already (nothing is created)."""
     return backend_for(uri).exists(uri)
+
+
+def upgrade_schema(uri: str) -> SchemaUpgrade:
+    """Migrate the store a URI names to its backend's newest schema (``trialbook db upgrade``).
+
+    Raises StoreError when the backend keeps no versioned schema (it does not implement
+    :class:`~trialbook.store.backend.SchemaMigrations`).
+    """
+    backend = backend_for(uri)
+    if not isinstance(backend, SchemaMigrations):
+        raise StoreError(
+            f"The store at {uri} has no schema to upgrade: its backend "
+            f"({type(backend).__name__}, for {scheme_of(uri)}://) does not implement "
+            "trialbook.store.SchemaMigrations. For a tracking server, upgrade the database "
+            "it serves, where it runs."
+        )
+    return backend.upgrade_schema(uri)
 
 
 def reset_stores() -> None:

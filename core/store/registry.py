@@ -2,7 +2,8 @@
 
 :class:`~trialbook.store.sql.registry.SqlRegistry` implements it on SQLite and PostgreSQL,
 :class:`~trialbook.store.rest.registry.RestRegistry` through a tracking server; the contract suite
-in ``tests/registry`` runs against both. Arguments arrive validated by
+:mod:`trialbook.testing.registry_contract` runs against both (and against the example
+``memory://`` backend). Filters are parsed by :mod:`trialbook.registry.filters`. Arguments arrive validated by
 :class:`~trialbook.tracking.registry_client.RegistryClient` but implementations check them again
 (a server cannot trust its clients).
 """

@@ -1,6 +1,7 @@
 """Test tools for plugin authors and our own CI: the tests trialbook's own code passes.
 
-* :mod:`trialbook.testing.store_contract` checks a store backend, and
+* :mod:`trialbook.testing.store_contract` checks a store backend,
+  :mod:`trialbook.testing.registry_contract` its model registry, and
   :mod:`trialbook.testing.integration_contract` an autologging integration. Subclass the
   contract class in a test module and provide the fixture it names. They need pytest.
 * :mod:`trialbook.testing.harm`: a pytest plugin that turns ``trialbook.autolog()`` on for

@@ -33,8 +33,8 @@ from trialbook.entities import (
     RunTag,
     ViewType,
 )
-from trialbook.errors import TrialbookError
-from trialbook.store.base import ArtifactService, RunPage, TrackingStore
+from trialbook.errors import StoreError, TrialbookError
+from trialbook.store.base import ArtifactService, RunPage, TagDeletion, TrackingStore
 from trialbook.tracking import background
 from trialbook.tracking.current_uri import canonical, current_uri
 from trialbook.tracking.registry_client import RegistryClient
@@ -244,6 +244,30 @@ class TrackingClient(RegistryClient):
     def set_tag(self, run_id: str, key: str, value: Any) -> None:
         """Set a tag."""
         self.tracker.set_tags(run_id, {key: value})
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        """Remove a run's tag (what was buffered is written first, so a fresh tag goes too).
+
+        Raises:
+            TagNotFoundError: the run has no tag ``key``.
+            StoreError: the store cannot remove tags.
+        """
+        store = self._tag_deletion()
+        self.flush()
+        store.delete_run_tag(run_id, key)
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        """Remove an experiment's tag; raises TagNotFoundError when it has none named ``key``."""
+        self._tag_deletion().delete_experiment_tag(str(experiment_id), key)
+
+    def _tag_deletion(self) -> TagDeletion:
+        store = self.store
+        if not isinstance(store, TagDeletion):
+            raise StoreError(
+                f"The store at {self.tracking_uri} ({type(store).__name__}) cannot remove "
+                "tags: set the tag to an empty value instead, or use a store that can."
+            )
+        return store
 
     def log_batch(
         self,

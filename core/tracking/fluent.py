@@ -421,6 +421,11 @@ def set_tags(tags: Mapping[str, Any]) -> None:
     _tracker_for_logging().set_tags(current_run_id(), tags)
 
 
+def delete_tag(key: str) -> None:
+    """Remove a tag of the active run (TagNotFoundError when it has none named ``key``)."""
+    _client().delete_tag(current_run_id(), key)
+
+
 _tracker_cache: tuple[str, Any] | None = None
 
 

@@ -272,7 +272,7 @@ class BufferedWriter:
         dropped with a warning naming them, everything else is written in its order. A
         transient failure (store down) still raises, for the caller to retry.
         """
-        items = split_items(batch)
+        items = batch.items()
         if len(items) == 1:
             log.warning("trialbook dropped %s: %s", describe_item(batch), err)
             return
@@ -285,7 +285,7 @@ class BufferedWriter:
     ) -> None:
         if start >= stop:
             return
-        part = join_items(
+        part = Batch.joined(
             items[start:stop],
             None if batch_id is None else part_batch_id(batch_id, f"items {start}-{stop}"),
         )
@@ -334,27 +334,6 @@ class BufferedWriter:
         self._wake = threading.Event()
         self._thread = None
         self.running = False  # The child's first buffered item starts its own thread.
-
-
-def split_items(batch: Batch) -> list[Batch]:
-    """One batch per param, tag, metric point and metric series, in the batch's order."""
-    return [
-        *(Batch(params=[param]) for param in batch.params),
-        *(Batch(tags=[tag]) for tag in batch.tags),
-        *(Batch(metrics=[point]) for point in batch.metrics),
-        *(Batch(series=[series]) for series in batch.series),
-    ]
-
-
-def join_items(items: list[Batch], batch_id: str | None) -> Batch:
-    """The batch holding every item of ``items``, in order."""
-    return Batch(
-        params=[param for item in items for param in item.params],
-        tags=[tag for item in items for tag in item.tags],
-        metrics=[point for item in items for point in item.metrics],
-        series=[series for item in items for series in item.series],
-        batch_id=batch_id,
-    )
 
 
 def describe_item(item: Batch) -> str:

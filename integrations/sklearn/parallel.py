@@ -13,21 +13,21 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from trialbook.autolog import NestedTask, in_session
+from trialbook.autolog import NestedTask, in_patched_call
 
 if TYPE_CHECKING:
     from trialbook.integrations.sklearn.patching import SklearnIntegration
 
 
 def patch_parallel(integration: SklearnIntegration) -> None:
-    """Patch ``joblib.Parallel.__call__`` to carry the session into its tasks."""
+    """Patch ``joblib.Parallel.__call__`` to carry the outermost patched call into its tasks."""
     import joblib
 
     original: Callable[[Any, Iterable[Any]], Any] = vars(joblib.Parallel)["__call__"]
 
     @functools.wraps(original)
     def __call__(self: Any, iterable: Iterable[Any]) -> Any:
-        if integration.enabled and in_session():
+        if integration.enabled and in_patched_call():
             iterable = (_nested(task) for task in iterable)
         return original(self, iterable)
 

@@ -138,7 +138,7 @@ class TrialbookCallback(xgboost.callback.TrainingCallback):
     def _sink(self) -> tuple[AutologRun, Plan]:
         binding = current_binding()
         if binding is not None:
-            return binding.session, binding.plan
+            return binding.autolog_run, binding.plan
         sink = _CallbackRun(self.log_models)
         self._own = sink
         sink.start()

@@ -1,18 +1,18 @@
 """Autologging for XGBoost: ``xgboost.train``, ``xgboost.cv`` and the scikit-learn wrappers.
 
-Each patched call is one autolog session (:class:`~trialbook.autolog.run.AutologRun`)
-that starts or joins a run, logs the call's arguments, and publishes a
+Each patched call is one autologged training call (an
+:class:`~trialbook.autolog.run.AutologRun`) that starts or joins a run, logs the call's arguments, and publishes a
 :class:`~trialbook.integrations.xgboost.recorder.Binding` so that the training's
 ``TrialbookCallback`` logs into that run:
 
 * ``train`` and ``cv`` add a callback to a copy of their ``callbacks`` argument (unless the
-  user passed one, which then logs into the session's run).
+  user passed one, which then logs into the call's run).
 * A wrapper's ``fit`` cannot take callbacks without changing the user's estimator (they are
   a constructor parameter). The wrapper calls ``xgboost.sklearn.train``; that reference is
-  patched with a pass-through that, only while a ``fit`` session is bound in the current
-  context, adds the session's callback to that call's ``callbacks``. ``fit`` logs
+  patched with a pass-through that, only while a ``fit`` call is bound in the current
+  context, adds that call's callback to that call's ``callbacks``. ``fit`` logs
   ``get_params()`` before training and the fitted wrapper as the model afterwards. The inner
-  ``train`` is nested in the ``fit`` session, so ``xgboost.train``'s own patch stays silent.
+  ``train`` is nested in the ``fit`` call, so ``xgboost.train``'s own patch stays silent.
 
 ``train`` records ``dtrain`` and the other matrices of ``evals`` (by their names) as the run's
 training and evaluation dataset inputs, ``fit`` its ``X``/``y`` and ``eval_set``
@@ -220,7 +220,7 @@ class FitRun(XGBoostRun):
 
 
 def _adding_bound_callback(train: Callable[..., Any]) -> Callable[..., Any]:
-    """``train`` that adds the bound ``fit`` session's callback, once, to its ``callbacks``."""
+    """``train`` that adds the bound ``fit``'s callback, once, to its ``callbacks``."""
 
     @functools.wraps(train)
     def train_with_callback(*args: Any, **kwargs: Any) -> Any:
@@ -234,7 +234,7 @@ def _adding_bound_callback(train: Callable[..., Any]) -> Callable[..., Any]:
                     bound.arguments["callbacks"] = callbacks
                     args, kwargs = bound.args, bound.kwargs
             except Exception as err:  # noqa: BLE001 - our own failure: report it, train unchanged
-                binding.session.report(err, "adding the trialbook callback")
+                binding.autolog_run.report(err, "adding the trialbook callback")
         return train(*args, **kwargs)
 
     # Pickled by the name it replaces (xgboost.sklearn.train): the same function unpickled.

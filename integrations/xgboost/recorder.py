@@ -1,9 +1,9 @@
-"""What one XGBoost training logs; shared by ``TrialbookCallback`` and autolog's sessions.
+"""What one XGBoost training logs; shared by ``TrialbookCallback`` and autolog.
 
 A :class:`Recorder` logs into the run of an :class:`~trialbook.autolog.run.AutologRun`
 (its *sink*, which also reports trialbook's own errors): the booster's params before
 training, every evaluation metric after each iteration, and at the end the early-stopping
-results, feature importance and the model. Autolog's sessions publish a :class:`Binding` in a
+results, feature importance and the model. Autologged calls publish a :class:`Binding` in a
 context variable so the callback logs into their run with their :class:`Plan`.
 """
 
@@ -55,9 +55,9 @@ class Plan:
 
 @dataclass
 class Binding:
-    """An autolog session whose run the callbacks of the current training log into."""
+    """The autologged call whose run the callbacks of the current training log into."""
 
-    session: AutologRun
+    autolog_run: AutologRun
     plan: Plan
     inject: bool = False
     """Whether the wrapper's inner ``train`` call still needs a callback added."""
@@ -69,7 +69,7 @@ _binding: contextvars.ContextVar[Binding | None] = contextvars.ContextVar(
 
 
 def current_binding() -> Binding | None:
-    """The autolog session of the training running in this context, if any."""
+    """The binding of the training running in this context, if any."""
     return _binding.get()
 
 

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 import trialbook
 from trialbook.cli.main import cli
+from trialbook.store import upgrade_schema
 from trialbook.store.sql.engine import HEAD_REVISION, current_revision
 
 
@@ -58,3 +59,21 @@ def test_db_upgrade_uses_the_root_tracking_uri(runner: CliRunner, tmp_path: Path
 
     assert result.exit_code == 0, result.output
     assert revision_of(folder / "trialbook.db") == HEAD_REVISION
+
+
+def test_db_upgrade_of_a_backend_without_schema_migrations_says_so(runner: CliRunner) -> None:
+    # The example memory backend (installed by the test environment) keeps no schema.
+    result = runner.invoke(cli, ["db", "upgrade", "--tracking-uri", "memory://no-schema"])
+
+    assert result.exit_code != 0
+    assert "memory://no-schema has no schema to upgrade" in result.output
+    assert "SchemaMigrations" in result.output
+
+
+def test_upgrade_schema_reports_the_revisions_before_and_after(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'runs.db'}"
+
+    done = upgrade_schema(uri)
+
+    assert (done.before, done.after) == (None, HEAD_REVISION)
+    assert upgrade_schema(uri).before == HEAD_REVISION

@@ -182,3 +182,23 @@ def test_view_types_accept_mlflow_names_and_numbers(
 def test_unknown_view_type_number_raises() -> None:
     with pytest.raises(ValueError, match="view type 4"):
         ViewType.parse(4)
+
+
+def test_delete_tag_removes_a_run_tag_even_one_still_buffered() -> None:
+    with mlflow.start_run() as run:
+        mlflow.set_tags({"keep": "1", "stage": "draft"})
+        mlflow.delete_tag("stage")  # set a moment ago: still in the writer's buffer
+    client = mlflow.MlflowClient()
+    client.set_tag(run.info.run_id, "temporary", "x")
+    client.delete_tag(run.info.run_id, "temporary")
+    experiment_id = run.info.experiment_id
+    client.set_experiment_tag(experiment_id, "owner", "me")
+    client.delete_experiment_tag(experiment_id, "owner")
+
+    tags = mlflow.get_run(run.info.run_id).data.tags
+    assert tags.get("keep") == "1"
+    assert "stage" not in tags
+    assert "temporary" not in tags
+    assert "owner" not in mlflow.get_experiment(experiment_id).tags
+    with pytest.raises(mlflow.TagNotFoundError, match="stage"):
+        client.delete_tag(run.info.run_id, "stage")

@@ -29,9 +29,9 @@ QUALITY = pd.Series([5, 5, 5, 6, 7, 5, 6, 6], name="quality")
 def test_importing_trialbook_imports_no_framework_and_the_flavor_modules_lazily() -> None:
     code = (
         "import sys, trialbook\n"
-        "heavy = ('sklearn', 'torch', 'xgboost', 'lightning', 'pandas', 'cloudpickle')\n"
+        "heavy = ('sklearn', 'torch', 'xgboost', 'lightgbm', 'lightning', 'pandas', 'cloudpickle')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
-        "trialbook.sklearn, trialbook.xgboost, trialbook.pytorch, trialbook.pyfunc\n"
+        "trialbook.sklearn, trialbook.xgboost, trialbook.lightgbm, trialbook.pytorch, trialbook.pyfunc\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run(
@@ -183,3 +183,21 @@ def test_a_python_model_with_artifacts_loads_and_predicts(tmp_path: Path) -> Non
 def test_a_function_is_a_python_model(tmp_path: Path) -> None:
     mlflow.pyfunc.save_model(tmp_path / "f", python_model=lambda rows: [len(r) for r in rows])
     assert mlflow.pyfunc.load_model(str(tmp_path / "f")).predict(["ab", "c"]) == [2, 1]
+
+
+@pytest.mark.lightgbm
+def test_lightgbm_log_model_autolog_and_pyfunc_predict() -> None:
+    lightgbm = pytest.importorskip("lightgbm")
+    mlflow.lightgbm.autolog(log_models=False)
+    with mlflow.start_run():
+        booster = lightgbm.train(
+            {"objective": "regression", "verbose": -1, "min_data_in_leaf": 1},
+            lightgbm.Dataset(WINE, QUALITY),
+            num_boost_round=3,
+        )
+        info = mlflow.lightgbm.log_model(booster, name="model", input_example=WINE.head(2))
+    run = mlflow.get_run(info.run_id)
+    assert run.data.params["objective"] == "regression"  # autolog logged the training
+    loaded = mlflow.pyfunc.load_model(info.model_uri)
+    np.testing.assert_allclose(loaded.predict(WINE), booster.predict(WINE))
+    assert isinstance(mlflow.lightgbm.load_model(info.model_uri), lightgbm.Booster)

@@ -1,5 +1,5 @@
 """The example store backend (examples/trialbook-memory-store), installed for real: the store
-contract through the ``memory://`` scheme, and the fluent API on top of it."""
+and registry contracts through the ``memory://`` scheme, and the fluent API on top of it."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 import trialbook
 from trialbook.store import TrackingStore, open_store
+from trialbook.testing.registry_contract import RegistryContract
 from trialbook.testing.store_contract import StoreContract
 
 
@@ -34,6 +35,15 @@ class TestMemoryStore(StoreContract):
         store = open_store("memory://contract", str(tmp_path / "artifacts"))
         yield store
         store.close()
+
+
+class TestMemoryRegistry(RegistryContract):
+    """The whole registry contract, through the Python API on a ``memory://`` URI."""
+
+    @pytest.fixture
+    def tracking_uri(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+        monkeypatch.setenv("TRIALBOOK_ARTIFACT_ROOT", str(tmp_path / "artifacts"))
+        return f"memory://{tmp_path.name}"
 
 
 def test_the_scheme_picks_the_plugins_backend(tmp_path: Path) -> None:

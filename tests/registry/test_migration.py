@@ -18,24 +18,34 @@ REGISTRY_TABLES = {
 }
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database at revision 0001 holding one experiment."""
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def database_at(request: pytest.FixtureRequest, tmp_path: Path, revision: str, *rows: str) -> str:
+    """A database of the fixture's backend at ``revision``, holding ``rows`` (INSERTs)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.db'}"
     else:
         url = request.getfixturevalue("fresh_postgres_uri")
     engine = sa.create_engine(url)
-    engine_module.upgrade(engine, "0001")
+    engine_module.upgrade(engine, revision)
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO experiments (name, artifact_location, lifecycle_stage, "
-                "creation_time, last_update_time) VALUES ('old', '/tmp/a', 'active', 1, 1)"
-            )
-        )
+        for row in rows:
+            conn.execute(sa.text(row))
     engine.dispose()
     return url
+
+
+@pytest.fixture(params=BACKENDS)
+def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database at revision 0001 holding one experiment."""
+    return database_at(
+        request,
+        tmp_path,
+        "0001",
+        "INSERT INTO experiments (name, artifact_location, lifecycle_stage, "
+        "creation_time, last_update_time) VALUES ('old', '/tmp/a', 'active', 1, 1)",
+    )
 
 
 def test_a_revision_0001_store_is_upgraded_to_the_registry_schema(old_database: str) -> None:
@@ -70,31 +80,18 @@ def test_the_registry_migration_downgrades_cleanly(tmp_path: Path) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def database_at_0002(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database at revision 0002 holding a model version, registered before digests."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        url = request.getfixturevalue("fresh_postgres_uri")
-    engine = sa.create_engine(url)
-    engine_module.upgrade(engine, "0002")
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO registered_models (name, description, creation_time, "
-                "last_update_time, last_version) VALUES ('fraud', '', 1, 1, 1)"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO model_versions (model_id, version, run_id, artifact_path, "
-                "description, creation_time, last_update_time) "
-                "VALUES (1, 1, 'r1', 'model', '', 1, 1)"
-            )
-        )
-    engine.dispose()
-    return url
+    return database_at(
+        request,
+        tmp_path,
+        "0002",
+        "INSERT INTO registered_models (name, description, creation_time, "
+        "last_update_time, last_version) VALUES ('fraud', '', 1, 1, 1)",
+        "INSERT INTO model_versions (model_id, version, run_id, artifact_path, "
+        "description, creation_time, last_update_time) VALUES (1, 1, 'r1', 'model', '', 1, 1)",
+    )
 
 
 def test_versions_registered_before_0004_have_no_pinned_digest(database_at_0002: str) -> None:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from trialbook.entities import LifecycleStage
 from trialbook.errors import DeletedRunError, ParamConflictError, RunNotFoundError
 from trialbook.store.base import Batch, MetricSeries, PointTuple
-from trialbook.store.sql import chunks, schema
+from trialbook.store.sql import schema
 from trialbook.store.sql.rows import loaded_value, stored_value
 
 _CHUNK = 500
@@ -117,6 +117,8 @@ def _group(points: Sequence[PointTuple]) -> list[MetricSeries]:
 
 
 def _write_metrics(conn: sa.engine.Connection, all_series: Sequence[MetricSeries]) -> None:
+    from trialbook.store.sql import chunks  # numpy: only writers of metrics need it
+
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     for series in all_series:

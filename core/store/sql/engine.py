@@ -25,6 +25,7 @@ from trialbook.errors import (
     StoreError,
     StoreLockedError,
     StoreUnavailableError,
+    first_line,
 )
 
 T = TypeVar("T")
@@ -213,7 +214,7 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
             return func()
         except sa.exc.OperationalError as err:
             if too_complex(err.orig):
-                raise QueryTooComplexError(_first_line(err.orig, 200)) from None
+                raise QueryTooComplexError(first_line(err.orig, 200)) from None
             if str(getattr(err.orig, "sqlstate", "") or "") == _PG_CANCELED:
                 # Past a statement_timeout set outside a search's own budget: no retry cures it.
                 raise StoreError(
@@ -224,7 +225,7 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
             transient = "locked" in message or "busy" in message
             if not transient:
                 raise _file_error(err, database) or StoreUnavailableError(
-                    f"The database is unavailable: {_first_line(err.orig)}"
+                    f"The database is unavailable: {first_line(err.orig)}"
                 ) from err
             if time.monotonic() - start > deadline_s:
                 raise StoreLockedError(_locked_message(database)) from err
@@ -233,7 +234,7 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
         except (sa.exc.TimeoutError, sa.exc.InterfaceError, sa.exc.DisconnectionError) as err:
             raise StoreUnavailableError(f"The database is unavailable: {err}") from err
         except sa.exc.DataError as err:
-            raise StoreError(f"The database refused a value: {_first_line(err.orig)}") from err
+            raise StoreError(f"The database refused a value: {first_line(err.orig)}") from err
         except OverflowError as err:  # SQLite's driver, for an int beyond 64 bits
             raise StoreError(f"The database refused a value: {err}") from err
         except sa.exc.IntegrityError:
@@ -241,15 +242,10 @@ def retry_locked(func: Callable[[], T], database: str = "") -> T:
         except sa.exc.DBAPIError as err:
             # Anything else the database refuses, without the statement (megabytes, maybe).
             if str(getattr(err.orig, "sqlstate", "") or "").startswith(_PG_BAD_DATA):
-                raise StoreError(f"The database refused a value: {_first_line(err.orig)}") from err
+                raise StoreError(f"The database refused a value: {first_line(err.orig)}") from err
             raise _file_error(err, database) or StoreError(
-                f"The database refused the request: {_first_line(err.orig)}"
+                f"The database refused the request: {first_line(err.orig)}"
             ) from err
-
-
-def _first_line(error: object, limit: int = 300) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:limit] if text else type(error).__name__
 
 
 def checkpoint(engine: sa.engine.Engine, mode: str = "PASSIVE") -> None:
@@ -302,9 +298,19 @@ def time_budget(conn: sa.engine.Connection, what: str) -> Iterator[None]:
 
 
 def current_revision(engine: sa.engine.Engine) -> str | None:
-    """The schema's Alembic revision, or None for an empty database."""
+    """The schema's Alembic revision, or None for an empty database.
+
+    On SQLite one look at ``sqlite_master`` answers whether the table is there (cheaper than
+    the reflection machinery of :func:`sqlalchemy.inspect` on every store opened).
+    """
     with engine.connect() as conn:
-        if not sa.inspect(conn).has_table("alembic_version"):
+        if is_sqlite(engine):
+            listed = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).first()
+            if listed is None:
+                return None
+        elif not sa.inspect(conn).has_table("alembic_version"):
             return None
         row = conn.execute(sa.text("SELECT version_num FROM alembic_version")).first()
         return None if row is None else str(row[0])

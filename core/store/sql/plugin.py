@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from trialbook.plugins.hookspecs import hookimpl
-from trialbook.store.backend import StoreBackend
+from trialbook.store.backend import SchemaUpgrade, StoreBackend
 from trialbook.store.base import TrackingStore
 from trialbook.store.factory import scheme_of
 from trialbook.store.sql.locations import database_exists, resolve
 
 
 class SqlBackend(StoreBackend):
-    """Opens :class:`~trialbook.store.sql.SqlStore` stores."""
+    """Opens :class:`~trialbook.store.sql.SqlStore` stores and migrates their schema
+    (a :class:`~trialbook.store.backend.SchemaMigrations`)."""
 
     schemes = ("file", "sqlite", "postgresql", "postgres")
 
@@ -38,6 +39,12 @@ class SqlBackend(StoreBackend):
     def exists(self, uri: str) -> bool:
         """Whether the database is there (a SQLite file exists; a server database counts)."""
         return database_exists(uri)
+
+    def upgrade_schema(self, uri: str) -> SchemaUpgrade:
+        """Run the Alembic migrations of the URI's database up to the newest revision."""
+        from trialbook.store.sql.engine import upgrade_database
+
+        return SchemaUpgrade(*upgrade_database(uri))
 
 
 @hookimpl(trylast=True)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,6 +14,7 @@ from trialbook.errors import (
     RegisteredModelNotFoundError,
 )
 from trialbook.registry.entities import PagedList
+from trialbook.store.base import decode_page_token, encode_page_token
 from trialbook.store.sql import schema
 from trialbook.store.sql.engine import retry_locked, time_budget, write_connection
 from trialbook.validation import check_key, check_text, tag_value
@@ -117,7 +115,7 @@ class SqlBase:
     ) -> PagedList[T]:
         if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1:
             raise InvalidValueError("max_results", max_results, "must be a positive integer")
-        offset = decode_token(page_token)
+        offset = decode_page_token(page_token)
 
         def load(conn: sa.engine.Connection) -> tuple[list[T], bool]:
             with time_budget(conn, filter_string or ""):
@@ -125,7 +123,7 @@ class SqlBase:
             return build(conn, found[:max_results]), len(found) > max_results
 
         items, more = self._read(load)
-        return PagedList(items, encode_token(offset + max_results) if more else None)
+        return PagedList(items, encode_page_token(offset + max_results) if more else None)
 
 
 def checked_tags(tags: Mapping[str, object] | None) -> dict[str, str]:
@@ -140,23 +138,3 @@ def text_value(key: str, value: object) -> str:
     if not isinstance(value, str):
         raise InvalidValueError(key, value, "must be a string")
     return check_text(key, value)
-
-
-def encode_token(offset: int) -> str:
-    """The page token of the page starting at ``offset``."""
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
-def decode_token(token: str | None) -> int:
-    """The offset a page token stands for (0 for None)."""
-    if not token:
-        return 0
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        offset = None
-    if not isinstance(offset, int) or offset < 0:
-        raise InvalidValueError(
-            "page_token", token, "pass back the next_page_token a search returned"
-        )
-    return offset

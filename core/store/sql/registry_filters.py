@@ -1,47 +1,33 @@
-"""Search filters and order-by items of the model registry, compiled to SQLAlchemy clauses.
+"""The model registry's search filters and order-by items, compiled to SQLAlchemy clauses.
 
-The text is parsed by the run-search grammar (:mod:`trialbook.search.grammar`), so quoting,
-``and``/``or``/``not``, ``LIKE``/``ILIKE`` and ``IN`` work as in run search::
-
-    name LIKE 'fraud%' and tags.team = 'risk'                 # registered models
-    name = 'fraud' and version >= 3 or run_id = '3f2a...'     # model versions
-
-Registered models filter on ``name``, ``description`` and ``tags.<key>``; model versions on
-``name``, ``version`` (alias ``version_number``), ``run_id``, ``artifact_path``,
-``description`` and ``tags.<key>``. Both order by ``name``, ``creation_timestamp`` and
-``last_updated_timestamp``; versions by ``version`` too.
+:mod:`trialbook.registry.filters` parses and checks them (fields, types); this module turns
+the parsed tree into a WHERE clause and ORDER BY clauses over the registry's tables.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from lark import Token, Tree
-from lark.exceptions import UnexpectedInput
 
-from trialbook.errors import SearchSyntaxError
-from trialbook.search.grammar import tree_parser
-from trialbook.search.messages import describe
+from trialbook.registry import filters as registry_fields
+from trialbook.search.nodes import And, Comparison, Expr, Kind, Not, Op, Or
 from trialbook.store.sql import schema
 from trialbook.store.sql.like import like_match
-
-_TAG_PREFIXES = frozenset({"tags", "tag"})
 
 
 @dataclass(frozen=True)
 class Target:
-    """What a search runs over: its searchable columns and its tag table."""
+    """What a search runs over: its fields, their columns and its tag table."""
 
-    what: str
+    fields: registry_fields.RegistryFields
     columns: Mapping[str, sa.ColumnElement[Any]]
-    numeric: frozenset[str]
-    tag_exists: Any
+    """The column of each canonical field (filters and order-by)."""
+    tag_exists: Callable[[str, sa.ColumnElement[bool] | None], Any]
     """Makes the correlated ``EXISTS`` of a tag row: ``tag_exists(key, condition)``."""
-    order_columns: Mapping[str, sa.ColumnElement[Any]]
+    tag_value: sa.ColumnElement[Any]
 
 
 def _model_tag(key: str, condition: sa.ColumnElement[bool] | None) -> Any:
@@ -67,52 +53,31 @@ _MODELS = schema.registered_models
 _VERSIONS = schema.model_versions
 
 MODELS = Target(
-    what="registered models",
-    columns={"name": _MODELS.c.name, "description": _MODELS.c.description},
-    numeric=frozenset(),
-    tag_exists=_model_tag,
-    order_columns={
+    fields=registry_fields.MODELS,
+    columns={
         "name": _MODELS.c.name,
+        "description": _MODELS.c.description,
         "creation_timestamp": _MODELS.c.creation_time,
         "last_updated_timestamp": _MODELS.c.last_update_time,
     },
+    tag_exists=_model_tag,
+    tag_value=schema.registered_model_tags.c.value,
 )
 
 VERSIONS = Target(
-    what="model versions",
+    fields=registry_fields.VERSIONS,
     columns={
         "name": _MODELS.c.name,
         "version": _VERSIONS.c.version,
-        "version_number": _VERSIONS.c.version,
         "run_id": _VERSIONS.c.run_id,
         "artifact_path": _VERSIONS.c.artifact_path,
         "description": _VERSIONS.c.description,
-    },
-    numeric=frozenset({"version", "version_number"}),
-    tag_exists=_version_tag,
-    order_columns={
-        "name": _MODELS.c.name,
-        "version": _VERSIONS.c.version,
-        "version_number": _VERSIONS.c.version,
         "creation_timestamp": _VERSIONS.c.creation_time,
         "last_updated_timestamp": _VERSIONS.c.last_update_time,
     },
+    tag_exists=_version_tag,
+    tag_value=schema.model_version_tags.c.value,
 )
-
-
-class _Invalid(Exception):
-    def __init__(self, token: Token, message: str) -> None:
-        super().__init__(message)
-        self.column = (token.start_pos or 0) + 1
-        self.message = message
-
-
-def _parse(text: str, start: str) -> Any:
-    try:
-        return tree_parser().parse(text, start=start)
-    except UnexpectedInput as err:
-        column, message = describe(tree_parser(), text, start, err)
-        raise SearchSyntaxError(text, column, message) from None
 
 
 def filter_clause(text: str | None, target: Target) -> sa.ColumnElement[bool]:
@@ -121,131 +86,55 @@ def filter_clause(text: str | None, target: Target) -> sa.ColumnElement[bool]:
     Raises:
         SearchSyntaxError: the filter is malformed or names an unknown field.
     """
-    if text is None or not text.strip():
-        return sa.true()
-    try:
-        return _compile(_parse(text, "filter"), target)
-    except _Invalid as err:
-        raise SearchSyntaxError(text, err.column, err.message) from None
+    expr = registry_fields.parse_registry_filter(text, target.fields)
+    return sa.true() if expr is None else _compile(expr, target)
 
 
 def order_clauses(items: Sequence[str], target: Target) -> list[sa.ColumnElement[Any]]:
     """ORDER BY clauses for items such as ``"version DESC"``."""
-    if isinstance(items, str):
-        raise TypeError("order_by takes a list of strings, such as ['name ASC']")
-    clauses: list[sa.ColumnElement[Any]] = []
-    for item in items:
-        tree = _parse(item, "order_item")
-        ident: Token = tree.children[0].children[0]
-        if tree.children[0].data != "field" or str(ident).lower() not in target.order_columns:
-            valid = ", ".join(target.order_columns)
-            raise SearchSyntaxError(item, 1, f"cannot order {target.what} by it; use {valid}")
-        column = target.order_columns[str(ident).lower()]
-        descending = len(tree.children) > 1 and tree.children[1].type == "DESC"
-        clauses.append(column.desc() if descending else column.asc())
-    return clauses
+    keys = registry_fields.parse_registry_order_by(items, target.fields)
+    columns = [target.columns[key.key] for key in keys]
+    return [c.asc() if key.ascending else c.desc() for c, key in zip(columns, keys, strict=True)]
 
 
-def _compile(node: Any, target: Target) -> sa.ColumnElement[bool]:
-    if isinstance(node, Token):  # pragma: no cover - the grammar never yields a bare token
-        raise _Invalid(node, "expected a condition")
-    kind = node.data
-    if kind == "disjunction":
-        return sa.or_(*(_compile(child, target) for child in node.children))
-    if kind == "conjunction":
-        return sa.and_(*(_compile(child, target) for child in node.children))
-    if kind == "negate":
-        return sa.not_(_compile(node.children[-1], target))
-    return _comparison(node, target)
+def _compile(expr: Expr, target: Target) -> sa.ColumnElement[bool]:
+    if isinstance(expr, Or):
+        return sa.or_(*(_compile(operand, target) for operand in expr.operands))
+    if isinstance(expr, And):
+        return sa.and_(*(_compile(operand, target) for operand in expr.operands))
+    if isinstance(expr, Not):
+        return sa.not_(_compile(expr.operand, target))
+    if expr.kind is not Kind.TAG:
+        return _condition(expr, target.columns[expr.key])
+    exists: sa.ColumnElement[bool]
+    if expr.op is Op.IS_NULL:
+        exists = ~target.tag_exists(expr.key, None).exists()
+    elif expr.op is Op.IS_NOT_NULL:
+        exists = target.tag_exists(expr.key, None).exists()
+    else:
+        exists = target.tag_exists(expr.key, _condition(expr, target.tag_value)).exists()
+    return exists
 
 
-def _comparison(node: Tree[Any], target: Target) -> sa.ColumnElement[bool]:
-    operand: Any = node.children[0]
-    ident: Token = operand.children[0]
-    if operand.data != "field":
-        raise _Invalid(ident, f"functions do not apply to {target.what}")
-    text = str(ident)
-    prefix, dot, key = text.partition(".")
-    if dot and prefix.lower() in _TAG_PREFIXES:
-        return _tag_condition(node, _unquote_key(key), target, ident)
-    column = target.columns.get(text.lower())
-    if column is None:
-        valid = ", ".join([*target.columns, "tags.<key>"])
-        raise _Invalid(ident, f"unknown field '{text}' for {target.what}; use {valid}")
-    numeric = text.lower() in target.numeric
-    if node.data in ("is_null", "is_not_null"):
-        raise _Invalid(ident, f"'{text}' is never null; IS NULL applies to tags.<key>")
-    return _condition(node, column, numeric)
-
-
-def _tag_condition(
-    node: Tree[Any], key: str, target: Target, ident: Token
-) -> sa.ColumnElement[bool]:
-    if not key:
-        raise _Invalid(ident, "missing key after 'tags.'")
-    exists: sa.ColumnElement[bool] = target.tag_exists(key, None).exists()
-    if node.data == "is_null":
-        return ~exists
-    if node.data == "is_not_null":
-        return exists
-    value_column = schema.model_version_tags.c.value
-    if target is MODELS:
-        value_column = schema.registered_model_tags.c.value
-    result: sa.ColumnElement[bool] = target.tag_exists(
-        key, _condition(node, value_column, False)
-    ).exists()
-    return result
-
-
-def _condition(node: Tree[Any], column: Any, numeric: bool) -> sa.ColumnElement[bool]:
-    children: list[Any] = list(node.children)
+def _condition(comparison: Comparison, column: Any) -> sa.ColumnElement[bool]:
+    op, value = comparison.op, comparison.value
     result: sa.ColumnElement[bool]
-    if node.data == "binary":
-        op = str(children[1])
-        value = _value(children[2], numeric)
-        comparators = {
-            "=": column.__eq__,
-            "==": column.__eq__,
-            "!=": column.__ne__,
-            "<>": column.__ne__,
-            "<": column.__lt__,
-            "<=": column.__le__,
-            ">": column.__gt__,
-            ">=": column.__ge__,
-        }
-        result = comparators[op](value)
-        return result
-    if node.data == "like":
-        keyword: Token = children[-2]
-        if numeric:
-            raise _Invalid(keyword, f"{keyword} compares text, but this field is a number")
-        pattern = _value(children[-1], False)
-        matched = like_match(column, str(pattern), ignore_case=keyword.type == "ILIKE")
-        result = ~matched if len(children) == 4 else matched
-        return result
-    values = [_value(token, numeric) for token in children[-1].children]
-    result = column.not_in(values) if len(children) == 4 else column.in_(values)
+    if op in (Op.LIKE, Op.ILIKE, Op.NOT_LIKE, Op.NOT_ILIKE):
+        matched = like_match(column, str(value), ignore_case=op in (Op.ILIKE, Op.NOT_ILIKE))
+        result = matched if op in (Op.LIKE, Op.ILIKE) else ~matched
+    elif op in (Op.IN, Op.NOT_IN):
+        values = list(value) if isinstance(value, tuple) else [value]
+        result = column.in_(values) if op is Op.IN else column.not_in(values)
+    else:
+        result = _COMPARATORS[op](column, value)
     return result
 
 
-def _value(token: Token, numeric: bool) -> str | int:
-    if token.type == "NUMBER":
-        if not numeric:
-            raise _Invalid(token, "this field is text; quote the value")
-        number = float(token)
-        if not math.isfinite(number) or number != int(number) or abs(number) >= 2**31:
-            raise _Invalid(token, "versions are whole numbers")
-        return int(number)
-    quote = token[0]
-    text = token[1:-1].replace(quote * 2, quote)
-    if numeric:
-        if text.strip().isdigit():
-            return int(text)
-        raise _Invalid(token, "this field is a number; compare it with a number")
-    return text
-
-
-def _unquote_key(text: str) -> str:
-    if len(text) >= 2 and text[0] in '`"' and text[-1] == text[0]:
-        return text[1:-1].replace(text[0] * 2, text[0])
-    return text
+_COMPARATORS: Mapping[Op, Callable[[Any, Any], sa.ColumnElement[bool]]] = {
+    Op.EQ: lambda column, value: column == value,
+    Op.NE: lambda column, value: column != value,
+    Op.LT: lambda column, value: column < value,
+    Op.LE: lambda column, value: column <= value,
+    Op.GT: lambda column, value: column > value,
+    Op.GE: lambda column, value: column >= value,
+}

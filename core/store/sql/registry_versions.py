@@ -6,15 +6,12 @@ from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 
-from trialbook.entities import LifecycleStage
 from trialbook.errors import (
-    DeletedRunError,
-    InvalidUriError,
     ModelVersionNotFoundError,
     RegisteredModelNotFoundError,
 )
 from trialbook.registry.entities import ModelVersion, PagedList
-from trialbook.registry.names import METADATA_FILE, check_name, check_version, model_digest
+from trialbook.registry.names import check_name, check_version, logged_model_source
 from trialbook.store.sql import registry_filters as filters
 from trialbook.store.sql import registry_rows as rows
 from trialbook.store.sql.registry_base import (
@@ -46,7 +43,7 @@ class SqlVersions(SqlBase):
         With ``create_model``, a missing registered model is created in the same transaction.
         """
         check_name(name)
-        path, digest = self._check_source(run_id, artifact_path)
+        path, digest = logged_model_source(self.store.get_run(run_id), artifact_path)
         checked = checked_tags(tags)
         text = text_value("description", description)
 
@@ -99,26 +96,6 @@ class SqlVersions(SqlBase):
                 raise
             version = self._write(create)  # Another process created the model meanwhile.
         return self.get_model_version(name, version)
-
-    def _check_source(self, run_id: str, artifact_path: str) -> tuple[str, str]:
-        """The cleaned artifact path and the model's digest, once a model is logged there."""
-        from trialbook.artifacts import ArtifactRepository, clean_artifact_path
-
-        path = clean_artifact_path(artifact_path)
-        source = f"runs:/{run_id}/{path}"
-        if not path:
-            raise InvalidUriError(source, "name the model's folder in the run's artifacts")
-        run = self.store.get_run(run_id)
-        if run.info.lifecycle_stage is LifecycleStage.DELETED:
-            raise DeletedRunError(run_id)
-        repository = ArtifactRepository(run.info.artifact_uri)
-        if not repository.exists(f"{path}/{METADATA_FILE}"):
-            raise InvalidUriError(
-                source,
-                f"no logged model there (no {METADATA_FILE}); log one with "
-                "trialbook.log_model(model, name) and register its model_uri",
-            )
-        return path, model_digest(repository, path)
 
     def model_folders(self, run_id: str) -> list[str]:
         """The artifact folders of ``run_id`` that registered versions point at (write-once)."""

@@ -167,7 +167,7 @@ def test_a_call_with_wrong_arguments_raises_only_the_users_type_error(
         xgboost.train({"nthread": 1})  # any AutologgingWarning would fail the test
 
 
-def test_a_logging_failure_in_the_session_does_not_stop_training(
+def test_a_logging_failure_in_the_autolog_run_does_not_stop_training(
     params: dict[str, Any], dtrain: Any, dvalid: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = xgboost.train(params, dtrain, 3).predict(dvalid)

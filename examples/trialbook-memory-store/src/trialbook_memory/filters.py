@@ -1,8 +1,10 @@
-"""Run-search filters and order-by items, parsed by :mod:`trialbook.search`, applied in Python."""
+"""Run-search filters and order-by items, parsed by :mod:`trialbook.search`, applied in Python
+(registry filters too: :func:`evaluate`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from trialbook.entities import MetricSummary, Run
@@ -59,15 +61,21 @@ def field_value(
 
 def matches(expr: Expr | None, run: Run, summaries: list[MetricSummary]) -> bool:
     """Whether the run satisfies the parsed filter (None: no filter)."""
+    return evaluate(expr, lambda c: field_value(run, summaries, c.kind, c.key, c.aggregate))
+
+
+def evaluate(expr: Expr | None, value_of: Callable[[Comparison], Any]) -> bool:
+    """Whether a parsed filter holds (None: no filter); ``value_of`` gives what a
+    comparison looks at (None when missing)."""
     if expr is None:
         return True
     if isinstance(expr, And):
-        return all(matches(e, run, summaries) for e in expr.operands)
+        return all(evaluate(e, value_of) for e in expr.operands)
     if isinstance(expr, Or):
-        return any(matches(e, run, summaries) for e in expr.operands)
+        return any(evaluate(e, value_of) for e in expr.operands)
     if isinstance(expr, Not):
-        return not matches(expr.operand, run, summaries)
-    return _compare(expr, field_value(run, summaries, expr.kind, expr.key, expr.aggregate))
+        return not evaluate(expr.operand, value_of)
+    return _compare(expr, value_of(expr))
 
 
 def _compare(comparison: Comparison, actual: Any) -> bool:

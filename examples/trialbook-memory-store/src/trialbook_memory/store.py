@@ -31,7 +31,6 @@ from trialbook.errors import (
     ParamConflictError,
     RunExistsError,
     RunNotFoundError,
-    StoreError,
     TrialbookError,
 )
 from trialbook.search import parse_filter, parse_order_by
@@ -44,6 +43,7 @@ from trialbook.store import (
     encode_page_token,
 )
 from trialbook_memory.filters import matches, sort_key
+from trialbook_memory.registry import MemoryRegistry
 
 
 def _now() -> int:
@@ -88,11 +88,12 @@ class MemoryStore:
         self._experiments: dict[str, Experiment] = {}
         self._runs: dict[str, _Run] = {}
         self._applied: set[str] = set()
+        self._registry = MemoryRegistry(self, self._lock)
 
     @property
     def registry(self) -> ModelRegistry:
-        """Memory stores keep no model registry."""
-        raise StoreError("A memory:// store keeps no model registry; use a SQL store for one.")
+        """The model registry kept with this store, in memory too."""
+        return self._registry
 
     def close(self) -> None:
         """Nothing to release."""
