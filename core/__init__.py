@@ -103,6 +103,7 @@ from trialbook.tracking.fluent import (
     set_tracking_uri,
     start_run,
 )
+from trialbook.tracking.fluent_data import log_image, log_input, log_inputs, log_table
 from trialbook.tracking.registry_fluent import register_model
 
 if TYPE_CHECKING:
@@ -112,11 +113,13 @@ __version__ = "0.1.0"
 
 FLAVOR_MODULES = ("lightgbm", "pyfunc", "pytorch", "sklearn", "xgboost")
 """Submodules imported on first attribute access (``trialbook.sklearn``)."""
+LAZY_MODULES = (*FLAVOR_MODULES, "data")
+"""Every submodule imported on first attribute access (``trialbook.data`` too)."""
 
 
 def __getattr__(name: str) -> Any:
-    """Import a flavor module (:data:`FLAVOR_MODULES`) on first access."""
-    if name in FLAVOR_MODULES:
+    """Import a flavor module or ``trialbook.data`` (:data:`LAZY_MODULES`) on first access."""
+    if name in LAZY_MODULES:
         return importlib.import_module(f"trialbook.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -171,6 +174,7 @@ __all__ = [
     "active_run",
     "autolog",
     "create_experiment",
+    "data",
     "delete_experiment",
     "delete_run",
     "delete_tag",
@@ -191,11 +195,15 @@ __all__ = [
     "log_artifacts",
     "log_dict",
     "log_figure",
+    "log_image",
+    "log_input",
+    "log_inputs",
     "log_metric",
     "log_metrics",
     "log_model",
     "log_param",
     "log_params",
+    "log_table",
     "log_text",
     "pyfunc",
     "pytorch",

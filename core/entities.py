@@ -1,9 +1,10 @@
-"""The tracked entities: experiments, runs, params, metrics, tags and artifact listings.
+"""The tracked entities: experiments, runs, params, metrics, tags, datasets, artifact listings.
 
 They keep MLflow's shape where users touch them::
 
     run = trialbook.start_run()
     run.info.run_id, run.info.status, run.data.params, run.data.metrics
+    run.inputs.dataset_inputs[0].dataset.digest
 """
 
 from __future__ import annotations
@@ -147,11 +148,60 @@ class RunData:
 
 
 @dataclass(frozen=True)
+class Dataset:
+    """A dataset a run used, as stored: a name, a content digest, and how to describe it.
+
+    ``schema`` and ``profile`` are JSON text (column names and types; row counts), as in
+    MLflow; :mod:`trialbook.data` builds them from a DataFrame or arrays.
+    """
+
+    name: str
+    digest: str
+    source_type: str = ""
+    source: str = ""
+    schema: str = ""
+    profile: str = ""
+
+
+@dataclass(frozen=True)
+class InputTag:
+    """A tag of a dataset input, such as ``mlflow.data.context = training``."""
+
+    key: str
+    value: str
+
+
+CONTEXT_TAG = "mlflow.data.context"
+"""The input tag naming what a run used a dataset for (``training``, ``evaluation``...)."""
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    """One dataset a run used, with its tags (MLflow's shape)."""
+
+    dataset: Dataset
+    tags: tuple[InputTag, ...] = ()
+
+    @property
+    def context(self) -> str:
+        """The value of the :data:`CONTEXT_TAG` tag, or ``""``."""
+        return next((t.value for t in self.tags if t.key == CONTEXT_TAG), "")
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What a run read: its datasets."""
+
+    dataset_inputs: tuple[DatasetInput, ...] = ()
+
+
+@dataclass(frozen=True)
 class Run:
-    """A run: its :class:`RunInfo` and its :class:`RunData`."""
+    """A run: its :class:`RunInfo`, its :class:`RunData` and its :class:`RunInputs`."""
 
     info: RunInfo
     data: RunData
+    inputs: RunInputs = field(default_factory=RunInputs)
 
 
 @dataclass(frozen=True)

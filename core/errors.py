@@ -245,6 +245,18 @@ class StoreUnavailableError(StoreError):
     """
 
 
+class UnsupportedStoreError(StoreError):
+    """The store lacks an optional capability a call needs (see :mod:`trialbook.store.base`)."""
+
+    def __init__(self, store: str, capability: str, call: str) -> None:
+        self.store = store
+        self.capability = capability
+        super().__init__(
+            f"{call} needs a store with the {capability} capability, and {store} has none; "
+            "log to a SQLite or PostgreSQL database or to a trialbook server instead."
+        )
+
+
 class RunExistsError(TrialbookError):
     """A run with the requested id exists already."""
 

@@ -41,7 +41,8 @@ def autolog(
         log_system_metrics: Sample system metrics (CPU, memory, disk, network, GPU) of every
             run started afterwards, unless ``start_run(log_system_metrics=False)``.
         strict: Re-raise trialbook's own errors (default: ``TRIALBOOK_AUTOLOG_STRICT``).
-        **extra: Integration-specific settings.
+        **extra: Integration-specific settings; ``log_datasets=False`` stops recording the
+            data of each training call as dataset inputs (see :mod:`trialbook.data`).
     """
     global _global
     from trialbook.plugins.manager import integrations

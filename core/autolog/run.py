@@ -254,6 +254,37 @@ class AutologRun:
         text = json.dumps(example, allow_nan=True, default=str)
         self.log_text(text, example_path(self.config.log_models, model_name))
 
+    @property
+    def logs_datasets(self) -> bool:
+        """Whether dataset inputs are recorded: ``log_datasets`` on and a store that keeps them."""
+        from trialbook.store.base import DatasetInputs
+
+        if not self.config.extra.get("log_datasets", True):
+            return False
+        return isinstance(self.client.store, DatasetInputs)
+
+    def log_input(self, dataset: Any, context: str = "training") -> None:
+        """Record a :class:`trialbook.data.Dataset` as an input of the run (if :attr:`logs_datasets`)."""
+        if self.logs_datasets:
+            self.client.log_input(self.require_run(), dataset, context)
+
+    def log_dataset(
+        self, features: Any, targets: Any = None, context: str = "training", name: str | None = None
+    ) -> None:
+        """Record the data of a training or evaluation call as a dataset input, by digest.
+
+        Reads a bounded sample (:mod:`trialbook.data.digest`) and copies nothing. Skipped
+        unless :attr:`logs_datasets`, and for data
+        :func:`trialbook.data.from_training_data` cannot read.
+        """
+        if features is None or not self.logs_datasets:
+            return
+        from trialbook.data import from_training_data
+
+        dataset = from_training_data(features, targets, name=name)
+        if dataset is not None:
+            self.client.log_input(self.require_run(), dataset, context)
+
     def log_dict(self, data: Any, artifact_file: str) -> None:
         """Save a dict as a JSON/YAML artifact of the run."""
         self.client.log_dict(self.require_run(), data, artifact_file)

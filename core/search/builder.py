@@ -19,6 +19,7 @@ from trialbook.entities import LifecycleStage, RunStatus
 from trialbook.search.nodes import (
     ATTRIBUTE_ALIASES,
     ATTRIBUTES,
+    DATASET_FIELDS,
     MLFLOW_TAGS,
     PREFIXES,
     Aggregate,
@@ -134,6 +135,10 @@ class NodeBuilder(Transformer[Token, Any]):
 
     def order_item(self, children: Sequence[Any]) -> OrderKey:
         field: Field = children[0]
+        if field.kind is Kind.DATASET:
+            raise InvalidNode(
+                field.column, f"runs cannot be ordered by {field.text}; filter on it instead"
+            )
         ascending = len(children) == 1 or children[1].type == "ASC"
         return OrderKey(field.kind, field.key, ascending, field.aggregate)
 
@@ -158,13 +163,21 @@ def identify(token: Token) -> Field:
     if kind is None:
         raise InvalidNode(
             column,
-            f"unknown prefix '{prefix}.'; use metrics., params., tags. or attributes. "
-            "(or metric., param., tag., attribute., attr., run.)",
+            f"unknown prefix '{prefix}.'; use metrics., params., tags., attributes. or "
+            "datasets. (or metric., param., tag., attribute., attr., run., dataset.)",
         )
     key = _unquote_key(rest)
     key_column = column + len(prefix) + 1
     if not key:
         raise InvalidNode(key_column, f"missing key after '{prefix}.'")
+    if kind is Kind.DATASET:
+        if key.lower() not in DATASET_FIELDS:
+            raise InvalidNode(
+                key_column,
+                f"unknown dataset field '{key}'; use datasets.name, datasets.digest or "
+                "datasets.context",
+            )
+        return Field(kind, key.lower(), None, text, column)
     if kind is Kind.TAG and key.lower() in MLFLOW_TAGS:
         kind, key = MLFLOW_TAGS[key.lower()]
     if kind is not Kind.ATTRIBUTE:
@@ -198,7 +211,7 @@ def _scalar(field: Field, token: Token, is_like: bool) -> Scalar:
     if token.type == "NUMBER":
         if is_like:
             raise InvalidNode(column, "a LIKE pattern must be a quoted string")
-        if not field.is_numeric and field.kind is Kind.ATTRIBUTE:
+        if not field.is_numeric and field.kind in (Kind.ATTRIBUTE, Kind.DATASET):
             raise InvalidNode(column, f"{field.text} is text; quote the value")
         return _number(token)
     quote = token[0]

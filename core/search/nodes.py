@@ -23,6 +23,7 @@ class Kind(str, enum.Enum):
     PARAM = "param"
     TAG = "tag"
     ATTRIBUTE = "attribute"
+    DATASET = "dataset"
 
 
 class Op(str, enum.Enum):
@@ -81,6 +82,9 @@ ATTRIBUTE_ALIASES: Mapping[str, str] = {
     "user": "user_id",
 }
 
+DATASET_FIELDS = ("name", "digest", "context")
+"""What ``datasets.<field>`` compares: a run matches when any of its dataset inputs does."""
+
 MLFLOW_TAGS: Mapping[str, tuple[Kind, str]] = {
     "mlflow.parentrunid": (Kind.ATTRIBUTE, "parent_run_id"),
     "mlflow.runname": (Kind.ATTRIBUTE, "run_name"),
@@ -105,6 +109,8 @@ PREFIXES: Mapping[str, Kind] = {
     "attribute": Kind.ATTRIBUTE,
     "attr": Kind.ATTRIBUTE,
     "run": Kind.ATTRIBUTE,
+    "datasets": Kind.DATASET,
+    "dataset": Kind.DATASET,
 }
 """Identifier prefixes (``metrics.acc``), lower case; matched case-insensitively."""
 

@@ -10,6 +10,7 @@
     GET   /api/v1/runs/{id}
     PATCH /api/v1/runs/{id}             status, end time, name, description
     POST  /api/v1/runs/{id}/delete      soft delete (…/restore undoes it)
+    POST  /api/v1/runs/{id}/inputs      datasets the run used (stores with DatasetInputs)
 
 Heartbeats use the server's clock, so clients with skewed clocks are judged fairly.
 """
@@ -21,14 +22,22 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from trialbook.entities import Run
-from trialbook.errors import RunExistsError, RunNotFoundError
+from trialbook.entities import Dataset, DatasetInput, InputTag, Run
+from trialbook.errors import RunExistsError, RunNotFoundError, UnsupportedStoreError
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
 from trialbook.server.responses import JsonBody
-from trialbook.server.schemas import CountRuns, Reap, RunCreate, RunIds, RunUpdate, SearchRuns
+from trialbook.server.schemas import (
+    CountRuns,
+    LogInputs,
+    Reap,
+    RunCreate,
+    RunIds,
+    RunUpdate,
+    SearchRuns,
+)
 from trialbook.server.state import SEARCH, ServerState, State
-from trialbook.store.base import DeadRunReaping
+from trialbook.store.base import DatasetInputs, DeadRunReaping
 from trialbook.store.rest.errors import ServerError
 from trialbook.store.rest.wire import run_json, summary_json
 from trialbook.validation import check_key, tag_value
@@ -182,4 +191,28 @@ def delete_run(state: State, run_id: str) -> dict[str, Any]:
 def restore_run(state: State, run_id: str) -> dict[str, Any]:
     """Restore a soft-deleted run."""
     state.store.restore_run(run_id)
+    return {}
+
+
+@router.post("/{run_id}/inputs", dependencies=[WRITE])
+def log_inputs(state: State, run_id: str, body: LogInputs) -> dict[str, Any]:
+    """Link datasets to a run."""
+    store = state.store
+    if not isinstance(store, DatasetInputs):
+        raise UnsupportedStoreError(type(store).__name__, "DatasetInputs", "log_input")
+    items = [
+        DatasetInput(
+            Dataset(
+                name=item.dataset.name,
+                digest=item.dataset.digest,
+                source_type=item.dataset.source_type,
+                source=item.dataset.source,
+                schema=item.dataset.schema_,
+                profile=item.dataset.profile,
+            ),
+            tuple(InputTag(t.key, t.value) for t in item.tags),
+        )
+        for item in body.datasets
+    ]
+    store.log_inputs(run_id, items)
     return {}

@@ -76,6 +76,37 @@ class RunUpdate(Body):
     description: Text | None = None
 
 
+class DatasetBody(Body):
+    """A dataset as ``POST /runs/{id}/inputs`` carries it (never its data)."""
+
+    name: Name
+    digest: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_no_nul)]
+    source_type: Annotated[str, Field(max_length=64), AfterValidator(_no_nul)] = ""
+    source: Text = ""
+    schema_: Text = Field("", alias="schema")
+    profile: Text = ""
+
+
+class InputTagBody(Body):
+    """A tag of a dataset input (``mlflow.data.context`` names its context)."""
+
+    key: Annotated[str, Field(min_length=1, max_length=250), AfterValidator(_no_nul)]
+    value: Annotated[str, Field(max_length=250), AfterValidator(_no_nul)]
+
+
+class DatasetInputBody(Body):
+    """One dataset a run used, with its tags."""
+
+    dataset: DatasetBody
+    tags: list[InputTagBody] = Field(default_factory=list, max_length=100)
+
+
+class LogInputs(Body):
+    """``POST /runs/{id}/inputs``: datasets the run used."""
+
+    datasets: list[DatasetInputBody] = Field(max_length=1000)
+
+
 class RunIds(Body):
     """A list of run ids (heartbeat, summaries, purge)."""
 

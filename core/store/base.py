@@ -22,7 +22,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload, runtime_checkable
 
-from trialbook.entities import Experiment, Metric, MetricSummary, Run, RunStatus, ViewType
+from trialbook.entities import (
+    DatasetInput,
+    Experiment,
+    Metric,
+    MetricSummary,
+    Run,
+    RunStatus,
+    ViewType,
+)
 from trialbook.errors import InvalidValueError
 
 if TYPE_CHECKING:
@@ -415,6 +423,23 @@ class RunAggregates(Protocol):
     ) -> list[tuple[str | None, int]]:
         """(value, matching runs) per value of a param (None: runs without it), in the order
         ``params.<param>`` sorts them, at most ``limit`` values."""
+        ...
+
+
+@runtime_checkable
+class DatasetInputs(Protocol):
+    """A store that records the datasets runs used (``log_input``).
+
+    Its runs carry their inputs in :attr:`~trialbook.entities.Run.inputs`, and its searches
+    understand ``datasets.name``, ``datasets.digest`` and ``datasets.context``.
+    """
+
+    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
+        """Link datasets to a run; logging the same (dataset, context) again changes nothing.
+
+        A dataset is known by its (name, digest): the first source, schema and profile
+        stored for it stay. Raises RunNotFoundError or DeletedRunError for a bad run id.
+        """
         ...
 
 

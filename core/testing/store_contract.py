@@ -14,7 +14,8 @@ a fresh, empty store; pytest then runs every test of the contract against it::
             store.close()
 
 Tests of optional capabilities (:class:`~trialbook.store.base.DeadRunReaping`,
-:class:`~trialbook.store.base.RunAggregates`) are skipped for a store without them. Needs
+:class:`~trialbook.store.base.RunAggregates`, :class:`~trialbook.store.base.DatasetInputs`)
+are skipped for a store without them. Needs
 pytest.
 """
 
@@ -26,7 +27,15 @@ import time
 
 import pytest
 
-from trialbook.entities import LifecycleStage, RunStatus, ViewType
+from trialbook.entities import (
+    CONTEXT_TAG,
+    Dataset,
+    DatasetInput,
+    InputTag,
+    LifecycleStage,
+    RunStatus,
+    ViewType,
+)
 from trialbook.errors import (
     DeletedExperimentError,
     DeletedRunError,
@@ -35,7 +44,14 @@ from trialbook.errors import (
     RunNotFoundError,
     TrialbookError,
 )
-from trialbook.store.base import Batch, DeadRunReaping, MetricPoint, RunAggregates, TrackingStore
+from trialbook.store.base import (
+    Batch,
+    DatasetInputs,
+    DeadRunReaping,
+    MetricPoint,
+    RunAggregates,
+    TrackingStore,
+)
 
 
 def now() -> int:
@@ -47,6 +63,21 @@ def new_run(store: TrackingStore, experiment: str = "exp", **kwargs: object) -> 
     """Create a run in ``experiment`` (created when missing) and return its id."""
     experiment_id = store.get_or_create_experiment(experiment).experiment_id
     return store.create_run(experiment_id, "run", now(), **kwargs).info.run_id  # type: ignore[arg-type]
+
+
+def dataset_input(name: str, digest: str, context: str = "training") -> DatasetInput:
+    """A dataset input with a context tag and a small schema and profile."""
+    dataset = Dataset(
+        name, digest, "local", f"/data/{name}.csv", '{"mlflow_colspec": []}', '{"num_rows": 3}'
+    )
+    return DatasetInput(dataset, (InputTag(CONTEXT_TAG, context),))
+
+
+def dataset_store(store: TrackingStore) -> DatasetInputs:
+    """The store as a :class:`DatasetInputs`; skips the test for a store without it."""
+    if not isinstance(store, DatasetInputs):
+        pytest.skip("the store records no dataset inputs")
+    return store
 
 
 class StoreContract:
@@ -333,3 +364,63 @@ class StoreContract:
         assert filtered == [("rf", 1)]
         everything = store.param_value_counts([experiment_id], "model", "", ViewType.ALL)
         assert everything == [("lr", 1), ("rf", 1), (None, 1)]
+
+    # DatasetInputs ---------------------------------------------------------------------------
+
+    def test_logged_dataset_inputs_come_back_with_the_run(self, store: TrackingStore) -> None:
+        inputs = dataset_store(store)
+        run_id = new_run(store)
+        train, test = dataset_input("wine", "aaaa1111"), dataset_input("wine", "bbbb2222", "eval")
+        inputs.log_inputs(run_id, [train, test])
+        inputs.log_inputs(run_id, [train])
+        found = store.get_run(run_id).inputs.dataset_inputs
+        assert sorted(found, key=lambda i: i.context) == [test, train]
+        assert store.get_run(new_run(store)).inputs.dataset_inputs == ()
+
+    def test_a_dataset_keeps_its_first_description(self, store: TrackingStore) -> None:
+        inputs = dataset_store(store)
+        first, second = new_run(store), new_run(store)
+        inputs.log_inputs(first, [dataset_input("wine", "aaaa1111")])
+        changed = dataset_input("wine", "aaaa1111")
+        moved = Dataset("wine", "aaaa1111", "s3", "s3://elsewhere/wine.csv")
+        inputs.log_inputs(second, [DatasetInput(moved, changed.tags)])
+        dataset = store.get_run(second).inputs.dataset_inputs[0].dataset
+        assert dataset == changed.dataset
+
+    def test_runs_are_found_by_dataset_digest_name_and_context(self, store: TrackingStore) -> None:
+        inputs = dataset_store(store)
+        trained, evaluated, other = new_run(store), new_run(store), new_run(store)
+        inputs.log_inputs(trained, [dataset_input("wine", "aaaa1111")])
+        inputs.log_inputs(evaluated, [dataset_input("wine", "aaaa1111", "eval")])
+        inputs.log_inputs(other, [dataset_input("iris", "cccc3333")])
+        experiment_id = store.get_run(trained).info.experiment_id
+
+        def found(filter_string: str) -> set[str]:
+            runs = store.search_runs([experiment_id], filter_string).runs
+            return {r.info.run_id for r in runs}
+
+        assert found("datasets.digest = 'aaaa1111'") == {trained, evaluated}
+        assert found("datasets.name = 'iris'") == {other}
+        assert found("datasets.digest = 'aaaa1111' and datasets.context = 'training'") == {trained}
+        assert found("datasets.name IS NULL") == set()
+        assert store.count_runs([experiment_id], "datasets.context = 'eval'") == 1
+
+    def test_inputs_of_an_unknown_or_deleted_run_are_refused(self, store: TrackingStore) -> None:
+        inputs = dataset_store(store)
+        with pytest.raises(RunNotFoundError):
+            inputs.log_inputs("f" * 32, [dataset_input("wine", "aaaa1111")])
+        run_id = new_run(store)
+        store.delete_run(run_id)
+        with pytest.raises((DeletedRunError, TrialbookError)):
+            inputs.log_inputs(run_id, [dataset_input("wine", "aaaa1111")])
+
+    def test_purged_runs_lose_their_inputs(self, store: TrackingStore) -> None:
+        inputs = dataset_store(store)
+        run_id, kept = new_run(store), new_run(store)
+        inputs.log_inputs(run_id, [dataset_input("wine", "aaaa1111")])
+        inputs.log_inputs(kept, [dataset_input("wine", "aaaa1111")])
+        store.delete_run(run_id)
+        store.purge_runs([run_id])
+        experiment_id = store.get_run(kept).info.experiment_id
+        page = store.search_runs([experiment_id], "datasets.digest = 'aaaa1111'")
+        assert [r.info.run_id for r in page.runs] == [kept]

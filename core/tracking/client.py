@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from trialbook.artifacts import ArtifactRepository, clean_artifact_path
 from trialbook.entities import (
+    DatasetInput,
     Experiment,
     FileInfo,
     Metric,
@@ -292,6 +293,26 @@ class TrackingClient(RegistryClient):
             for point in metrics or ():
                 self.tracker.log_metric(run_id, point.key, point.value, point.step, point.timestamp)
 
+    def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput] | None = None) -> None:
+        """Record datasets the run used (``DatasetInput``s, as MLflow's client takes them)."""
+        from trialbook.tracking.inputs import record
+
+        if datasets:
+            self.tracker.ensure_writable(run_id)
+            record(self.store, run_id, datasets)
+
+    def log_input(
+        self,
+        run_id: str,
+        dataset: Any,
+        context: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record that the run used a dataset (from :mod:`trialbook.data`) for ``context``."""
+        from trialbook.tracking.inputs import dataset_input
+
+        self.log_inputs(run_id, [dataset_input(dataset, context, tags)])
+
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         """Every point of a metric, ordered by step."""
         self.flush()
@@ -379,6 +400,44 @@ class TrackingClient(RegistryClient):
         raise TrialbookError(
             f"log_figure takes matplotlib or plotly figures, not {type(figure).__name__}."
         )
+
+    def log_table(self, run_id: str, data: Any, artifact_file: str) -> str:
+        """Save a table (dict of columns or DataFrame) as JSON; again to the same file appends rows."""
+        from trialbook.tracking.media import check_table_file, table_json
+
+        path = clean_artifact_path(artifact_file)
+        check_table_file(path)
+        repository = self._writable_repository(run_id)
+        previous = None
+        if repository.exists(path):
+            with repository.open(path) as handle:
+                previous = handle.read()
+        return repository.write_bytes(path, table_json(data, previous).encode("utf-8"))
+
+    def log_image(
+        self,
+        run_id: str,
+        image: Any,
+        artifact_file: str | None = None,
+        key: str | None = None,
+        step: int | None = None,
+    ) -> str:
+        """Save an image (numpy array, PIL image, matplotlib figure); return its artifact path.
+
+        Either at ``artifact_file`` (the format follows its extension), or by ``key`` and
+        ``step`` (default 0) as PNG under ``images/<key>/``, shown with a step slider.
+        """
+        from trialbook.tracking.media import image_bytes, image_path
+
+        if (artifact_file is None) == (key is None):
+            raise TrialbookError("log_image takes either artifact_file or key (with step).")
+        if artifact_file is not None:
+            if step is not None:
+                raise TrialbookError("log_image: step goes with key, not with artifact_file.")
+            suffix = Path(artifact_file).suffix or ".png"
+            return self.log_bytes(run_id, image_bytes(image, suffix), artifact_file)
+        path = image_path(str(key), 0 if step is None else step)
+        return self.log_bytes(run_id, image_bytes(image, "png"), path)
 
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[FileInfo]:
         """Files and folders directly under ``path`` in the run's artifacts."""

@@ -1,7 +1,7 @@
 """Copying one run into a store, idempotently.
 
 A run is copied in steps that may each be repeated safely: create it with its own id (if
-missing), write params and tags, then each metric's whole history (batches with ids derived
+missing), write params and tags, its dataset inputs (when both stores keep them), then each metric's whole history (batches with ids derived
 from the run and key, applied once), upload its artifacts (overwriting), set its final
 status, and last the tag :data:`COPIED_TAG`. A run carrying that tag is skipped.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from trialbook.entities import LifecycleStage, Run
 from trialbook.errors import RunNotFoundError
-from trialbook.store.base import Batch, MetricSeries, part_batch_id
+from trialbook.store.base import Batch, DatasetInputs, MetricSeries, part_batch_id
 
 COPIED_TAG = "trialbook.copied"
 """Set on a run once it is copied whole (its value: when, in ms since the epoch)."""
@@ -112,6 +112,8 @@ def copy_run(
     params = [(info.run_id, k, v) for k, v in run.data.params.items()]
     if tags or params:
         store.write_batch(Batch(params=params, tags=tags, batch_id=part_batch_id(origin, "meta")))
+    if run.inputs.dataset_inputs and isinstance(store, DatasetInputs):
+        store.log_inputs(info.run_id, run.inputs.dataset_inputs)  # a repeat changes nothing
     for key in source.metric_keys():
         steps, values, timestamps = source.metric(key)
         if len(values):

@@ -97,6 +97,7 @@ def create_app(
     from trialbook.tracking.fluent import get_tracking_uri
     from trialbook.ui import (
         routes_artifacts,
+        routes_datasets,
         routes_edit,
         routes_export,
         routes_models,
@@ -137,6 +138,7 @@ def create_app(
         routes_runs,
         routes_run,
         routes_artifacts,
+        routes_datasets,
         routes_static,
         routes_pages,
         routes_models,

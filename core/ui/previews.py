@@ -1,4 +1,4 @@
-"""Safe, bounded previews of artifacts: text, JSON, YAML, CSV tables, images, model folders.
+"""Safe, bounded previews of artifacts: text, JSON, YAML, CSV and logged tables, images, models.
 
 ::
 
@@ -157,11 +157,18 @@ def artifact_preview(repo: ArtifactRepository, path: str) -> dict[str, Any]:
     base.update(truncated=truncated, limit=TEXT_LIMIT)
     if kind == "csv":
         return {**base, **csv_table(text, truncated, tab=extension(path) == ".tsv")}
+    if kind == "json" and truncated and (info.size or 0) <= DATA_LIMIT:
+        table = logged_table(read_json(repo, path))  # a table: worth reading whole
+        if table is not None:
+            return {**base, "truncated": False, **table}
     if kind == "json" and not truncated:
         try:
             parsed = json.loads(text)
         except ValueError:
             return {**base, "text": text, "invalid": True}
+        table = logged_table(parsed)
+        if table is not None:
+            return {**base, **table}
         return {**base, "text": json.dumps(parsed, indent=2, ensure_ascii=False)}
     return {**base, "text": text}
 
@@ -241,6 +248,33 @@ def csv_table(text: str, truncated: bool, tab: bool = False) -> dict[str, Any]:
         rows = rows[: CSV_ROWS + 1]
     header, body = (rows[0], rows[1:]) if rows else ([], [])
     return {"kind": "csv", "header": header, "rows": body, "more_rows": more}
+
+
+def logged_table(parsed: Any) -> dict[str, Any] | None:
+    """A ``log_table`` file (``{"columns": [...], "data": [[...]]}``) as a CSV-like preview."""
+    if not isinstance(parsed, dict) or set(parsed) != {"columns", "data"}:
+        return None
+    columns, data = parsed["columns"], parsed["data"]
+    if not isinstance(columns, list) or not isinstance(data, list):
+        return None
+    if not all(isinstance(row, list) for row in data):
+        return None
+    rows = [[_table_cell(v) for v in row[:CSV_COLUMNS]] for row in data[:CSV_ROWS]]
+    return {
+        "kind": "csv",
+        "table": True,
+        "header": [_table_cell(c) for c in columns[:CSV_COLUMNS]],
+        "rows": rows,
+        "more_rows": len(data) > CSV_ROWS,
+    }
+
+
+def _table_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def read_json(repo: ArtifactRepository, path: str) -> Any:

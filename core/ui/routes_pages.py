@@ -17,6 +17,7 @@ from trialbook.ui.families import metric_families
 from trialbook.ui.history import SYSTEM_PREFIX, jsonable_number, metric_groups
 from trialbook.ui.markdown import to_html
 from trialbook.ui.reproducibility import reproducibility
+from trialbook.ui.routes_datasets import dataset_rows
 from trialbook.ui.routes_models import registered_versions
 from trialbook.ui.serialize import experiment_json
 from trialbook.ui.state import UIState, ui_state
@@ -65,6 +66,7 @@ def run_page(request: Request, state: State, run_id: str) -> HTMLResponse:
         "summaries": summaries,
         "groups": groups,
         "params": sorted(run.data.params.items()),
+        "datasets": dataset_rows(run),
         "repro": reproducibility(run.data.tags),
         "registered": registered_versions(state, run_id),
         "children": child_runs(state, run),

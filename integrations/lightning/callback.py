@@ -10,7 +10,8 @@
 
 What it logs (names in :mod:`trialbook.integrations.lightning.collect`): at fit start the
 module's and datamodule's hparams, trainer settings, optimizers, LR schedulers, EarlyStopping
-and ModelCheckpoint settings and the ``seed_everything`` seed; after each training epoch
+and ModelCheckpoint settings and the ``seed_everything`` seed; when training starts the
+tensors behind its dataloaders as dataset inputs (``log_datasets``); after each training epoch
 every callback metric (training and validation) with ``step = epoch`` (0-based, so a metric's
 history has one point per epoch in which it was logged) and each param group's learning rate
 (a ``LearningRateMonitor``'s ``lr-*`` metrics too, each at the epoch whose rate it is);
@@ -60,6 +61,8 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
     Args:
         run_id: Log into this existing run.
         log_models: Log the trained model at fit end.
+        log_datasets: Record the tensors behind the fit's dataloaders as dataset inputs
+            (:mod:`~trialbook.integrations.lightning.datasets`).
         experiment_name: Experiment of a run the callback starts (default: the current one).
         run_name: Name of a run the callback starts.
         tags: Tags of a run the callback starts.
@@ -73,6 +76,7 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
         *,
         run_id: str | None = None,
         log_models: bool = True,
+        log_datasets: bool = True,
         experiment_name: str | None = None,
         run_name: str | None = None,
         tags: Mapping[str, Any] | None = None,
@@ -88,6 +92,7 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
             origin="callback",
         )
         self.log_models = log_models
+        self.log_datasets = log_datasets
         self.guard = Guard("TrialbookCallback")
         self.interrupted = False
         """Whether the last fit ended with KeyboardInterrupt (read by autolog)."""
@@ -140,6 +145,21 @@ class CallbackCore(_CallbackBase):  # type: ignore[misc,unused-ignore]
             if checkpoint is not None:
                 params.update(collect.checkpoint_settings(checkpoint))
             self._log_params(params)
+
+    @override
+    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        if not trainer.is_global_zero or not self.log_datasets:
+            return
+        with self.guard("recording datasets", self.binding):
+            from trialbook.integrations.lightning.datasets import fit_datasets
+            from trialbook.store.base import DatasetInputs
+
+            client = self.binding.client
+            if not isinstance(client.store, DatasetInputs):
+                return
+            run_id = self.binding.ensure()
+            for dataset, context in fit_datasets(trainer):
+                client.log_input(run_id, dataset, context)
 
     @override
     def on_train_epoch_start(self, trainer: Trainer, pl_module: LightningModule) -> None:

@@ -57,6 +57,7 @@ class _TrainerCall(AutologRun):
         callback = callback_class(self.integration.namespace)(
             run_id=run_id,
             log_models=self.config.log_models,
+            log_datasets=bool(self.config.extra.get("log_datasets", True)),
             tracking_uri=self.client.tracking_uri,
         )
         callback.guard.strict = self.config.strict

@@ -10,6 +10,7 @@
 Names: ``eval_score`` for ``score`` calls and ``eval_<function>`` for ``sklearn.metrics``
 functions; the second call of the same name for the same run is ``<name>-2``, then ``-3``...
 Each metric has a tag ``trialbook.eval.<name>`` describing the call (``f1_score(average='macro')``).
+``score(X, y)`` also records ``X`` and ``y`` as the run's ``evaluation`` dataset input.
 
 A prediction is tied to its model by identity, without touching the user's objects: the
 estimator's run is remembered in a weak map after ``fit``, and each ``predict``,
@@ -210,6 +211,9 @@ class ScoreCall(_EvaluationCall):
         if run_id is not None:
             call = describe_call(f"{type(estimator).__name__}.score", self.kwargs)
             self.log_evaluation(run_id, "score", result, call)
+            if len(self.args) > 1:
+                targets = self.args[2] if len(self.args) > 2 else self.kwargs.get("y")
+                self.log_dataset(self.args[1], targets, "evaluation")
 
 
 class MetricCall(_EvaluationCall):

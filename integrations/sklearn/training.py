@@ -3,7 +3,8 @@
 Before training: params (``get_params(deep=True)``, see :mod:`.params`) and the tags
 ``estimator_name`` (``LogisticRegression``) and ``estimator_class``
 (``sklearn.linear_model._logistic.LogisticRegression``). After training: training metrics
-(:mod:`.metrics`), ``training_confusion_matrix.json`` for classifiers
+(:mod:`.metrics`), the training data as a dataset input (by digest, ``log_datasets``),
+``training_confusion_matrix.json`` for classifiers
 (``{"labels": [...], "matrix": [[...]]}``, rows are true labels), ``estimator.html``
 (the estimator's nested structure and changed parameters, see :mod:`.html`), search results (:mod:`.search`), and the fitted estimator as
 model ``model`` (``log_models``) with its signature inferred from ``X`` and ``y`` (names and
@@ -79,6 +80,7 @@ class FitRun(AutologRun):
             logged, truncated = loggable(params, self.report)
             self.log_params(logged)
             self.note_truncated(truncated)
+        self.log_dataset(self.data.X, self.data.y, "training")
         return args, kwargs
 
     @override

@@ -13,6 +13,10 @@ Each patched call is one autologged training call (an
   context, adds that call's callback to that call's ``callbacks``. ``fit`` logs
   ``get_params()`` before training and the fitted wrapper as the model afterwards. The inner
   ``train`` is nested in the ``fit`` call, so ``xgboost.train``'s own patch stays silent.
+
+``train`` records ``dtrain`` and the other matrices of ``evals`` (by their names) as the run's
+training and evaluation dataset inputs, ``fit`` its ``X``/``y`` and ``eval_set``
+(:mod:`~trialbook.integrations.xgboost.datasets`); ``log_datasets=False`` turns that off.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing_extensions import override
 from trialbook.autolog.examples import INPUT_EXAMPLE_ROWS, input_example
 from trialbook.autolog.integration import Integration
 from trialbook.autolog.run import AutologRun
+from trialbook.integrations.xgboost.datasets import log_fit_datasets, log_train_datasets
 from trialbook.integrations.xgboost.names import param_items, safe_params
 from trialbook.integrations.xgboost.recorder import (
     Binding,
@@ -146,6 +151,8 @@ class TrainRun(XGBoostRun):
         self.dtrain = bound.arguments.get("dtrain")
         if self.config.log_input_examples or self.config.extra.get("log_model_signatures", True):
             self.training_input = dmatrix_head(self.dtrain)
+        if self.logs_datasets:
+            log_train_datasets(self, self.dtrain, bound.arguments.get("evals"))
         return bound.args, bound.kwargs
 
     @override
@@ -197,6 +204,9 @@ class FitRun(XGBoostRun):
         params = {k: v for k, v in self.estimator.get_params().items() if v is not None}
         logged = safe_params(params)
         self.log_params(logged)
+        if self.logs_datasets:
+            targets = args[2] if len(args) > 2 else kwargs.get("y")
+            log_fit_datasets(self, self.features, targets, kwargs.get("eval_set"))
         self.bind(self.plan(outputs=False, skip_params=frozenset(logged)), inject=True)
         return args, kwargs
 

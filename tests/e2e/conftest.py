@@ -335,3 +335,9 @@ def page(browser: Any, ui_url: str) -> Iterator[Any]:
     context.close()
     if problems:
         pytest.fail("\n".join(problems))
+
+
+@pytest.fixture(scope="session")
+def ui_server() -> type[UIServer]:
+    """:class:`UIServer`, for test modules that serve a store of their own."""
+    return UIServer

@@ -67,3 +67,20 @@ def test_the_fluent_api_logs_into_a_memory_store(
     assert [r.info.run_id for r in found] == [run.info.run_id]
     history = trialbook.TrackingClient().get_metric_history(run.info.run_id, "loss")
     assert [p.step for p in history] == [0, 1, 2]
+
+
+def test_a_store_without_dataset_inputs_refuses_log_input_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trialbook.errors import UnsupportedStoreError
+    from trialbook.tracking import reproducibility
+
+    monkeypatch.setenv(reproducibility.DISABLE_ENV_VAR, "1")
+    monkeypatch.setenv("TRIALBOOK_ARTIFACT_ROOT", str(tmp_path / "artifacts"))
+    trialbook.set_tracking_uri("memory://inputs")
+    dataset = trialbook.data.from_numpy([[1.0, 2.0], [3.0, 4.0]], targets=[0, 1])
+    with trialbook.start_run():
+        with pytest.raises(UnsupportedStoreError, match="DatasetInputs"):
+            trialbook.log_input(dataset, context="training")
+        with pytest.raises(UnsupportedStoreError, match=r"datasets\.digest"):
+            trialbook.search_runs(filter_string=f"datasets.digest = '{dataset.digest}'")

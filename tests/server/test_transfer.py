@@ -67,6 +67,20 @@ def test_sync_copies_finished_runs_with_their_ids_data_and_artifacts(
         assert handle.read() == b"\x00\x01" * 5000
 
 
+def test_sync_copies_the_runs_dataset_inputs(
+    server_uri: str, local_uri: str, tmp_path: Path
+) -> None:
+    experiment = f"inputs-{uuid.uuid4().hex[:8]}"
+    run_id = log_local_run(local_uri, experiment, tmp_path, finish=False)
+    local = trialbook.TrackingClient(local_uri)
+    dataset = trialbook.data.from_numpy([[1.0, 2.0], [3.0, 4.0]], name="pairs")
+    local.log_input(run_id, dataset, context="training")
+    local.set_terminated(run_id)
+    sync(local_uri, server_uri, [experiment])
+    found = trialbook.TrackingClient(server_uri).get_run(run_id).inputs.dataset_inputs
+    assert [(i.dataset.digest, i.context) for i in found] == [(dataset.digest, "training")]
+
+
 def test_syncing_twice_copies_nothing_twice(
     server_uri: str, local_uri: str, tmp_path: Path
 ) -> None:

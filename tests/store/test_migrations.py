@@ -86,3 +86,42 @@ def test_tokens_a_server_made_before_revision_0003_survive_the_upgrade(empty_url
         names = [row.name for row in conn.execute(sa.select(table))]
     engine.dispose()
     assert names == ["ci"]
+
+
+def test_a_revision_0004_database_upgrades_and_its_runs_take_dataset_inputs(
+    empty_url: str, tmp_path: Path
+) -> None:
+    from trialbook.entities import CONTEXT_TAG, Dataset, DatasetInput, InputTag
+    from trialbook.store.sql.store import SqlStore
+
+    engine = sa.create_engine(empty_url)
+    engine_module.upgrade(engine, "0004")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO experiments (name, artifact_location, lifecycle_stage, "
+                "creation_time, last_update_time) VALUES ('old', '/tmp/old', 'active', 1, 1)"
+            )
+        )
+        experiment_id = conn.execute(sa.text("SELECT experiment_id FROM experiments")).scalar()
+        conn.execute(
+            sa.text(
+                "INSERT INTO runs (run_id, experiment_id, name, status, start_time, "
+                "lifecycle_stage, artifact_uri, user_id, description) VALUES "
+                "('r0004', :e, 'before', 'FINISHED', 1, 'active', '/tmp/a', '', '')"
+            ),
+            {"e": experiment_id},
+        )
+    assert not sa.inspect(engine).has_table("run_inputs")
+    engine.dispose()
+    store = SqlStore(empty_url, str(tmp_path / "artifacts"))
+    try:
+        assert engine_module.current_revision(store.engine) == engine_module.HEAD_REVISION
+        assert store.get_run("r0004").inputs.dataset_inputs == ()
+        item = DatasetInput(Dataset("wine", "abcd"), (InputTag(CONTEXT_TAG, "training"),))
+        store.log_inputs("r0004", [item])
+        assert store.get_run("r0004").inputs.dataset_inputs == (item,)
+        found = store.search_runs([str(experiment_id)], "datasets.digest = 'abcd'").runs
+        assert [r.info.run_id for r in found] == ["r0004"]
+    finally:
+        store.close()

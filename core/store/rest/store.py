@@ -20,7 +20,15 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from trialbook.entities import Experiment, Metric, MetricSummary, Run, RunStatus, ViewType
+from trialbook.entities import (
+    DatasetInput,
+    Experiment,
+    Metric,
+    MetricSummary,
+    Run,
+    RunStatus,
+    ViewType,
+)
 from trialbook.errors import RunExistsError
 from trialbook.store.base import Batch, MetricArrays, RunPage, SummaryRecords
 from trialbook.store.rest import ARTIFACTS_SCHEME
@@ -30,6 +38,7 @@ from trialbook.store.rest.limits import CLIENT_HISTORY_PAGE, CLIENT_SEARCH_PAGE
 from trialbook.store.rest.transport import Transport
 from trialbook.store.rest.wire import (
     batch_json,
+    dataset_input_json,
     experiment_from_json,
     metric_from_json,
     run_from_json,
@@ -234,6 +243,13 @@ class RestStore:
             token = found.get("next_page_token")
             if token is None:
                 return runs
+
+    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
+        """Link datasets to a run on the server (DatasetInputs)."""
+        if not dataset_inputs:
+            return
+        body = {"datasets": [dataset_input_json(i) for i in dataset_inputs]}
+        self.http.call("POST", f"/runs/{_segment(run_id)}/inputs", body=body)
 
     # Data ----------------------------------------------------------------------------------
 

@@ -17,13 +17,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from trialbook.entities import (
+    Dataset,
+    DatasetInput,
     Experiment,
+    InputTag,
     LifecycleStage,
     Metric,
     MetricSummary,
     Run,
     RunData,
     RunInfo,
+    RunInputs,
     RunStatus,
 )
 from trialbook.store.base import Batch, MetricSeries, PointTuple
@@ -90,7 +94,40 @@ def run_json(run: Run, artifact_uri: str | None = None) -> dict[str, Any]:
             "metrics": {k: number(v) for k, v in run.data.metrics.items()},
             "tags": dict(run.data.tags),
         },
+        "inputs": {"dataset_inputs": [dataset_input_json(i) for i in run.inputs.dataset_inputs]},
     }
+
+
+def dataset_input_json(item: DatasetInput) -> dict[str, Any]:
+    """A dataset input, in MLflow's REST shape (``dataset`` and a list of ``tags``)."""
+    dataset = item.dataset
+    return {
+        "dataset": {
+            "name": dataset.name,
+            "digest": dataset.digest,
+            "source_type": dataset.source_type,
+            "source": dataset.source,
+            "schema": dataset.schema,
+            "profile": dataset.profile,
+        },
+        "tags": [{"key": t.key, "value": t.value} for t in item.tags],
+    }
+
+
+def dataset_input_from_json(data: Mapping[str, Any]) -> DatasetInput:
+    """The dataset input :func:`dataset_input_json` describes."""
+    dataset = data["dataset"]
+    return DatasetInput(
+        Dataset(
+            name=dataset["name"],
+            digest=dataset["digest"],
+            source_type=dataset.get("source_type") or "",
+            source=dataset.get("source") or "",
+            schema=dataset.get("schema") or "",
+            profile=dataset.get("profile") or "",
+        ),
+        tuple(InputTag(t["key"], t["value"]) for t in data.get("tags") or ()),
+    )
 
 
 def run_from_json(data: Mapping[str, Any]) -> Run:
@@ -115,6 +152,12 @@ def run_from_json(data: Mapping[str, Any]) -> Run:
             params=dict(values.get("params") or {}),
             metrics={k: to_float(v) for k, v in (values.get("metrics") or {}).items()},
             tags=dict(values.get("tags") or {}),
+        ),
+        inputs=RunInputs(
+            tuple(
+                dataset_input_from_json(i)
+                for i in (data.get("inputs") or {}).get("dataset_inputs") or ()
+            )
         ),
     )
 

@@ -47,7 +47,7 @@ def write(conn: sa.engine.Connection, batch: Batch, now: int) -> bool:
     run_ids = {p[0] for p in batch.metrics} | {s.run_id for s in batch.series}
     run_ids.update(r for r, _, _ in batch.params)
     run_ids.update(r for r, _, _ in batch.tags)
-    _check_runs(conn, run_ids)
+    check_runs(conn, run_ids)
     if batch.params:
         _write_params(conn, batch.params)
     if batch.tags:
@@ -64,7 +64,7 @@ def write(conn: sa.engine.Connection, batch: Batch, now: int) -> bool:
     return True
 
 
-def _check_runs(conn: sa.engine.Connection, run_ids: set[str]) -> None:
+def check_runs(conn: sa.engine.Connection, run_ids: set[str]) -> None:
     if not run_ids:
         return
     query = sa.select(schema.runs.c.run_id, schema.runs.c.lifecycle_stage).where(

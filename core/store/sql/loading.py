@@ -12,18 +12,25 @@ Metric summaries are built only when read (:class:`~trialbook.store.base.Summary
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 
-from trialbook.entities import LifecycleStage, MetricSummary, Run, RunData, RunInfo, RunStatus
+from trialbook.entities import (
+    LifecycleStage,
+    MetricSummary,
+    Run,
+    RunData,
+    RunInfo,
+    RunInputs,
+    RunStatus,
+)
 from trialbook.store.base import SummaryRecords
-from trialbook.store.sql import schema
+from trialbook.store.sql import inputs, schema
+from trialbook.store.sql.ids import id_in
 
 _first = itemgetter(0)
 _STATUS = {status.value: status for status in RunStatus}
@@ -56,21 +63,6 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def id_in(column: sa.ColumnElement[str], ids: list[str], dialect: str) -> sa.ColumnElement[bool]:
-    """``column IN ids`` with the ids as one bound value, however many there are.
-
-    SQLAlchemy's ``in_`` renders one bound parameter per id at every execution (some 20 ms
-    for a page of 1,000 runs); one JSON text (SQLite's ``json_each``) or one array
-    (PostgreSQL's ``= ANY``) costs next to nothing.
-    """
-    if dialect == "postgresql":
-        return column == sa.any_(sa.literal(ids, ARRAY(sa.String)))
-    if dialect == "sqlite":
-        each = sa.func.json_each(sa.literal(json.dumps(ids))).table_valued("value")
-        return column.in_(sa.select(each.c.value))
-    return column.in_(ids)
-
-
 def load_runs(
     conn: sa.engine.Connection, run_ids: Sequence[str]
 ) -> tuple[list[Run], SummaryRecords]:
@@ -91,6 +83,7 @@ def load_runs(
     for run_id, group in itertools.groupby(rows, _first):
         found = records[run_id] = list(group)
         metrics[run_id] = {r[1]: math.nan if r[3] else float(r[2]) for r in found}
+    used = inputs.load(conn, ids)
     runs = [
         Run(
             info=_info(infos[run_id]),
@@ -99,6 +92,7 @@ def load_runs(
                 metrics=metrics.get(run_id) or {},
                 tags=tags.get(run_id) or {},
             ),
+            inputs=RunInputs(used.get(run_id, ())),
         )
         for run_id in ids
         if run_id in infos

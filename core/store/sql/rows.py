@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from trialbook.entities import (
+    DatasetInput,
     Experiment,
     LifecycleStage,
     MetricSummary,
     Run,
     RunData,
     RunInfo,
+    RunInputs,
     RunStatus,
 )
 
@@ -64,8 +66,9 @@ def run(
     params: Mapping[str, str],
     tags: Mapping[str, str],
     summaries: Iterable[MetricSummary],
+    inputs: Sequence[DatasetInput] = (),
 ) -> Run:
-    """Build a Run from its row and its data."""
+    """Build a Run from its row, its data and its dataset inputs."""
     return Run(
         info=run_info(row),
         data=RunData(
@@ -73,4 +76,5 @@ def run(
             metrics={s.key: s.latest for s in summaries},
             tags=dict(tags),
         ),
+        inputs=RunInputs(tuple(inputs)),
     )

@@ -222,3 +222,36 @@ registered_model_aliases = sa.Table(
         ondelete="CASCADE",
     ),
 )
+
+# Datasets runs used (trialbook.data): one row per distinct (name, digest); the data itself is
+# never stored. ``run_inputs`` links a run to a dataset with a context ("training"...).
+datasets = sa.Table(
+    "datasets",
+    metadata,
+    sa.Column("dataset_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False, index=True),
+    sa.Column("source_type", sa.String(64), nullable=False, server_default=""),
+    sa.Column("source", sa.Text, nullable=False, server_default=""),
+    sa.Column("schema", sa.Text, nullable=False, server_default=""),
+    sa.Column("profile", sa.Text, nullable=False, server_default=""),
+    sa.UniqueConstraint("name", "digest"),
+)
+
+run_inputs = sa.Table(
+    "run_inputs",
+    metadata,
+    sa.Column(
+        "run_id", sa.String(32), sa.ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "dataset_id",
+        sa.Integer,
+        sa.ForeignKey("datasets.dataset_id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    sa.Column("context", sa.String(KEY_LENGTH), primary_key=True),
+    # Other input tags as a JSON object (the context tag is the column above).
+    sa.Column("tags", sa.Text, nullable=False, server_default="{}"),
+)

@@ -25,6 +25,9 @@ Each metric, param or tag condition is a correlated ``EXISTS`` subquery, so ``or
   (:mod:`trialbook.store.sql.like`).
 * Text ``<``/``>`` follow the database's collation. ``status`` and ``lifecycle_stage`` ignore
   case.
+* ``datasets.name``, ``datasets.digest`` and ``datasets.context`` match a run when any of
+  its dataset inputs matches (``!=`` too: some input differs); ``IS NULL`` matches runs
+  without inputs. Runs are not ordered by datasets.
 * Ordering puts runs missing the key last in both directions (after NaN metrics); params and
   tags order as text.
 """
@@ -51,7 +54,7 @@ from trialbook.search.nodes import (
     Scalar,
 )
 from trialbook.store.sql.like import like_match
-from trialbook.store.sql.schema import latest_metrics, params, runs, tags
+from trialbook.store.sql.schema import datasets, latest_metrics, params, run_inputs, runs, tags
 
 # Both Python's re (SQLite, through SQLAlchemy's REGEXP function) and PostgreSQL read this
 # pattern the same way (\A and \Z anchor the whole text). Each text matches it in one way
@@ -106,6 +109,8 @@ def filter_clause(expr: Expr | None) -> sa.ColumnElement[bool]:
         return _metric_condition(expr)
     if expr.kind is Kind.ATTRIBUTE:
         return _attribute_condition(expr)
+    if expr.kind is Kind.DATASET:
+        return _dataset_condition(expr)
     return _key_value_condition(expr)
 
 
@@ -164,6 +169,21 @@ def _key_value_condition(comparison: Comparison) -> sa.ColumnElement[bool]:
         )
         value = _decimal_literals(value)
     return found.where(_COMPARATORS[comparison.op](column, value)).exists()
+
+
+def _dataset_condition(comparison: Comparison) -> sa.ColumnElement[bool]:
+    """Some dataset input of the run has a matching name, digest or context."""
+    column = run_inputs.c.context if comparison.key == "context" else datasets.c[comparison.key]
+    found = (
+        sa.select(sa.literal_column("1", sa.Integer))
+        .select_from(run_inputs.join(datasets, datasets.c.dataset_id == run_inputs.c.dataset_id))
+        .where(run_inputs.c.run_id == runs.c.run_id)
+    )
+    if comparison.op is Op.IS_NULL:
+        return ~found.exists()
+    if comparison.op is Op.IS_NOT_NULL:
+        return found.exists()
+    return found.where(_COMPARATORS[comparison.op](column, comparison.value)).exists()
 
 
 def _is_numeric(value: object) -> bool:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from trialbook.entities import (
+    DatasetInput,
     Experiment,
     LifecycleStage,
     Metric,
@@ -42,7 +43,7 @@ from trialbook.store.base import (
     decode_page_token,
     encode_page_token,
 )
-from trialbook.store.sql import aggregates, loading, rows, schema, tokens
+from trialbook.store.sql import aggregates, inputs, loading, rows, schema, tokens
 from trialbook.store.sql import batch as batch_writer
 from trialbook.store.sql.engine import (
     checkpoint,
@@ -475,7 +476,13 @@ class SqlStore:
             return
 
         def purge(conn: sa.engine.Connection) -> None:
-            for table in (schema.metric_chunks, schema.latest_metrics, schema.params, schema.tags):
+            for table in (
+                schema.metric_chunks,
+                schema.latest_metrics,
+                schema.params,
+                schema.tags,
+                schema.run_inputs,
+            ):
                 conn.execute(sa.delete(table).where(table.c.run_id.in_(ids)))
             conn.execute(sa.delete(schema.runs).where(schema.runs.c.run_id.in_(ids)))
 
@@ -490,6 +497,13 @@ class SqlStore:
         for _run_id, key, value in (*batch.params, *batch.tags):
             check_text(key, value)
         self._write(lambda conn: batch_writer.write(conn, batch, _now()))
+
+    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
+        """Link datasets to a run (DatasetInputs); the same (dataset, context) again is a no-op."""
+        if not dataset_inputs:
+            return
+        inputs.check(dataset_inputs)
+        self._write(lambda conn: inputs.write(conn, run_id, dataset_inputs))
 
     def get_metric_history(
         self, run_id: str, key: str, max_results: int | None = None, page_token: str | None = None

@@ -158,7 +158,8 @@ export function renderPreview(body) {
 function csvTable(body) {
   const head = el("thead", {}, el("tr", {}, body.header.map((h) => el("th", { text: h }))));
   const rows = el("tbody", {}, body.rows.map((row) => el("tr", {}, row.map((cell) => el("td", { text: cell })))));
-  return el("div", { class: "csv-wrap" }, el("table", { class: "table compact" }, head, rows));
+  // A log_table file (JSON columns and rows) is shown the same way as a CSV file.
+  return el("div", { class: body.table ? "csv-wrap logged-table" : "csv-wrap" }, el("table", { class: "table compact" }, head, rows));
 }
 
 function diffText(text) {

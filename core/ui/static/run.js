@@ -1,7 +1,7 @@
 // The run page: tabs, sparklines, metric charts, evaluation charts, artifacts, live refresh.
 
 import {
-  api, baseLayout, copyButtons, el, fill, fmtDuration, fmtNumber, fullNumber, loadPlotly,
+  api, BASE, baseLayout, copyButtons, el, fill, fmtDuration, fmtNumber, fullNumber, loadPlotly,
   pageData, PALETTE, PLOT_CONFIG, plotlyText, relativeTimes, rowFilters, sparkline, statusBadge, whenVisible,
 } from "./common.js";
 import { bindChartControls, MetricChart } from "./charts.js";
@@ -73,6 +73,41 @@ async function loadEvaluation() {
     else await drawImportance(Plotly, plot, chart);
     plot.dataset.state = "drawn";
   }
+}
+
+// Images logged by key and step: one slider per key.
+async function loadImages() {
+  const body = await api(`/api/ui/runs/${encodeURIComponent(runId)}/images`);
+  if (body.keys.length === 0) return;
+  const card = document.getElementById("images");
+  const grid = document.getElementById("image-keys");
+  fill(document.getElementById("images-count"), String(body.keys.length));
+  fill(grid, ...body.keys.map(imageKey));
+  card.hidden = false;
+}
+
+function imageUrl(path) {
+  return `${BASE}/api/ui/runs/${encodeURIComponent(runId)}/artifacts/raw?${new URLSearchParams({ path })}`;
+}
+
+function imageKey(item) {
+  const last = item.steps.length - 1;
+  const label = el("span", { class: "muted mono image-step", text: `step ${item.steps[last]}` });
+  const image = el("img", { class: "logged-image", src: imageUrl(item.paths[last]), alt: `${item.key} at step ${item.steps[last]}` });
+  const slider = el("input", {
+    type: "range", min: "0", max: String(last), value: String(last), step: "1",
+    class: "image-slider", "aria-label": `Step of ${item.key}`,
+  });
+  slider.disabled = last === 0;
+  slider.addEventListener("input", () => {
+    const index = Number(slider.value);
+    image.src = imageUrl(item.paths[index]);
+    image.alt = `${item.key} at step ${item.steps[index]}`;
+    label.textContent = `step ${item.steps[index]}`;
+  });
+  return el("figure", { class: "image-key", dataset: { key: item.key } },
+    el("figcaption", {}, el("span", { class: "strong", text: item.key }), " ", label),
+    image, slider);
 }
 
 async function drawConfusion(Plotly, node, chart) {
@@ -248,4 +283,5 @@ window.addEventListener("hashchange", showTab);
 showTab();
 loadSparklines().catch(() => {});
 loadEvaluation().catch(() => {});
+loadImages().catch(() => {});
 startLive();

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from trialbook.entities import MetricSummary, Run
+from trialbook.errors import UnsupportedStoreError
 from trialbook.search import Aggregate, And, Comparison, Expr, Kind, Not, Op, Or, OrderKey
 
 
@@ -47,6 +48,8 @@ def field_value(
         return run.data.params.get(key)
     if kind is Kind.TAG:
         return run.data.tags.get(key)
+    if kind is Kind.DATASET:
+        raise UnsupportedStoreError("the memory store", "DatasetInputs", f"datasets.{key}")
     info = run.info
     if key == "duration":
         return None if info.end_time is None else info.end_time - info.start_time
