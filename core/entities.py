@@ -203,6 +203,16 @@ class Run:
     data: RunData
     inputs: RunInputs = field(default_factory=RunInputs)
 
+    @property
+    def _info(self) -> RunInfo:
+        """:attr:`info` under MLflow's private name, which MLflow's own examples read."""
+        return self.info
+
+    @property
+    def _data(self) -> RunData:
+        """:attr:`data` under MLflow's private name."""
+        return self.data
+
 
 @dataclass(frozen=True)
 class FileInfo:
