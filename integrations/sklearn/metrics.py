@@ -11,7 +11,8 @@ Names (one scheme for the whole project: ``training_`` + the ``sklearn.metrics``
 * clusterers: ``training_silhouette_score`` when there are at most 1,000 samples (it is
   quadratic in the samples: past that it costs more than most fits);
 * ``training_score`` when the estimator's ``score`` is scikit-learn's default (the accuracy or
-  R2 above); the estimator's own ``score`` is never called.
+  R2 above), or is a ``Pipeline``'s whose last step's is; the estimator's own ``score`` is
+  never called.
 
 Classifier and regressor metrics need predictions on the training data: they are computed
 only when :func:`.policy.skip_reason` allows it (cluster labels come from ``fit`` itself).
@@ -23,6 +24,7 @@ single class, an estimator whose ``predict`` fails) is skipped silently.
 
 from __future__ import annotations
 
+import inspect
 import sys
 import warnings
 from collections.abc import Callable
@@ -301,8 +303,17 @@ def _clusterer_metrics(estimator: Any, data: TrainingData, found: TrainingMetric
 
 
 def _default_score(estimator: Any, mixin: str) -> bool:
-    """Whether ``estimator.score`` is the mixin's (accuracy or R2, already computed)."""
+    """Whether ``estimator.score`` is the mixin's (accuracy or R2, already computed).
+
+    A ``Pipeline``'s own ``score`` hands the transformed data to its last step's, so it is the
+    mixin's when that step's is.
+    """
     import sklearn.base
+    from sklearn.pipeline import Pipeline
 
     default = vars(getattr(sklearn.base, mixin)).get("score")
+    if isinstance(estimator, Pipeline) and inspect.getattr_static(
+        type(estimator), "score", None
+    ) is vars(Pipeline).get("score"):
+        return _default_score(estimator.steps[-1][1], mixin)
     return default is not None and getattr(type(estimator), "score", None) is default

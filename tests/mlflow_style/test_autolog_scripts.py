@@ -15,9 +15,11 @@ import trialbook as mlflow
 pytest.importorskip("sklearn")
 
 from sklearn.datasets import make_classification
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 pytestmark = pytest.mark.sklearn
 
@@ -103,3 +105,17 @@ def test_lightgbm_script_logs_metrics_params_and_a_model_that_reloads() -> None:
     assert logged.data.params["objective"] == "binary"
     assert [p.step for p in history] == list(range(10))
     assert np.allclose(model.predict(x_test), predictions)
+
+
+def test_pipeline_logs_its_training_score_as_mlflow_does() -> None:
+    # MLflow's sklearn_autolog/pipeline.py: StandardScaler then LinearRegression.
+    mlflow.sklearn.autolog()
+    x = np.array([[1, 1], [1, 2], [2, 2], [2, 3], [3, 1]])
+    y = np.array([1.0, 2.5, 2.9, 4.2, 3.3])
+    pipe = Pipeline([("scaler", StandardScaler()), ("lr", LinearRegression())])
+    with mlflow.start_run() as run:
+        pipe.fit(x, y)
+
+    metrics = mlflow.get_run(run.info.run_id).data.metrics
+    assert metrics["training_score"] == pytest.approx(pipe.score(x, y))
+    assert metrics["training_score"] == pytest.approx(metrics["training_r2_score"])
