@@ -11,8 +11,8 @@ Names (one scheme for the whole project: ``training_`` + the ``sklearn.metrics``
 * clusterers: ``training_silhouette_score`` when there are at most 1,000 samples (it is
   quadratic in the samples: past that it costs more than most fits);
 * ``training_score`` when the estimator's ``score`` is scikit-learn's default (the accuracy or
-  R2 above), or is a ``Pipeline``'s whose last step's is; the estimator's own ``score`` is
-  never called.
+  R2 above), or is a ``Pipeline``'s or a search's (without ``scoring``) that hands over to one
+  that is; the estimator's own ``score`` is never called.
 
 Classifier and regressor metrics need predictions on the training data: they are computed
 only when :func:`.policy.skip_reason` allows it (cluster labels come from ``fit`` itself).
@@ -305,15 +305,29 @@ def _clusterer_metrics(estimator: Any, data: TrainingData, found: TrainingMetric
 def _default_score(estimator: Any, mixin: str) -> bool:
     """Whether ``estimator.score`` is the mixin's (accuracy or R2, already computed).
 
-    A ``Pipeline``'s own ``score`` hands the transformed data to its last step's, so it is the
-    mixin's when that step's is.
+    A ``Pipeline``'s own ``score`` hands the transformed data to its last step's, and a search's
+    without ``scoring`` calls its refitted best estimator's: theirs is the mixin's when that
+    step's or estimator's is.
     """
     import sklearn.base
+    from sklearn.model_selection._search import BaseSearchCV
     from sklearn.pipeline import Pipeline
 
     default = vars(getattr(sklearn.base, mixin)).get("score")
-    if isinstance(estimator, Pipeline) and inspect.getattr_static(
-        type(estimator), "score", None
-    ) is vars(Pipeline).get("score"):
-        return _default_score(estimator.steps[-1][1], mixin)
+    for wrapper in (Pipeline, BaseSearchCV):
+        if isinstance(estimator, wrapper) and inspect.getattr_static(
+            type(estimator), "score", None
+        ) is vars(wrapper).get("score"):
+            return _delegate_scores_by_default(estimator, mixin)
     return default is not None and getattr(type(estimator), "score", None) is default
+
+
+def _delegate_scores_by_default(estimator: Any, mixin: str) -> bool:
+    """Whether a pipeline's last step, or a search's best estimator, scores by the mixin's."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, Pipeline):
+        return _default_score(estimator.steps[-1][1], mixin)
+    if getattr(estimator, "scoring", None) is not None or not hasattr(estimator, "best_estimator_"):
+        return False
+    return _default_score(estimator.best_estimator_, mixin)

@@ -119,3 +119,18 @@ def test_pipeline_logs_its_training_score_as_mlflow_does() -> None:
     metrics = mlflow.get_run(run.info.run_id).data.metrics
     assert metrics["training_score"] == pytest.approx(pipe.score(x, y))
     assert metrics["training_score"] == pytest.approx(metrics["training_r2_score"])
+
+
+def test_search_without_scoring_logs_its_training_score_as_mlflow_does() -> None:
+    # MLflow's sklearn_autolog/grid_search_cv.py: the parent run has training_score.
+    mlflow.sklearn.autolog(log_models=False)
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=3)
+    scored = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=3, scoring="f1")
+    with mlflow.start_run() as run:
+        search.fit(X, Y)
+    with mlflow.start_run() as own_scoring:
+        scored.fit(X, Y)
+
+    metrics = mlflow.get_run(run.info.run_id).data.metrics
+    assert metrics["training_score"] == pytest.approx(search.score(X, Y))
+    assert "training_score" not in mlflow.get_run(own_scoring.info.run_id).data.metrics
