@@ -11,6 +11,7 @@ integrations use is public: the names below, :mod:`trialbook.validation` (keys a
 
 from __future__ import annotations
 
+from trialbook.autolog.calls import bind_call, call_argument, iteration_csv
 from trialbook.autolog.config import AutologConfig, strict_from_env
 from trialbook.autolog.examples import INPUT_EXAMPLE_FILE, INPUT_EXAMPLE_ROWS, input_example
 from trialbook.autolog.integration import Integration
@@ -32,8 +33,11 @@ __all__ = [
     "AutologgingWarning",
     "Integration",
     "NestedTask",
+    "bind_call",
+    "call_argument",
     "in_patched_call",
     "input_example",
+    "iteration_csv",
     "report_own_error",
     "strict_from_env",
 ]

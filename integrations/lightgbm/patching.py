@@ -14,15 +14,13 @@ wrappers' ``fit`` takes ``callbacks`` itself, so no inner function is patched; t
 from __future__ import annotations
 
 import contextvars
-import csv
-import functools
 import inspect
-import io
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from typing_extensions import override
 
+from trialbook.autolog.calls import bind_call, call_argument, iteration_csv
 from trialbook.autolog.examples import input_example
 from trialbook.autolog.integration import Integration
 from trialbook.autolog.run import AutologRun
@@ -75,7 +73,7 @@ class LightGBMRun(AutologRun):
         binding: Binding,
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """Publish ``binding`` and return the call's arguments with our callback added."""
-        bound = _bind(function, args, kwargs)
+        bound = bind_call(function, args, kwargs)
         if bound is None:
             return args, kwargs  # the call itself raises the user's TypeError
         self.binding = binding
@@ -110,7 +108,7 @@ class LightGBMRun(AutologRun):
             return set()
         raw: dict[str, Any] = dict(bound.arguments.get("params") or {})
         for name in names:
-            value = _argument(bound, name)
+            value = call_argument(bound, name)
             if value is not None:
                 raw[name] = value
         params = safe_params(raw)
@@ -140,7 +138,7 @@ class TrainRun(LightGBMRun):
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         import lightgbm.engine
 
-        bound = _bind(lightgbm.engine.train, args, kwargs)
+        bound = bind_call(lightgbm.engine.train, args, kwargs)
         logged = self.log_arguments(bound, TRAIN_ARGUMENTS)
         binding = Binding(self, skip_params=frozenset(logged))
         return self.bind_callback(lightgbm.engine.train, args, kwargs, binding)
@@ -160,7 +158,7 @@ class CvRun(LightGBMRun):
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         import lightgbm.engine
 
-        bound = _bind(lightgbm.engine.cv, args, kwargs)
+        bound = bind_call(lightgbm.engine.cv, args, kwargs)
         logged = self.log_arguments(bound, CV_ARGUMENTS)
         binding = Binding(self, skip_params=frozenset(logged))
         return self.bind_callback(lightgbm.engine.cv, args, kwargs, binding)
@@ -170,7 +168,7 @@ class CvRun(LightGBMRun):
         """Save the cross-validation table as ``cv_results.csv``."""
         if isinstance(result, Mapping):
             columns = {k: v for k, v in result.items() if isinstance(v, list)}
-            self.log_text(_csv(columns), "cv_results.csv")
+            self.log_text(iteration_csv(columns), "cv_results.csv")
 
 
 class FitRun(LightGBMRun):
@@ -209,35 +207,3 @@ def feature_importance(booster: Any) -> dict[str, dict[str, float]]:
         pairs = sorted(zip(names, (float(s) for s in scores), strict=True), key=lambda p: -p[1])
         found[kind] = dict(pairs)
     return found
-
-
-def _csv(columns: Mapping[str, list[Any]]) -> str:
-    """Columns of equal length as CSV, one row per iteration."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["iteration", *columns])
-    writer.writerows([i, *row] for i, row in enumerate(zip(*columns.values(), strict=True)))
-    return out.getvalue()
-
-
-@functools.lru_cache(maxsize=16)
-def _signature(func: Callable[..., Any]) -> inspect.Signature:
-    return inspect.signature(func)
-
-
-def _bind(
-    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> inspect.BoundArguments | None:
-    """The call's arguments by name; None when they do not fit (the call will raise)."""
-    try:
-        return _signature(func).bind(*args, **kwargs)
-    except TypeError:
-        return None
-
-
-def _argument(bound: inspect.BoundArguments, name: str) -> Any:
-    """The argument's value in this call, or its default."""
-    if name in bound.arguments:
-        return bound.arguments[name]
-    parameter = bound.signature.parameters.get(name)
-    return None if parameter is None else parameter.default

@@ -22,15 +22,14 @@ training and evaluation dataset inputs, ``fit`` its ``X``/``y`` and ``eval_set``
 from __future__ import annotations
 
 import contextvars
-import csv
 import functools
 import inspect
-import io
 from collections.abc import Callable
 from typing import Any
 
 from typing_extensions import override
 
+from trialbook.autolog.calls import bind_call, call_argument, iteration_csv
 from trialbook.autolog.examples import INPUT_EXAMPLE_ROWS, input_example
 from trialbook.autolog.integration import Integration
 from trialbook.autolog.run import AutologRun
@@ -122,7 +121,7 @@ class XGBoostRun(AutologRun):
         arguments = bound.arguments
         raw = param_items(arguments.get("params"))
         for name in names:
-            raw[name] = _argument(bound, name)
+            raw[name] = call_argument(bound, name)
         for name in FUNCTION_ARGUMENTS:
             if arguments.get(name) is not None:
                 raw[name] = arguments[name]
@@ -142,7 +141,7 @@ class TrainRun(XGBoostRun):
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         import xgboost.training
 
-        bound = _bind(xgboost.training.train, args, kwargs)
+        bound = bind_call(xgboost.training.train, args, kwargs)
         if bound is None:
             return args, kwargs  # the call itself raises the user's TypeError
         logged = self.log_arguments(bound, TRAIN_ARGUMENTS)
@@ -173,7 +172,7 @@ class CvRun(XGBoostRun):
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         import xgboost.training
 
-        bound = _bind(xgboost.training.cv, args, kwargs)
+        bound = bind_call(xgboost.training.cv, args, kwargs)
         if bound is None:
             return args, kwargs  # the call itself raises the user's TypeError
         self.log_arguments(bound, CV_ARGUMENTS)
@@ -228,7 +227,7 @@ def _adding_bound_callback(train: Callable[..., Any]) -> Callable[..., Any]:
         if binding is not None and binding.inject:
             binding.inject = False
             try:
-                bound = _bind(train, args, kwargs)
+                bound = bind_call(train, args, kwargs)
                 if bound is not None:
                     callbacks = _with_callback(bound.arguments.get("callbacks"))
                     bound.arguments["callbacks"] = callbacks
@@ -256,34 +255,7 @@ def _csv(result: Any) -> str:
     """``xgboost.cv``'s result (a DataFrame, or a dict of columns) as CSV, one row per iteration."""
     if hasattr(result, "to_csv"):
         return str(result.to_csv(index_label="iteration"))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["iteration", *result])
-    writer.writerows([i, *row] for i, row in enumerate(zip(*result.values(), strict=True)))
-    return out.getvalue()
-
-
-@functools.lru_cache(maxsize=8)
-def _signature(func: Callable[..., Any]) -> inspect.Signature:
-    return inspect.signature(func)
-
-
-def _bind(
-    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> inspect.BoundArguments | None:
-    """The call's arguments by name; None when they do not fit (the call will raise)."""
-    try:
-        return _signature(func).bind(*args, **kwargs)
-    except TypeError:
-        return None
-
-
-def _argument(bound: inspect.BoundArguments, name: str) -> Any:
-    """The argument's value in this call, or its default."""
-    if name in bound.arguments:
-        return bound.arguments[name]
-    parameter = bound.signature.parameters.get(name)
-    return None if parameter is None else parameter.default
+    return iteration_csv(result)
 
 
 def dmatrix_head(dtrain: Any) -> Any:
