@@ -310,15 +310,17 @@ def _default_score(estimator: Any, mixin: str) -> bool:
     step's or estimator's is.
     """
     import sklearn.base
-    from sklearn.model_selection._search import BaseSearchCV
+    from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import Pipeline
 
     default = vars(getattr(sklearn.base, mixin)).get("score")
-    for wrapper in (Pipeline, BaseSearchCV):
-        if isinstance(estimator, wrapper) and inspect.getattr_static(
-            type(estimator), "score", None
-        ) is vars(wrapper).get("score"):
-            return _delegate_scores_by_default(estimator, mixin)
+    own = inspect.getattr_static(type(estimator), "score", None)
+    # Every search class shares GridSearchCV's ``score`` unless it defines its own.
+    if own is not None and own in (
+        inspect.getattr_static(Pipeline, "score", None),
+        inspect.getattr_static(GridSearchCV, "score", None),
+    ):
+        return _delegate_scores_by_default(estimator, mixin)
     return default is not None and getattr(type(estimator), "score", None) is default
 
 
