@@ -11,7 +11,7 @@ integrations use is public: the names below, :mod:`trialbook.validation` (keys a
 
 from __future__ import annotations
 
-from trialbook.autolog.calls import bind_call, call_argument, iteration_csv
+from trialbook.autolog.calls import ContextBinding, bind_call, call_argument, iteration_csv
 from trialbook.autolog.config import AutologConfig, strict_from_env
 from trialbook.autolog.examples import INPUT_EXAMPLE_FILE, INPUT_EXAMPLE_ROWS, input_example
 from trialbook.autolog.integration import Integration
@@ -31,6 +31,7 @@ __all__ = [
     "AutologConfig",
     "AutologRun",
     "AutologgingWarning",
+    "ContextBinding",
     "Integration",
     "NestedTask",
     "bind_call",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from trialbook.autolog.patching import report_own_error
@@ -52,6 +52,7 @@ class AutologRun:
         self.detached = False
         self.skipped = False
         self._reported = False
+        self._releases: list[Callable[[], None]] = []
 
     # Template methods called by safe_patch ---------------------------------------------------
 
@@ -63,8 +64,18 @@ class AutologRun:
             return args, kwargs
         return self.on_start(args, kwargs)
 
+    def hold(self, release: Callable[[], None]) -> None:
+        """Call ``release`` when the patched call ends, before anything else, however it ends."""
+        self._releases.append(release)
+
+    def _release(self) -> None:
+        releases, self._releases = self._releases, []
+        for release in reversed(releases):
+            release()
+
     def after(self, result: Any) -> None:
         """``on_success``, then end the run FINISHED if autolog started it."""
+        self._release()
         if self.skipped or self.run_id is None:
             return
         try:
@@ -74,6 +85,7 @@ class AutologRun:
 
     def failed(self, error: BaseException) -> None:
         """``on_failure``, then end the run FAILED (KILLED on KeyboardInterrupt)."""
+        self._release()
         if self.skipped or self.run_id is None:
             return
         try:

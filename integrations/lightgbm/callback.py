@@ -16,12 +16,12 @@ into the active run (started if there is none, as any logging call does).
 
 from __future__ import annotations
 
-import contextvars
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from trialbook.autolog.calls import ContextBinding
 from trialbook.validation import MAX_KEY_LENGTH
 
 if TYPE_CHECKING:
@@ -77,24 +77,13 @@ class Binding:
     """Iterations trained so far (early stopping returns a booster cut to the best one)."""
 
 
-_binding: contextvars.ContextVar[Binding | None] = contextvars.ContextVar(
-    "trialbook_lightgbm_binding", default=None
-)
+BINDING: ContextBinding[Binding] = ContextBinding("trialbook_lightgbm_binding")
+"""The binding of the LightGBM training running in this context."""
 
 
 def current_binding() -> Binding | None:
-    """The autolog session of the training running in this context, if any."""
-    return _binding.get()
-
-
-def bind(binding: Binding) -> contextvars.Token[Binding | None]:
-    """Publish ``binding`` for this context; pass the token to :func:`unbind`."""
-    return _binding.set(binding)
-
-
-def unbind(token: contextvars.Token[Binding | None]) -> None:
-    """Withdraw a binding published by :func:`bind`."""
-    _binding.reset(token)
+    """The binding of the training running in this context, if any."""
+    return BINDING.current()
 
 
 class TrialbookCallback:

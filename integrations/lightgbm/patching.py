@@ -13,7 +13,6 @@ wrappers' ``fit`` takes ``callbacks`` itself, so no inner function is patched; t
 
 from __future__ import annotations
 
-import contextvars
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,11 +24,10 @@ from trialbook.autolog.examples import input_example
 from trialbook.autolog.integration import Integration
 from trialbook.autolog.run import AutologRun
 from trialbook.integrations.lightgbm.callback import (
+    BINDING,
     Binding,
     TrialbookCallback,
-    bind,
     safe_params,
-    unbind,
 )
 
 WRAPPERS = ("LGBMModel", "LGBMClassifier", "LGBMRegressor", "LGBMRanker")
@@ -62,7 +60,6 @@ class LightGBMIntegration(Integration):
 class LightGBMRun(AutologRun):
     """An autologged LightGBM call; its training's callback logs into this run."""
 
-    _token: contextvars.Token[Binding | None] | None = None
     binding: Binding | None = None
 
     def bind_callback(
@@ -77,28 +74,12 @@ class LightGBMRun(AutologRun):
         if bound is None:
             return args, kwargs  # the call itself raises the user's TypeError
         self.binding = binding
-        self._token = bind(binding)
+        self.hold(BINDING.bind(binding))
         callbacks = list(bound.arguments.get("callbacks") or ())
         if not any(isinstance(c, TrialbookCallback) for c in callbacks):
             callbacks.append(TrialbookCallback())
         bound.arguments["callbacks"] = callbacks
         return bound.args, bound.kwargs
-
-    def unbind(self) -> None:
-        """Withdraw the binding (after training, whatever happened)."""
-        token, self._token = self._token, None
-        if token is not None:
-            unbind(token)
-
-    @override
-    def after(self, result: Any) -> None:
-        self.unbind()
-        super().after(result)
-
-    @override
-    def failed(self, error: BaseException) -> None:
-        self.unbind()
-        super().failed(error)
 
     def log_arguments(
         self, bound: inspect.BoundArguments | None, names: tuple[str, ...]

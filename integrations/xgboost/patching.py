@@ -21,7 +21,6 @@ training and evaluation dataset inputs, ``fit`` its ``X``/``y`` and ``eval_set``
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import inspect
 from collections.abc import Callable
@@ -36,12 +35,11 @@ from trialbook.autolog.run import AutologRun
 from trialbook.integrations.xgboost.datasets import log_fit_datasets, log_train_datasets
 from trialbook.integrations.xgboost.names import param_items, safe_params
 from trialbook.integrations.xgboost.recorder import (
+    BINDING,
     Binding,
     Plan,
-    bind,
     current_binding,
     log_outputs,
-    unbind,
 )
 
 WRAPPERS = ("XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClassifier", "XGBRFRegressor")
@@ -86,8 +84,6 @@ class XGBoostIntegration(Integration):
 class XGBoostRun(AutologRun):
     """An autologged XGBoost call; its training's callback logs into this run."""
 
-    _token: contextvars.Token[Binding | None] | None = None
-
     def plan(self, **settings: Any) -> Plan:
         """The plan for this call under the integration's settings."""
         return Plan(
@@ -98,23 +94,7 @@ class XGBoostRun(AutologRun):
 
     def bind(self, plan: Plan, inject: bool = False) -> None:
         """Let this training's callback log into this run, following ``plan``."""
-        self._token = bind(Binding(self, plan, inject))
-
-    def unbind(self) -> None:
-        """Withdraw the binding (after training, whatever happened)."""
-        token, self._token = self._token, None
-        if token is not None:
-            unbind(token)
-
-    @override
-    def after(self, result: Any) -> None:
-        self.unbind()
-        super().after(result)
-
-    @override
-    def failed(self, error: BaseException) -> None:
-        self.unbind()
-        super().failed(error)
+        self.hold(BINDING.bind(Binding(self, plan, inject)))
 
     def log_arguments(self, bound: inspect.BoundArguments, names: tuple[str, ...]) -> set[str]:
         """Log the booster params and the named arguments; return the keys logged."""

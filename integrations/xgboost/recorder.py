@@ -9,7 +9,6 @@ context variable so the callback logs into their run with their :class:`Plan`.
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import json
 import re
@@ -18,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from trialbook.autolog.calls import ContextBinding
 from trialbook.errors import ParamConflictError
 from trialbook.integrations.xgboost.names import flatten_config, metric_key, safe_params
 
@@ -63,24 +63,13 @@ class Binding:
     """Whether the wrapper's inner ``train`` call still needs a callback added."""
 
 
-_binding: contextvars.ContextVar[Binding | None] = contextvars.ContextVar(
-    "trialbook_xgboost_binding", default=None
-)
+BINDING: ContextBinding[Binding] = ContextBinding("trialbook_xgboost_binding")
+"""The binding of the XGBoost training running in this context."""
 
 
 def current_binding() -> Binding | None:
     """The binding of the training running in this context, if any."""
-    return _binding.get()
-
-
-def bind(binding: Binding) -> contextvars.Token[Binding | None]:
-    """Publish ``binding`` for this context; pass the token to :func:`unbind`."""
-    return _binding.set(binding)
-
-
-def unbind(token: contextvars.Token[Binding | None]) -> None:
-    """Withdraw a binding published by :func:`bind`."""
-    _binding.reset(token)
+    return BINDING.current()
 
 
 @dataclass

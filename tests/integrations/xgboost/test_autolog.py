@@ -440,3 +440,25 @@ def test_no_input_example_unless_asked(classification: tuple[Any, Any]) -> None:
         f.path for f in trialbook.TrackingClient().list_artifacts(only_run().info.run_id, "model")
     }
     assert "model/input_example.json" not in files
+
+
+def test_the_callback_binding_is_withdrawn_when_training_ends_or_raises(
+    params: dict[str, Any], dtrain: Any
+) -> None:
+    from trialbook.integrations.xgboost.recorder import current_binding
+
+    seen: list[object] = []
+
+    class Peek(xgboost.callback.TrainingCallback):
+        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            seen.append(current_binding())
+            return False
+
+    trialbook.autolog()
+    xgboost.train(params, dtrain, 2, callbacks=[Peek()])
+    assert current_binding() is None
+    with pytest.raises(xgboost.core.XGBoostError):
+        xgboost.train({**params, "objective": "no:such"}, dtrain, 2, callbacks=[Peek()])
+    assert current_binding() is None
+    assert len(seen) == 2
+    assert all(binding is not None for binding in seen)  # bound while training ran
