@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from trialbook.entities import (
-    DatasetInput,
     Experiment,
     LifecycleStage,
     MetricSummary,
     Run,
     RunData,
     RunInfo,
-    RunInputs,
     RunStatus,
 )
 
@@ -66,9 +64,8 @@ def run(
     params: Mapping[str, str],
     tags: Mapping[str, str],
     summaries: Iterable[MetricSummary],
-    inputs: Sequence[DatasetInput] = (),
 ) -> Run:
-    """Build a Run from its row, its data and its dataset inputs."""
+    """Build a Run from its row and its data (pages of runs: :mod:`.loading`)."""
     return Run(
         info=run_info(row),
         data=RunData(
@@ -76,5 +73,4 @@ def run(
             metrics={s.key: s.latest for s in summaries},
             tags=dict(tags),
         ),
-        inputs=RunInputs(tuple(inputs)),
     )
