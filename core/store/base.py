@@ -36,6 +36,7 @@ from trialbook.errors import InvalidValueError
 if TYPE_CHECKING:
     from trialbook.artifacts import ArtifactRepository
     from trialbook.store.registry import ModelRegistry
+    from trialbook.store.tables import RunTable
 
 
 class MetricPoint(NamedTuple):
@@ -423,6 +424,26 @@ class RunAggregates(Protocol):
     ) -> list[tuple[str | None, int]]:
         """(value, matching runs) per value of a param (None: runs without it), in the order
         ``params.<param>`` sorts them, at most ``limit`` values."""
+        ...
+
+
+@runtime_checkable
+class RunTables(Protocol):
+    """Pages of runs as tables (:class:`~trialbook.store.tables.RunTable`), cheaper to read
+    than Run entities when thousands of runs become a DataFrame or a REST page."""
+
+    def search_run_table(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str = "",
+        order_by: Sequence[str] = (),
+        max_results: int = 1000,
+        view_type: ViewType = ViewType.ACTIVE,
+        page_token: str | None = None,
+        summaries: bool = True,
+    ) -> RunTable:
+        """The page :meth:`TrackingStore.search_runs` returns, as a table; without
+        ``summaries`` its :attr:`~trialbook.store.tables.RunTable.summaries` may be empty."""
         ...
 
 

@@ -28,6 +28,8 @@ from trialbook.errors import ActiveRunError, DeletedRunError, ExperimentNotFound
 from trialbook.tracking.current_uri import current_uri, set_current_uri
 
 if TYPE_CHECKING:
+    from trialbook.store.base import RunTables
+    from trialbook.store.tables import RunTable
     from trialbook.tracking.client import TrackingClient
 
 DEFAULT_EXPERIMENT = "Default"
@@ -531,6 +533,14 @@ def search_runs(
             return [] if output_format == "list" else _frame([])
     elif not ids:
         ids = [current_experiment_id(client)]
+    from trialbook.store.base import RunTables
+
+    store = client.store
+    if output_format == "pandas" and isinstance(store, RunTables):
+        client.flush()
+        return _frame_of_tables(
+            store, ids, filter_string, ViewType.parse(run_view_type), max_results, order_by or ()
+        )
     found: list[Run] = []
     token = None
     while len(found) < max_results:
@@ -542,6 +552,32 @@ def search_runs(
         if token is None:
             break
     return found if output_format == "list" else _frame(found)
+
+
+def _frame_of_tables(
+    store: RunTables,
+    ids: list[str],
+    filter_string: str,
+    view_type: ViewType,
+    max_results: int,
+    order_by: Sequence[str],
+) -> Any:
+    """The DataFrame of the search, read as tables (without metric summaries)."""
+    from trialbook.tracking.frames import tables_to_frame
+
+    pages: list[RunTable] = []
+    count = 0
+    token = None
+    while count < max_results:
+        page = store.search_run_table(
+            ids, filter_string, list(order_by), max_results - count, view_type, token, False
+        )
+        pages.append(page)
+        count += len(page)
+        token = page.next_page_token
+        if token is None:
+            break
+    return tables_to_frame(pages)
 
 
 def _frame(runs: Sequence[Run]) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import functools
 import os
 import time
@@ -38,7 +39,6 @@ from trialbook.store.base import (
     Batch,
     MetricArrays,
     RunPage,
-    SummaryRecords,
     TokenRecord,
     decode_page_token,
     encode_page_token,
@@ -52,7 +52,8 @@ from trialbook.store.sql.engine import (
     time_budget,
     write_connection,
 )
-from trialbook.store.sql.search import filter_clause, order_clauses
+from trialbook.store.sql.search import filter_clause, order_clauses, tie_breakers
+from trialbook.store.tables import RunTable
 from trialbook.validation import check_text
 
 if TYPE_CHECKING:
@@ -553,30 +554,42 @@ class SqlStore:
         page_token: str | None = None,
     ) -> RunPage:
         """Runs matching a filter, ordered, one page at a time."""
+        table = self.search_run_table(
+            experiment_ids, filter_string, order_by, max_results, view_type, page_token
+        )
+        return RunPage(
+            runs=table.runs(), next_page_token=table.next_page_token, summaries=table.summaries
+        )
+
+    def search_run_table(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str = "",
+        order_by: Sequence[str] = (),
+        max_results: int = 1000,
+        view_type: ViewType = ViewType.ACTIVE,
+        page_token: str | None = None,
+        summaries: bool = True,
+    ) -> RunTable:
+        """The page :meth:`search_runs` returns, as a table (``summaries``: with them)."""
         if max_results < 1:
             raise TrialbookError(f"max_results must be at least 1, got {max_results}.")
         self._reap_dead_runs()
-        runs = schema.runs
         offset = decode_page_token(page_token)
-        where = _runs_where(experiment_ids, view_type, filter_string)
-        ordering = [
-            *order_clauses(parse_order_by(list(order_by))),
-            runs.c.start_time.desc(),
-            runs.c.run_id,
-        ]
-        query = sa.select(runs.c.run_id).where(where).order_by(*ordering)
+        query = _run_ids_query(
+            tuple(experiment_ids), ViewType.parse(view_type), filter_string, tuple(order_by)
+        )
         query = query.offset(offset).limit(max_results + 1)
 
-        def load(conn: sa.engine.Connection) -> tuple[list[Run], SummaryRecords, bool]:
+        def load(conn: sa.engine.Connection) -> tuple[RunTable, bool]:
             with time_budget(conn, filter_string):
-                ids = [r[0] for r in conn.execute(query)]
+                ids = conn.execute(query).scalars().all()
             # One row past the page tells whether another page follows.
-            found, summaries = loading.load_runs(conn, ids[:max_results])
-            return found, summaries, len(ids) > max_results
+            return loading.load_table(conn, ids[:max_results], summaries), len(ids) > max_results
 
-        found, summaries, more = self._read(load)
+        table, more = self._read(load)
         token = encode_page_token(offset + max_results) if more else None
-        return RunPage(runs=found, next_page_token=token, summaries=summaries)
+        return dataclasses.replace(table, next_page_token=token)
 
     def count_runs(
         self,
@@ -709,6 +722,20 @@ def _close_open_stores() -> None:
         except sa.exc.OperationalError:
             pass  # Another process is writing: it checkpoints when it ends.
         store.close()
+
+
+@functools.lru_cache(maxsize=256)
+def _run_ids_query(
+    experiment_ids: tuple[str, ...],
+    view_type: ViewType,
+    filter_string: str,
+    order_by: tuple[str, ...],
+) -> sa.Select[tuple[str]]:
+    """The ids of the matching runs in order (a search repeated, as a UI does, reuses it)."""
+    runs = schema.runs
+    ordering = [*order_clauses(parse_order_by(list(order_by))), *tie_breakers()]
+    where = _runs_where(experiment_ids, view_type, filter_string)
+    return sa.select(runs.c.run_id).where(where).order_by(*ordering)
 
 
 def _runs_where(experiment_ids: Sequence[str], view_type: ViewType, filter_string: str) -> Any:
