@@ -6,8 +6,8 @@ route that returns :class:`JsonBody` sends its dict as is::
 
     return JsonBody({"runs": [...], "next_page_token": None})
 
-The dict must hold JSON types only (NaN and ±inf already as strings, see
-:func:`trialbook.store.rest.wire.number`).
+The dict must hold JSON types only; NaN and ±inf floats are written as the strings
+:func:`trialbook.store.rest.wire.number` makes of them.
 """
 
 from __future__ import annotations
@@ -22,4 +22,4 @@ class JsonBody(JSONResponse):
     """A JSON response whose content is rendered by pydantic-core, without validation."""
 
     def render(self, content: Any) -> bytes:
-        return to_json(content)
+        return to_json(content, inf_nan_mode="strings")

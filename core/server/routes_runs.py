@@ -2,6 +2,7 @@
 
     POST  /api/v1/runs                  create (409 when the requested run_id exists)
     POST  /api/v1/runs/search           one page of runs matching a filter, with summaries
+                                        (format=table: as columns, see wire.table_json)
     POST  /api/v1/runs/count            how many runs match a filter
     POST  /api/v1/runs/heartbeat        the owner of these RUNNING runs is alive
     POST  /api/v1/runs/reap             mark runs without a heartbeat KILLED now
@@ -37,9 +38,10 @@ from trialbook.server.schemas import (
     SearchRuns,
 )
 from trialbook.server.state import SEARCH, ServerState, State
-from trialbook.store.base import DatasetInputs, DeadRunReaping
+from trialbook.store.base import DatasetInputs, DeadRunReaping, RunTables
 from trialbook.store.rest.errors import ServerError
-from trialbook.store.rest.wire import run_json, summary_json
+from trialbook.store.rest.wire import run_json, summary_json, table_json
+from trialbook.store.tables import table_of_page
 from trialbook.validation import check_key, tag_value
 
 router = APIRouter(prefix=f"{API_PREFIX}/runs", tags=["runs"])
@@ -86,14 +88,15 @@ def search_runs(state: State, body: SearchRuns) -> JsonBody:
     """One page of runs matching a filter, in order, with their metric summaries."""
     if body.max_results > state.limits.max_results:
         raise ServerError(f"max_results is at most {state.limits.max_results} here.", 400)
-    page = state.store.search_runs(
-        check_ids(state, body.experiment_ids),
-        body.filter_string,
-        body.order_by,
-        body.max_results,
-        body.view_type,
-        body.page_token,
-    )
+    ids = check_ids(state, body.experiment_ids)
+    query = (body.filter_string, body.order_by, body.max_results, body.view_type, body.page_token)
+    if body.format == "table":
+        if isinstance(state.store, RunTables):
+            table = state.store.search_run_table(ids, *query, summaries=body.summaries)
+        else:
+            table = table_of_page(state.store.search_runs(ids, *query))
+        return JsonBody(table_json(table, state.public_uri))
+    page = state.store.search_runs(ids, *query)
     return JsonBody(
         {
             "runs": [run_body(state, r) for r in page.runs],

@@ -6,7 +6,7 @@ in 64 bits, so bad input is a 422 with a clear message, never a database error.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -139,7 +139,9 @@ class BatchIn(Body):
 
 
 class SearchRuns(Body):
-    """``POST /runs/search``."""
+    """``POST /runs/search``; ``format="table"`` answers with a table of the page (see
+    :func:`trialbook.store.rest.wire.table_json`), ``summaries=False`` leaves out the metric
+    summaries but the latest values."""
 
     experiment_ids: list[ExperimentId]
     filter_string: Text = ""
@@ -147,6 +149,8 @@ class SearchRuns(Body):
     max_results: int = Field(1000, ge=1)
     view_type: ViewType = ViewType.ACTIVE
     page_token: Text | None = None
+    format: Literal["runs", "table"] = "runs"
+    summaries: bool = True
 
 
 class CountRuns(Body):

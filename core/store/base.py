@@ -16,6 +16,7 @@ library's own exceptions.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -209,6 +210,30 @@ class SummaryRecords(Mapping[str, list[MetricSummary]]):
 
     def __len__(self) -> int:
         return len(self._records)
+
+
+class DeferredSummaries(Mapping[str, list[MetricSummary]]):
+    """Metric summaries that ``load`` reads when they are first looked at.
+
+    A page of runs carries its runs' summaries, which only some callers read (the web UI):
+    reading them with the page would cost a DataFrame or a listing half again as much.
+    """
+
+    def __init__(self, load: Callable[[], Mapping[str, list[MetricSummary]]]) -> None:
+        self._load = load
+
+    @functools.cached_property
+    def _found(self) -> Mapping[str, list[MetricSummary]]:
+        return self._load()
+
+    def __getitem__(self, run_id: str) -> list[MetricSummary]:
+        return self._found[run_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,12 @@ table must not import numpy.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from trialbook.entities import (
@@ -30,7 +33,7 @@ from trialbook.entities import (
     RunInputs,
     RunStatus,
 )
-from trialbook.store.base import SummaryRecords
+from trialbook.store.base import RunPage, SummaryRecords
 
 INFO_FIELDS = (
     "run_id",
@@ -47,6 +50,7 @@ INFO_FIELDS = (
 )
 """The keys of :attr:`RunTable.info`: RunInfo's fields, the status and stage by value."""
 
+_second = itemgetter(1)
 _STATUS = {status.value: status for status in RunStatus}
 _STAGE = {stage.value: stage for stage in LifecycleStage}
 
@@ -87,29 +91,9 @@ class RunTable:
     @property
     def summaries(self) -> Mapping[str, list[MetricSummary]]:
         """Metric summaries by run id, each built when first read (empty without them)."""
-        columns = self.summary_columns
-        if columns is None:
+        if self.summary_columns is None:
             return {}
-        run_ids = self.info["run_id"]
-        records: dict[str, list[int]] = {}
-        for index, position in enumerate(columns.runs):
-            found = records.get(run_ids[position])
-            if found is None:
-                found = records[run_ids[position]] = []
-            found.append(index)
-
-        def build(index: int) -> MetricSummary:
-            return MetricSummary(
-                key=columns.keys[index],
-                latest=columns.latest[index],
-                step=columns.step[index],
-                timestamp=columns.timestamp[index],
-                min=columns.min[index],
-                max=columns.max[index],
-                count=columns.count[index],
-            )
-
-        return SummaryRecords(records, build)
+        return _Summaries(self.info["run_id"], self.summary_columns)
 
     def runs(self) -> list[Run]:
         """The page as Run entities, in page order (they share this table's dicts)."""
@@ -150,6 +134,44 @@ class RunTable:
         ]
 
 
+class _Summaries(Mapping[str, list[MetricSummary]]):
+    """Summaries by run id from columns; nothing is built before it is read."""
+
+    def __init__(self, run_ids: Sequence[str], columns: SummaryColumns) -> None:
+        self._run_ids = run_ids
+        self._columns = columns
+
+    @functools.cached_property
+    def _records(self) -> SummaryRecords:
+        run_ids, columns = self._run_ids, self._columns
+        records = {
+            run_ids[position]: [index for index, _ in group]
+            for position, group in itertools.groupby(enumerate(columns.runs), _second)
+        }
+
+        def build(index: int) -> MetricSummary:
+            return MetricSummary(
+                key=columns.keys[index],
+                latest=columns.latest[index],
+                step=columns.step[index],
+                timestamp=columns.timestamp[index],
+                min=columns.min[index],
+                max=columns.max[index],
+                count=columns.count[index],
+            )
+
+        return SummaryRecords(records, build)
+
+    def __getitem__(self, run_id: str) -> list[MetricSummary]:
+        return self._records[run_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+
 def empty_table() -> RunTable:
     """A page without runs."""
     return RunTable(info=dict.fromkeys(INFO_FIELDS, ()), params=(), metrics=(), tags=())
@@ -168,3 +190,40 @@ def latest_values(columns: SummaryColumns, count: int) -> list[dict[str, float]]
     for position, key, value in zip(columns.runs, columns.keys, columns.latest, strict=True):
         found[position][key] = value
     return found
+
+
+def table_of_page(page: RunPage) -> RunTable:
+    """A page of Run entities as a table (for stores without
+    :class:`~trialbook.store.base.RunTables`)."""
+    runs = page.runs
+    info: dict[str, list[Any]] = {
+        name: [getattr(run.info, name) for run in runs] for name in INFO_FIELDS
+    }
+    info["status"] = [status.value for status in info["status"]]
+    info["lifecycle_stage"] = [stage.value for stage in info["lifecycle_stage"]]
+    summaries = [
+        (i, s) for i, run in enumerate(runs) for s in page.summaries.get(run.info.run_id, ())
+    ]
+    columns = SummaryColumns(
+        runs=[i for i, _ in summaries],
+        keys=[s.key for _, s in summaries],
+        latest=[s.latest for _, s in summaries],
+        step=[s.step for _, s in summaries],
+        timestamp=[s.timestamp for _, s in summaries],
+        min=[s.min for _, s in summaries],
+        max=[s.max for _, s in summaries],
+        count=[s.count for _, s in summaries],
+    )
+    # Metrics travel in the summaries: without them for every run, in the latest values only.
+    whole = all(run.info.run_id in page.summaries for run in runs if run.data.metrics)
+    return RunTable(
+        info=info,
+        params=[run.data.params for run in runs],
+        metrics=[run.data.metrics for run in runs],
+        tags=[run.data.tags for run in runs],
+        inputs={
+            i: run.inputs.dataset_inputs for i, run in enumerate(runs) if run.inputs.dataset_inputs
+        },
+        summary_columns=columns if whole else None,
+        next_page_token=page.next_page_token,
+    )

@@ -30,7 +30,7 @@ from trialbook.entities import (
     ViewType,
 )
 from trialbook.errors import RunExistsError
-from trialbook.store.base import Batch, MetricArrays, RunPage, SummaryRecords
+from trialbook.store.base import Batch, DeferredSummaries, MetricArrays, RunPage
 from trialbook.store.rest import ARTIFACTS_SCHEME
 from trialbook.store.rest.artifacts import HttpArtifactRepository
 from trialbook.store.rest.batching import request_parts
@@ -43,8 +43,10 @@ from trialbook.store.rest.wire import (
     metric_from_json,
     run_from_json,
     summary_from_json,
+    table_from_json,
     unpack_series,
 )
+from trialbook.store.tables import RunTable
 
 if TYPE_CHECKING:
     import httpx
@@ -308,27 +310,47 @@ class RestStore:
     ) -> RunPage:
         """Runs matching a filter, in order: up to ``max_results`` and the next page's token."""
         runs: list[Run] = []
-        summaries: dict[str, list[dict[str, Any]]] = {}
         token = page_token
-        while True:
-            body = {
-                "experiment_ids": [str(e) for e in experiment_ids],
-                "filter_string": filter_string,
-                "order_by": list(order_by),
-                "max_results": min(max_results - len(runs), CLIENT_SEARCH_PAGE),
-                "view_type": ViewType.parse(view_type).value,
-                "page_token": token,
-            }
-            page = self.http.call("POST", "/runs/search", body=body)
-            runs.extend(run_from_json(r) for r in page["runs"])
-            summaries.update(page["summaries"])
-            token = page["next_page_token"]
+        while True:  # A first request even for max_results < 1: the server refuses it.
+            table = self.search_run_table(
+                experiment_ids,
+                filter_string,
+                order_by,
+                max_results - len(runs),
+                view_type,
+                token,
+                summaries=False,
+            )
+            runs.extend(table.runs())
+            token = table.next_page_token
             if token is None or len(runs) >= max_results:
-                return RunPage(
-                    runs=runs,
-                    next_page_token=token,
-                    summaries=SummaryRecords(summaries, summary_from_json),
-                )
+                break
+        ids = [run.info.run_id for run in runs]
+        summaries = DeferredSummaries(lambda: self.get_metric_summaries(ids) if ids else {})
+        return RunPage(runs=runs, next_page_token=token, summaries=summaries)
+
+    def search_run_table(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str = "",
+        order_by: Sequence[str] = (),
+        max_results: int = 1000,
+        view_type: ViewType = ViewType.ACTIVE,
+        page_token: str | None = None,
+        summaries: bool = True,
+    ) -> RunTable:
+        """One page of runs matching a filter as a table (at most the client's page size)."""
+        body = {
+            "experiment_ids": [str(e) for e in experiment_ids],
+            "filter_string": filter_string,
+            "order_by": list(order_by),
+            "max_results": min(max_results, CLIENT_SEARCH_PAGE),
+            "view_type": ViewType.parse(view_type).value,
+            "page_token": page_token,
+            "format": "table",
+            "summaries": summaries,
+        }
+        return table_from_json(self.http.call("POST", "/runs/search", body=body))
 
     def count_runs(
         self,

@@ -1,7 +1,9 @@
 """Entities and batches as JSON, the same on both ends of the wire.
 
 Floats JSON cannot carry (NaN, ±inf) travel as the strings ``"NaN"``, ``"Infinity"`` and
-``"-Infinity"``. Metric points travel as columns: base64 of little-endian ``int64`` steps and
+``"-Infinity"``. A page of runs travels as a table (:func:`table_json`): run fields and metric
+summaries as columns, params and tags as one object per run, which decodes several times
+faster than one object per run and per summary. Metric points travel as columns: base64 of little-endian ``int64`` steps and
 timestamps and ``float64`` values, bit for bit::
 
     body = batch_json(batch)                  # client
@@ -13,7 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from trialbook.entities import (
@@ -31,6 +33,12 @@ from trialbook.entities import (
     RunStatus,
 )
 from trialbook.store.base import Batch, MetricSeries, PointTuple
+from trialbook.store.tables import (
+    INFO_FIELDS,
+    RunTable,
+    SummaryColumns,
+    latest_values,
+)
 
 _STEP = "<i8"
 _VALUE = "<f8"
@@ -160,6 +168,73 @@ def run_from_json(data: Mapping[str, Any]) -> Run:
             )
         ),
     )
+
+
+def table_json(table: RunTable, public_uri: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """A page of runs as columns (``public_uri`` rewrites each artifact URI).
+
+    Floats go as they are: the encoder must write NaN and ±inf as :func:`number` does
+    (pydantic-core's ``inf_nan_mode="strings"``).
+    """
+    info = {name: list(table.info[name]) for name in INFO_FIELDS}
+    if public_uri is not None:
+        info["artifact_uri"] = [public_uri(uri) for uri in info["artifact_uri"]]
+    columns = table.summary_columns
+    if columns is not None:
+        metrics = {name: list(values) for name, values in columns._asdict().items()}
+    else:
+        metrics = {"runs": [], "keys": [], "latest": []}
+        for position, values in enumerate(table.metrics):
+            metrics["runs"] += [position] * len(values)
+            metrics["keys"] += values.keys()
+            metrics["latest"] += values.values()
+    return {
+        "info": info,
+        "params": list(table.params),
+        "tags": list(table.tags),
+        "metrics": metrics,
+        "inputs": [
+            [position, [dataset_input_json(i) for i in items]]
+            for position, items in table.inputs.items()
+        ],
+        "next_page_token": table.next_page_token,
+    }
+
+
+def table_from_json(data: Mapping[str, Any]) -> RunTable:
+    """The page :func:`table_json` describes."""
+    info = data["info"]
+    count = len(info["run_id"])
+    metrics = data["metrics"]
+    columns = SummaryColumns(
+        runs=metrics["runs"],
+        keys=metrics["keys"],
+        latest=_floats(metrics["latest"]),
+        step=metrics.get("step", ()),
+        timestamp=metrics.get("timestamp", ()),
+        min=_floats(metrics.get("min", ())),
+        max=_floats(metrics.get("max", ())),
+        count=metrics.get("count", ()),
+    )
+    return RunTable(
+        info={name: info[name] for name in INFO_FIELDS},
+        params=data["params"],
+        metrics=latest_values(columns, count),
+        tags=data["tags"],
+        inputs={
+            int(position): tuple(dataset_input_from_json(i) for i in items)
+            for position, items in data["inputs"]
+        },
+        summary_columns=columns if "step" in metrics else None,
+        next_page_token=data["next_page_token"],
+    )
+
+
+def _floats(values: list[Any]) -> list[float]:
+    """A column of :func:`number` values as floats."""
+    if str in set(map(type, values)):
+        return [to_float(value) for value in values]
+    return values
 
 
 def summary_json(summary: MetricSummary) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from trialbook.errors import (
 from trialbook.search import parse_filter, parse_order_by
 from trialbook.store.base import (
     Batch,
+    DeferredSummaries,
     MetricArrays,
     RunPage,
     TokenRecord,
@@ -555,10 +556,13 @@ class SqlStore:
     ) -> RunPage:
         """Runs matching a filter, ordered, one page at a time."""
         table = self.search_run_table(
-            experiment_ids, filter_string, order_by, max_results, view_type, page_token
+            experiment_ids, filter_string, order_by, max_results, view_type, page_token, False
         )
+        ids = list(table.info["run_id"])
         return RunPage(
-            runs=table.runs(), next_page_token=table.next_page_token, summaries=table.summaries
+            runs=table.runs(),
+            next_page_token=table.next_page_token,
+            summaries=DeferredSummaries(lambda: self.get_metric_summaries(ids) if ids else {}),
         )
 
     def search_run_table(
