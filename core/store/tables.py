@@ -62,11 +62,11 @@ class SummaryColumns(NamedTuple):
     runs: Sequence[int]
     keys: Sequence[str]
     latest: Sequence[float]
-    step: Sequence[int]
-    timestamp: Sequence[int]
-    min: Sequence[float]
-    max: Sequence[float]
-    count: Sequence[int]
+    steps: Sequence[int]
+    timestamps: Sequence[int]
+    mins: Sequence[float]
+    maxes: Sequence[float]
+    counts: Sequence[int]
 
 
 @dataclass(frozen=True)
@@ -153,11 +153,11 @@ class _Summaries(Mapping[str, list[MetricSummary]]):
             return MetricSummary(
                 key=columns.keys[index],
                 latest=columns.latest[index],
-                step=columns.step[index],
-                timestamp=columns.timestamp[index],
-                min=columns.min[index],
-                max=columns.max[index],
-                count=columns.count[index],
+                step=columns.steps[index],
+                timestamp=columns.timestamps[index],
+                min=columns.mins[index],
+                max=columns.maxes[index],
+                count=columns.counts[index],
             )
 
         return SummaryRecords(records, build)
@@ -208,11 +208,11 @@ def table_of_page(page: RunPage) -> RunTable:
         runs=[i for i, _ in summaries],
         keys=[s.key for _, s in summaries],
         latest=[s.latest for _, s in summaries],
-        step=[s.step for _, s in summaries],
-        timestamp=[s.timestamp for _, s in summaries],
-        min=[s.min for _, s in summaries],
-        max=[s.max for _, s in summaries],
-        count=[s.count for _, s in summaries],
+        steps=[s.step for _, s in summaries],
+        timestamps=[s.timestamp for _, s in summaries],
+        mins=[s.min for _, s in summaries],
+        maxes=[s.max for _, s in summaries],
+        counts=[s.count for _, s in summaries],
     )
     # Metrics travel in the summaries: without them for every run, in the latest values only.
     whole = all(run.info.run_id in page.summaries for run in runs if run.data.metrics)

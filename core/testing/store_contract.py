@@ -14,7 +14,8 @@ a fresh, empty store; pytest then runs every test of the contract against it::
             store.close()
 
 Tests of optional capabilities (:class:`~trialbook.store.base.DeadRunReaping`,
-:class:`~trialbook.store.base.RunAggregates`, :class:`~trialbook.store.base.DatasetInputs`)
+:class:`~trialbook.store.base.RunAggregates`, :class:`~trialbook.store.base.DatasetInputs`,
+:class:`~trialbook.store.base.RunTables`)
 are skipped for a store without them. Needs
 pytest.
 """
@@ -50,6 +51,7 @@ from trialbook.store.base import (
     DeadRunReaping,
     MetricPoint,
     RunAggregates,
+    RunTables,
     TrackingStore,
 )
 
@@ -71,6 +73,13 @@ def dataset_input(name: str, digest: str, context: str = "training") -> DatasetI
         name, digest, "local", f"/data/{name}.csv", '{"mlflow_colspec": []}', '{"num_rows": 3}'
     )
     return DatasetInput(dataset, (InputTag(CONTEXT_TAG, context),))
+
+
+def table_store(store: TrackingStore) -> RunTables:
+    """The store as a :class:`RunTables`; skips the test for a store without it."""
+    if not isinstance(store, RunTables):
+        pytest.skip("the store reads no run tables")
+    return store
 
 
 def dataset_store(store: TrackingStore) -> DatasetInputs:
@@ -424,3 +433,61 @@ class StoreContract:
         experiment_id = store.get_run(kept).info.experiment_id
         page = store.search_runs([experiment_id], "datasets.digest = 'aaaa1111'")
         assert [r.info.run_id for r in page.runs] == [kept]
+
+    def test_a_run_table_holds_the_runs_and_summaries_of_the_search(
+        self, store: TrackingStore
+    ) -> None:
+        tables = table_store(store)
+        full = new_run(store, tags={"team": "a"}, description="notes")
+        bare = new_run(store)
+        odd = new_run(store)
+        store.write_batch(
+            Batch(
+                metrics=[
+                    MetricPoint(full, "acc", 0.25, 0, 1),
+                    MetricPoint(full, "acc", 0.75, 1, 2),
+                    MetricPoint(full, "loss", math.inf, 0, 1),
+                    MetricPoint(odd, "acc", math.nan, 0, 1),
+                    MetricPoint(odd, "loss", -1.5e300, 0, 1),
+                ],
+                params=[(full, "lr", "0.1"), (odd, "lr", 'é\t"quoted"')],
+            )
+        )
+        store.update_run(full, status=RunStatus.FINISHED, end_time=now())
+        if isinstance(store, DatasetInputs):
+            store.log_inputs(odd, [dataset_input("wine", "aaaa1111")])
+        experiment_id = store.get_run(full).info.experiment_id
+        every = {run.info.run_id for run in store.search_runs([experiment_id]).runs}
+        assert every == {full, bare, odd}
+        for filter_string, order_by in [("", []), ("params.lr != '0'", ["metrics.acc DESC"])]:
+            page = store.search_runs([experiment_id], filter_string, order_by)
+            table = tables.search_run_table([experiment_id], filter_string, order_by)
+            lean = tables.search_run_table(
+                [experiment_id], filter_string, order_by, summaries=False
+            )
+            for read in (table.runs(), lean.runs()):
+                assert [repr(run) for run in read] == [repr(run) for run in page.runs]
+            expected = store.get_metric_summaries([r.info.run_id for r in page.runs])
+            assert {k: repr(v) for k, v in table.summaries.items()} == {
+                k: repr(v) for k, v in expected.items()
+            }
+            assert {k: repr(v) for k, v in page.summaries.items()} == {
+                k: repr(v) for k, v in expected.items()
+            }
+
+    def test_run_tables_page_as_search_runs_does(self, store: TrackingStore) -> None:
+        tables = table_store(store)
+        made = [new_run(store) for _ in range(5)]
+        experiment_id = store.get_run(made[0]).info.experiment_id
+        seen: list[str] = []
+        token = None
+        while True:
+            table = tables.search_run_table([experiment_id], max_results=2, page_token=token)
+            page = store.search_runs([experiment_id], max_results=2, page_token=token)
+            assert list(table.info["run_id"]) == [r.info.run_id for r in page.runs]
+            assert table.next_page_token == page.next_page_token
+            seen += table.info["run_id"]
+            token = table.next_page_token
+            if token is None:
+                break
+        assert sorted(seen) == sorted(made)

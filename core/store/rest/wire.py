@@ -210,11 +210,11 @@ def table_from_json(data: Mapping[str, Any]) -> RunTable:
         runs=metrics["runs"],
         keys=metrics["keys"],
         latest=_floats(metrics["latest"]),
-        step=metrics.get("step", ()),
-        timestamp=metrics.get("timestamp", ()),
-        min=_floats(metrics.get("min", ())),
-        max=_floats(metrics.get("max", ())),
-        count=metrics.get("count", ()),
+        steps=metrics.get("steps", ()),
+        timestamps=metrics.get("timestamps", ()),
+        mins=_floats(metrics.get("mins", ())),
+        maxes=_floats(metrics.get("maxes", ())),
+        counts=metrics.get("counts", ()),
     )
     return RunTable(
         info={name: info[name] for name in INFO_FIELDS},
@@ -225,12 +225,12 @@ def table_from_json(data: Mapping[str, Any]) -> RunTable:
             int(position): tuple(dataset_input_from_json(i) for i in items)
             for position, items in data["inputs"]
         },
-        summary_columns=columns if "step" in metrics else None,
+        summary_columns=columns if "steps" in metrics else None,
         next_page_token=data["next_page_token"],
     )
 
 
-def _floats(values: list[Any]) -> list[float]:
+def _floats(values: Sequence[Any]) -> Sequence[float]:
     """A column of :func:`number` values as floats."""
     if str in set(map(type, values)):
         return [to_float(value) for value in values]

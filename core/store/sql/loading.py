@@ -87,23 +87,24 @@ def load_table(
         found = [(position, *row[1:]) for position, row in enumerate(found)]
         if not ids:
             return empty_table()
-    columns = list(zip(*found, strict=True))[1:]
-    info = dict(zip(INFO_FIELDS, columns, strict=True))
+    info: dict[str, Sequence[Any]] = dict(
+        zip(INFO_FIELDS, list(zip(*found, strict=True))[1:], strict=True)
+    )
     info["experiment_id"] = [str(e) for e in info["experiment_id"]]
     bound = [bind_ids(ids, dialect)]
     params = _key_values(conn, "params", bound, len(ids))
     tags = _key_values(conn, "tags", bound, len(ids))
+    columns: SummaryColumns | None = None
     if summaries:
         rows = fetch(conn, _SUMMARIES_SQL.format(ids=positions(dialect)), bound)
-        columns = SummaryColumns(*(list(zip(*rows, strict=True)) or [()] * 8))
-        columns = columns._replace(
-            latest=nan_for_none(columns.latest),
-            min=nan_for_none(columns.min),
-            max=nan_for_none(columns.max),
+        raw = SummaryColumns(*(list(zip(*rows, strict=True)) or [()] * 8))
+        columns = raw._replace(
+            latest=nan_for_none(raw.latest),
+            mins=nan_for_none(raw.mins),
+            maxes=nan_for_none(raw.maxes),
         )
         metrics = latest_values(columns, len(ids))
     else:
-        columns = None
         metrics = [{} for _ in ids]
         for position, key, value in fetch(conn, _LATEST_SQL.format(ids=positions(dialect)), bound):
             metrics[position][key] = math.nan if value is None else value

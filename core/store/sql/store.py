@@ -587,10 +587,11 @@ class SqlStore:
 
         def load(conn: sa.engine.Connection) -> tuple[RunTable, bool]:
             with time_budget(conn, filter_string):
-                ids = conn.execute(query).scalars().all()
+                ids: list[str] = list(conn.execute(query).scalars().all())
             # One row past the page tells whether another page follows.
             return loading.load_table(conn, ids[:max_results], summaries), len(ids) > max_results
 
+        table: RunTable
         table, more = self._read(load)
         token = encode_page_token(offset + max_results) if more else None
         return dataclasses.replace(table, next_page_token=token)
@@ -734,7 +735,7 @@ def _run_ids_query(
     view_type: ViewType,
     filter_string: str,
     order_by: tuple[str, ...],
-) -> sa.Select[tuple[str]]:
+) -> sa.Select[Any]:
     """The ids of the matching runs in order (a search repeated, as a UI does, reuses it)."""
     runs = schema.runs
     ordering = [*order_clauses(parse_order_by(list(order_by))), *tie_breakers()]
