@@ -491,3 +491,32 @@ class StoreContract:
             if token is None:
                 break
         assert sorted(seen) == sorted(made)
+
+    @pytest.mark.parametrize("direction", ["DESC", "ASC"])
+    def test_pages_ordered_by_a_metric_are_slices_of_the_whole_order(
+        self, store: TrackingStore, direction: str
+    ) -> None:
+        values = [0.5, math.nan, 0.5, None, math.inf, 0.5, -1.0, None, math.nan, 2.0]
+        made = []
+        for i, value in enumerate(values):
+            run_id = new_run(store)
+            made.append(run_id)
+            metrics = [] if value is None else [MetricPoint(run_id, "acc", value, 0, 1)]
+            params = [(run_id, "even", str(i % 2 == 0))]
+            store.write_batch(Batch(metrics=metrics, params=params))
+        experiment_id = store.get_run(made[0]).info.experiment_id
+        for filter_string in ("", "params.even = 'True'"):
+            order = [f"metrics.acc {direction}", "params.even DESC"]
+            whole = store.search_runs([experiment_id], filter_string, order).runs
+            for size in (1, 2, 3):
+                paged: list[str] = []
+                token = None
+                while True:
+                    page = store.search_runs(
+                        [experiment_id], filter_string, order, max_results=size, page_token=token
+                    )
+                    paged += [run.info.run_id for run in page.runs]
+                    token = page.next_page_token
+                    if token is None:
+                        break
+                assert paged == [run.info.run_id for run in whole]

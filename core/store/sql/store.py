@@ -53,7 +53,12 @@ from trialbook.store.sql.engine import (
     time_budget,
     write_connection,
 )
-from trialbook.store.sql.search import filter_clause, order_clauses, tie_breakers
+from trialbook.store.sql.search import (
+    filter_clause,
+    order_clauses,
+    ranked_by_index,
+    tie_breakers,
+)
 from trialbook.store.tables import RunTable
 from trialbook.validation import check_text
 
@@ -580,14 +585,18 @@ class SqlStore:
             raise TrialbookError(f"max_results must be at least 1, got {max_results}.")
         self._reap_dead_runs()
         offset = decode_page_token(page_token)
-        query = _run_ids_query(
-            tuple(experiment_ids), ViewType.parse(view_type), filter_string, tuple(order_by)
-        )
-        query = query.offset(offset).limit(max_results + 1)
+        shape = (tuple(experiment_ids), ViewType.parse(view_type), filter_string, tuple(order_by))
+        query = _run_ids_query(*shape).offset(offset).limit(max_results + 1)
+        ranked = _ranked_ids_query(*shape)
 
         def load(conn: sa.engine.Connection) -> tuple[RunTable, bool]:
             with time_budget(conn, filter_string):
-                ids: list[str] = list(conn.execute(query).scalars().all())
+                ids: list[str] = []
+                if ranked is not None:  # A full page among the runs the index ranks is it.
+                    page = ranked.offset(offset).limit(max_results + 1)
+                    ids = list(conn.execute(page).scalars().all())
+                if len(ids) <= max_results:
+                    ids = list(conn.execute(query).scalars().all())
             # One row past the page tells whether another page follows.
             return loading.load_table(conn, ids[:max_results], summaries), len(ids) > max_results
 
@@ -741,6 +750,23 @@ def _run_ids_query(
     ordering = [*order_clauses(parse_order_by(list(order_by))), *tie_breakers()]
     where = _runs_where(experiment_ids, view_type, filter_string)
     return sa.select(runs.c.run_id).where(where).order_by(*ordering)
+
+
+@functools.lru_cache(maxsize=256)
+def _ranked_ids_query(
+    experiment_ids: tuple[str, ...],
+    view_type: ViewType,
+    filter_string: str,
+    order_by: tuple[str, ...],
+) -> sa.Select[Any] | None:
+    """:func:`_run_ids_query` among the runs an index ranks, or None (see
+    :func:`~trialbook.store.sql.search.ranked_by_index`)."""
+    ranked = ranked_by_index(parse_order_by(list(order_by)))
+    if ranked is None:
+        return None
+    joined, ordering = ranked
+    where = _runs_where(experiment_ids, view_type, filter_string)
+    return sa.select(schema.runs.c.run_id).select_from(joined).where(where).order_by(*ordering)
 
 
 def _runs_where(experiment_ids: Sequence[str], view_type: ViewType, filter_string: str) -> Any:
