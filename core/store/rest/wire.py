@@ -2,7 +2,7 @@
 
 Floats JSON cannot carry (NaN, ±inf) travel as the strings ``"NaN"``, ``"Infinity"`` and
 ``"-Infinity"``. A page of runs travels as a table (:func:`table_json`): run fields and metric
-summaries as columns, params and tags as one object per run, which decodes several times
+summaries as columns, params, latest metric values and tags as one object per run, which decodes several times
 faster than one object per run and per summary. Metric points travel as columns: base64 of little-endian ``int64`` steps and
 timestamps and ``float64`` values, bit for bit::
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -37,7 +38,6 @@ from trialbook.store.tables import (
     INFO_FIELDS,
     RunTable,
     SummaryColumns,
-    latest_values,
 )
 
 _STEP = "<i8"
@@ -171,7 +171,9 @@ def run_from_json(data: Mapping[str, Any]) -> Run:
 
 
 def table_json(table: RunTable, public_uri: Callable[[str], str] | None = None) -> dict[str, Any]:
-    """A page of runs as columns (``public_uri`` rewrites each artifact URI).
+    """A page of runs as a table (``public_uri`` rewrites each artifact URI): run fields and
+    metric summaries (None when left out) as columns, params, latest metric values and tags as
+    one object per run.
 
     Floats go as they are: the encoder must write NaN and ±inf as :func:`number` does
     (pydantic-core's ``inf_nan_mode="strings"``).
@@ -180,19 +182,14 @@ def table_json(table: RunTable, public_uri: Callable[[str], str] | None = None) 
     if public_uri is not None:
         info["artifact_uri"] = [public_uri(uri) for uri in info["artifact_uri"]]
     columns = table.summary_columns
-    if columns is not None:
-        metrics = {name: list(values) for name, values in columns._asdict().items()}
-    else:
-        metrics = {"runs": [], "keys": [], "latest": []}
-        for position, values in enumerate(table.metrics):
-            metrics["runs"] += [position] * len(values)
-            metrics["keys"] += values.keys()
-            metrics["latest"] += values.values()
     return {
         "info": info,
         "params": list(table.params),
+        "metrics": list(table.metrics),
         "tags": list(table.tags),
-        "metrics": metrics,
+        "summaries": None
+        if columns is None
+        else {k: list(v) for k, v in columns._asdict().items()},
         "inputs": [
             [position, [dataset_input_json(i) for i in items]]
             for position, items in table.inputs.items()
@@ -204,28 +201,32 @@ def table_json(table: RunTable, public_uri: Callable[[str], str] | None = None) 
 def table_from_json(data: Mapping[str, Any]) -> RunTable:
     """The page :func:`table_json` describes."""
     info = data["info"]
-    count = len(info["run_id"])
-    metrics = data["metrics"]
-    columns = SummaryColumns(
-        runs=metrics["runs"],
-        keys=metrics["keys"],
-        latest=_floats(metrics["latest"]),
-        steps=metrics.get("steps", ()),
-        timestamps=metrics.get("timestamps", ()),
-        mins=_floats(metrics.get("mins", ())),
-        maxes=_floats(metrics.get("maxes", ())),
-        counts=metrics.get("counts", ()),
-    )
+    metrics: list[dict[str, Any]] = data["metrics"]
+    if str in set(map(type, itertools.chain.from_iterable(m.values() for m in metrics))):
+        metrics = [{k: to_float(v) for k, v in values.items()} for values in metrics]
+    found = data["summaries"]
+    columns = None
+    if found is not None:
+        columns = SummaryColumns(
+            runs=found["runs"],
+            keys=found["keys"],
+            latest=_floats(found["latest"]),
+            steps=found["steps"],
+            timestamps=found["timestamps"],
+            mins=_floats(found["mins"]),
+            maxes=_floats(found["maxes"]),
+            counts=found["counts"],
+        )
     return RunTable(
         info={name: info[name] for name in INFO_FIELDS},
         params=data["params"],
-        metrics=latest_values(columns, count),
+        metrics=metrics,
         tags=data["tags"],
         inputs={
             int(position): tuple(dataset_input_from_json(i) for i in items)
             for position, items in data["inputs"]
         },
-        summary_columns=columns if "steps" in metrics else None,
+        summary_columns=columns,
         next_page_token=data["next_page_token"],
     )
 
