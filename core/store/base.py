@@ -550,6 +550,19 @@ class TokenTable(Protocol):
 
 
 @runtime_checkable
+class Checkpointing(Protocol):
+    """A store whose files can hold recent writes apart (SQLite's write-ahead log).
+
+    The tracker calls :meth:`checkpoint` off the caller's path after a run ends, so that the
+    store's main file alone soon holds every finished run (a copied ``trialbook.db`` is whole).
+    """
+
+    def checkpoint(self) -> None:
+        """Fold recent writes into the store's main file; never wait for other writers."""
+        ...
+
+
+@runtime_checkable
 class ForkAware(Protocol):
     """A store holding connections a forked child must not share with its parent."""
 

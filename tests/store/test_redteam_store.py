@@ -213,7 +213,8 @@ def _copied_runs(database: Path, tmp_path: Path) -> dict[str, tuple[dict[str, st
     import shutil
 
     copy = tmp_path / "copy"
-    copy.mkdir()
+    shutil.rmtree(copy, ignore_errors=True)
+    copy.mkdir(parents=True)
     shutil.copy(database, copy / "trialbook.db")
     store = SqlStore(f"sqlite:///{copy / 'trialbook.db'}", str(copy / "artifacts"))
     try:
@@ -225,6 +226,8 @@ def _copied_runs(database: Path, tmp_path: Path) -> dict[str, tuple[dict[str, st
 
 
 def test_after_a_run_ends_the_database_file_alone_holds_it(tmp_path: Path) -> None:
+    import time
+
     import trialbook
 
     folder = tmp_path / "store"
@@ -232,7 +235,25 @@ def test_after_a_run_ends_the_database_file_alone_holds_it(tmp_path: Path) -> No
     with trialbook.start_run(run_name="copied"):
         trialbook.log_param("p", "1")
         trialbook.log_metric("m", 0.5)
-    assert _copied_runs(folder / "trialbook.db", tmp_path) == {"copied": ({"p": "1"}, {"m": 0.5})}
+    # The checkpoint follows the run's end off the caller's path: a copy soon holds the run.
+    expected = {"copied": ({"p": "1"}, {"m": 0.5})}
+    deadline = time.monotonic() + 10
+    while _copied_runs(folder / "trialbook.db", tmp_path / "soon") != expected:
+        assert time.monotonic() < deadline, "the run never reached trialbook.db"
+        time.sleep(0.01)
+
+
+def test_flush_waits_for_the_checkpoint_after_runs_end(tmp_path: Path) -> None:
+    import trialbook
+
+    folder = tmp_path / "store"
+    trialbook.set_tracking_uri(str(folder))
+    for name in ("first", "second", "third"):  # Ends close together share checkpoints.
+        with trialbook.start_run(run_name=name):
+            trialbook.log_metric("m", 0.5)
+    trialbook.flush()
+    copied = _copied_runs(folder / "trialbook.db", tmp_path)
+    assert sorted(copied) == ["first", "second", "third"]
 
 
 def test_after_exit_the_store_folder_holds_the_database_and_no_stray_files(

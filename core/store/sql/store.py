@@ -382,9 +382,10 @@ class SqlStore:
         if not values:
             return
         self._update_run(run_id, values)
-        if status is not None and RunStatus(status) is not RunStatus.RUNNING:
-            # A run ended: make trialbook.db self-contained (not everything in -wal).
-            checkpoint(self.engine)
+
+    def checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log into ``trialbook.db`` (PASSIVE: waits for no one)."""
+        checkpoint(self.engine)
 
     def _update_run(self, run_id: str, values: Mapping[str, Any]) -> None:
         def update(conn: sa.engine.Connection) -> int:
