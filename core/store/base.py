@@ -34,7 +34,7 @@ from trialbook.entities import (
 from trialbook.errors import InvalidValueError
 
 if TYPE_CHECKING:
-    from trialbook.artifacts import ArtifactRepository
+    from trialbook.artifacts import RunArtifacts
     from trialbook.store.registry import ModelRegistry
 
 
@@ -487,7 +487,7 @@ class TagDeletion(Protocol):
 class ArtifactService(Protocol):
     """A store that serves runs' artifacts itself (clients hold no storage credentials)."""
 
-    def artifact_repository(self, run_id: str) -> ArtifactRepository:
+    def artifact_repository(self, run_id: str) -> RunArtifacts:
         """A run's artifacts, read and written through the store."""
         ...
 
