@@ -8,6 +8,7 @@ not self-contained.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -414,3 +415,27 @@ def test_a_run_whose_last_points_cannot_be_written_still_ends(
     # Space is back: the point still buffered is written by the next flush.
     trialbook.TrackingClient().flush()
     assert store.get_run(run.info.run_id).data.metrics == {"late": 1.0}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock: POSIX")
+def test_a_store_whose_creation_lock_stays_held_says_who_holds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+    import os
+
+    from trialbook.store.sql import engine
+
+    database = tmp_path / "trialbook.db"
+    lock = Path(f"{database}.migrate.lock")
+    holder = os.open(lock, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # Another process creating the store, stuck.
+    monkeypatch.setattr(engine, "_MIGRATION_LOCK_TIMEOUT_S", 0.3)
+    try:
+        with pytest.raises(StoreLockedError, match=f"over 0 s.*{lock}.*delete that lock file"):
+            SqlStore(f"sqlite:///{database}", str(tmp_path / "artifacts"))
+    finally:
+        os.close(holder)
+    store = SqlStore(f"sqlite:///{database}", str(tmp_path / "artifacts"))  # Once released.
+    store.close()
+    assert not lock.exists()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 
 
 def id_in(column: sa.ColumnElement[str], ids: list[str], dialect: str) -> sa.ColumnElement[bool]:
@@ -16,6 +15,9 @@ def id_in(column: sa.ColumnElement[str], ids: list[str], dialect: str) -> sa.Col
     (PostgreSQL's ``= ANY``) costs next to nothing.
     """
     if dialect == "postgresql":
+        # Imported here: SQLite stores (every local one) need none of PostgreSQL's dialect.
+        from sqlalchemy.dialects.postgresql import ARRAY
+
         return column == sa.any_(sa.literal(ids, ARRAY(sa.String)))
     if dialect == "sqlite":
         each = sa.func.json_each(sa.literal(json.dumps(ids))).table_valued("value")
