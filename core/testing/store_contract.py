@@ -234,7 +234,8 @@ class StoreContract:
         store.write_batch(Batch(metrics=[MetricPoint(run_id, "m", math.nan, 9, 5)]))
         store.write_batch(Batch(metrics=[MetricPoint(run_id, "m", 1.0, 3, 6)]))
         (summary,) = store.get_metric_summaries([run_id])[run_id]
-        assert math.isnan(summary.latest) and summary.step == 9
+        assert math.isnan(summary.latest)
+        assert summary.step == 9
         assert (summary.min, summary.max, summary.count) == (1.0, 1.0, 2)
         store.write_batch(Batch(metrics=[MetricPoint(run_id, "m", -2.0, 9, 5)]))
         (summary,) = store.get_metric_summaries([run_id])[run_id]
