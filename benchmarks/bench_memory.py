@@ -130,11 +130,10 @@ def _server_memory(backend: str, sizes: list[int], runs: int, senders: int) -> d
                 series = [MetricSeries(run_id, f"m{k}", steps, values, steps) for k in range(KEYS)]
                 store.write_batch(Batch(series=series, batch_id=uuid.uuid4().hex))
                 index += senders
-                with lock:
+                with lock:  # every size this request completes (with the other in flight)
                     for size in sizes:
                         if size not in samples and turn >= size:
                             samples[size] = _rss_mb(pid)
-                            break
 
         start = time.perf_counter()
         threads = [threading.Thread(target=send, args=(i,)) for i in range(senders)]
