@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -260,6 +261,7 @@ def bench(args: argparse.Namespace, clients: int, backend: str) -> dict[str, Any
         problems = _check(store, results, args.keys)
     finally:
         store.close()
+        shutil.rmtree(work, ignore_errors=True)  # the artifacts, the server's log, the signals
     first = min(r["started"] for r in results)
     last = max(r["ended"] for r in results)
     points = sum(r["points"] for r in results)
