@@ -111,6 +111,39 @@ metric_chunks = sa.Table(
     sa.Index("ix_metric_chunks_run_id_key", "run_id", "key"),
 )
 
+_PACKED_COLUMNS = ("steps", "values", "timestamps")
+
+
+def compress_packed_columns_cheaply(conn: sa.engine.Connection) -> None:
+    """On PostgreSQL, compress ``metric_chunks``' packed arrays with lz4 instead of pglz.
+
+    PostgreSQL compresses a large ``bytea`` with pglz by default, which costs its backend
+    about 2 us of CPU per metric point: the largest cost of ingesting metrics. lz4 costs a
+    tenth of that. A server built without lz4 stores the arrays uncompressed instead (the
+    same CPU as lz4, up to twice the disk). Values written before keep their compression.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for setting in ("SET COMPRESSION lz4", "SET STORAGE EXTERNAL"):
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    sa.text(
+                        "ALTER TABLE metric_chunks "
+                        + ", ".join(f'ALTER COLUMN "{c}" {setting}' for c in _PACKED_COLUMNS)
+                    )
+                )
+            return
+        except sa.exc.DBAPIError:
+            continue  # "compression method lz4 not supported": store them uncompressed
+
+
+sa.event.listen(
+    metric_chunks,
+    "after_create",
+    lambda _table, conn, **_kw: compress_packed_columns_cheaply(conn),
+)
+
 # One row per (run, metric key): the latest point (largest step, then timestamp) and the
 # minimum and maximum over the history. Search filters and orders on it; the UI shows it.
 latest_metrics = sa.Table(
