@@ -1,5 +1,5 @@
-"""The SQL store's capabilities for the web UI's workspace: many histories in one read, and
-removing tags (SQLite and PostgreSQL)."""
+"""The SQL store's capabilities for the web UI's workspace: many histories in one read, their
+overviews, child counts and removing tags (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,16 @@ import numpy as np
 import pytest
 
 from trialbook.errors import TagNotFoundError
-from trialbook.store.base import Batch, ManyMetricArrays, MetricSeries, TagDeletion
+from trialbook.store.base import (
+    Batch,
+    ManyMetricArrays,
+    MetricArrays,
+    MetricOverviews,
+    MetricSeries,
+    RunFamilies,
+    TagDeletion,
+)
+from trialbook.store.downsample import minmax_indices
 from trialbook.store.sql import SqlStore
 from trialbook.store.sql import chunks as chunks_module
 
@@ -31,15 +40,17 @@ def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlSto
     store.close()
 
 
-def test_the_sql_store_offers_both_capabilities(sql_store: SqlStore) -> None:
+def test_the_sql_store_offers_every_workspace_capability(sql_store: SqlStore) -> None:
     assert isinstance(sql_store, ManyMetricArrays)
+    assert isinstance(sql_store, MetricOverviews)
+    assert isinstance(sql_store, RunFamilies)
     assert isinstance(sql_store, TagDeletion)
 
 
 def test_many_histories_read_at_once_equal_each_read_alone(
     sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chunks_module, "CHUNK_POINTS", 7)  # several chunks per history
+    monkeypatch.setattr(chunks_module, "CHUNK_POINTS", 7)  # several chunks (in this process)
     experiment = sql_store.create_experiment("e")
     runs = [sql_store.create_run(experiment, f"r{i}", 0).info.run_id for i in range(3)]
     rng = np.random.default_rng(0)
@@ -59,6 +70,84 @@ def test_many_histories_read_at_once_equal_each_read_alone(
         assert np.array_equal(arrays.values, alone.values)
         assert np.array_equal(arrays.timestamps, alone.timestamps)
         assert list(arrays.steps) == sorted(arrays.steps)
+
+
+def _long_history(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch, points: int = 300
+) -> tuple[str, MetricArrays]:
+    """A run with a ``loss`` of ``points`` points in chunks of 60, overviews of 4 buckets."""
+    monkeypatch.setattr(chunks_module, "CHUNK_POINTS", 60)
+    monkeypatch.setattr(chunks_module, "OVERVIEW_BUCKETS", 4)
+    experiment = store.create_experiment("e")
+    run_id = store.create_run(experiment, "r", 0).info.run_id
+    rng = np.random.default_rng(1)
+    steps = rng.permutation(points)  # logged out of order
+    values = rng.normal(size=points)
+    values[rng.integers(points, size=3)] = [40.0, -40.0, np.nan]
+    store.write_batch(Batch(series=[MetricSeries(run_id, "loss", steps, values, steps * 10)]))
+    return run_id, store.get_metric_arrays(run_id, "loss")
+
+
+def test_a_long_history_is_read_as_its_overview_keeping_each_chunks_extremes(
+    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id, every = _long_history(sql_store, monkeypatch)
+    found = sql_store.get_metric_overviews([run_id], ["loss", "missing"])
+    assert set(found) == {(run_id, "loss")}
+    overview = found[(run_id, "loss")]
+    assert len(overview) < len(every) / 3
+    assert list(overview.steps) == sorted(overview.steps)
+    by_step = dict(zip(every.steps.tolist(), every.values.tolist(), strict=True))
+    assert all(by_step[s] == v for s, v in zip(overview.steps, overview.values, strict=True))
+    assert np.array_equal(overview.timestamps, overview.steps * 10)
+    assert np.nanmax(overview.values) == 40.0
+    assert np.nanmin(overview.values) == -40.0
+    assert not np.isnan(overview.values).any()
+
+
+def test_a_chart_drawn_from_overviews_has_the_envelope_of_every_point(
+    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id, every = _long_history(sql_store, monkeypatch, points=600)
+    overview = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
+    coarse = overview.values[minmax_indices(overview.steps, overview.values, 2)]
+    full = every.values[minmax_indices(every.steps, every.values, 2)]
+    assert (np.nanmin(coarse), np.nanmax(coarse)) == (np.nanmin(full), np.nanmax(full))
+
+
+def test_short_histories_are_their_own_overviews(sql_store: SqlStore) -> None:
+    experiment = sql_store.create_experiment("e")
+    run_id = sql_store.create_run(experiment, "r", 0).info.run_id
+    steps = np.arange(50)
+    sql_store.write_batch(Batch(series=[MetricSeries(run_id, "acc", steps, steps / 50, steps)]))
+    overview = sql_store.get_metric_overviews([run_id], ["acc"])[(run_id, "acc")]
+    every = sql_store.get_metric_arrays(run_id, "acc")
+    assert np.array_equal(overview.steps, every.steps)
+    assert np.array_equal(overview.values, every.values)
+
+
+def test_chunks_written_without_an_overview_are_read_whole(
+    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from trialbook.store.sql import schema
+
+    run_id, every = _long_history(sql_store, monkeypatch)
+    with sql_store.engine.begin() as conn:  # as a database from before revision 0006
+        conn.execute(sa.delete(schema.metric_overviews))
+    overview = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
+    assert np.array_equal(overview.steps, every.steps)
+    assert np.array_equal(overview.values, every.values, equal_nan=True)
+
+
+def test_purging_a_run_removes_its_overviews(
+    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id, _ = _long_history(sql_store, monkeypatch)
+    sql_store.delete_run(run_id)
+    sql_store.purge_runs([run_id])
+    assert sql_store.get_metric_overviews([run_id], ["loss"]) == {}
 
 
 def test_a_run_tag_can_be_removed(sql_store: SqlStore) -> None:

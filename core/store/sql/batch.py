@@ -1,6 +1,7 @@
 """Writing a :class:`~trialbook.store.base.Batch` in one transaction.
 
-Metric points are appended to ``metric_chunks`` as packed arrays; ``latest_metrics`` keeps,
+Metric points are appended to ``metric_chunks`` as packed arrays (a long chunk with its
+overview in ``metric_overviews``); ``latest_metrics`` keeps,
 per run and key, the latest point (largest step, then timestamp), the minimum, the maximum and
 the count.
 """
@@ -137,8 +138,7 @@ def _write_metrics(conn: sa.engine.Connection, all_series: Sequence[MetricSeries
         }
         pair = (series.run_id, series.key)
         merged[pair] = _merge(merged[pair], latest) if pair in merged else latest
-    if rows:
-        conn.execute(sa.insert(schema.metric_chunks), rows)
+    chunks.insert(conn, rows)
 
     table = schema.latest_metrics
     for chunk in _chunks(sorted(merged), _CHUNK):

@@ -1,7 +1,7 @@
 """SQLAlchemy Core tables of the tracking store.
 
 Times are integer milliseconds since the epoch. Metric histories live in ``metric_chunks``
-(packed arrays); in ``latest_metrics`` a NaN value is stored as ``value = 0`` with
+(packed arrays), with a coarse overview of each long chunk in ``metric_overviews``; in ``latest_metrics`` a NaN value is stored as ``value = 0`` with
 ``is_nan = true`` (SQLite turns NaN into NULL); ±inf are stored as is.
 The Alembic migrations in ``migrations/versions`` create exactly these tables; a test compares
 the two.
@@ -109,6 +109,29 @@ metric_chunks = sa.Table(
     sa.Column("values", sa.LargeBinary, nullable=False),
     sa.Column("timestamps", sa.LargeBinary, nullable=False),
     sa.Index("ix_metric_chunks_run_id_key", "run_id", "key"),
+)
+
+# A long chunk's overview: the points that keep each of OVERVIEW_BUCKETS step-buckets' lowest
+# and highest value, packed like the chunk. Charts of many runs read these instead of every
+# point; chunks of at most 2 * OVERVIEW_BUCKETS points (and chunks written before revision
+# 0006) have none and are read whole.
+metric_overviews = sa.Table(
+    "metric_overviews",
+    metadata,
+    sa.Column(
+        "chunk_id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        sa.ForeignKey("metric_chunks.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "run_id", sa.String(32), sa.ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("key", sa.String(KEY_LENGTH), nullable=False),
+    sa.Column("steps", sa.LargeBinary, nullable=False),
+    sa.Column("values", sa.LargeBinary, nullable=False),
+    sa.Column("timestamps", sa.LargeBinary, nullable=False),
+    sa.Index("ix_metric_overviews_run_id_key", "run_id", "key"),
 )
 
 # One row per (run, metric key): the latest point (largest step, then timestamp) and the

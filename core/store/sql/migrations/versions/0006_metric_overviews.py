@@ -1,0 +1,47 @@
+"""Overviews of long metric chunks, so charts of many runs do not read every point.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-07
+
+``metric_overviews`` holds, for each chunk of more than ``2 * OVERVIEW_BUCKETS`` points, the
+points that keep each step-bucket's lowest and highest value. Chunks written before this
+revision have none: they are read whole, as before.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "metric_overviews",
+        sa.Column("chunk_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), nullable=False),
+        sa.Column("run_id", sa.String(32), nullable=False),
+        sa.Column("key", sa.String(250), nullable=False),
+        sa.Column("steps", sa.LargeBinary, nullable=False),
+        sa.Column("values", sa.LargeBinary, nullable=False),
+        sa.Column("timestamps", sa.LargeBinary, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["chunk_id"],
+            ["metric_chunks.id"],
+            name="fk_metric_overviews_chunk_id_metric_chunks",
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["runs.run_id"], name="fk_metric_overviews_run_id_runs", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("chunk_id", name="pk_metric_overviews"),
+    )
+    op.create_index("ix_metric_overviews_run_id_key", "metric_overviews", ["run_id", "key"])
+
+
+def downgrade() -> None:
+    op.drop_table("metric_overviews")
