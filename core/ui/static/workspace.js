@@ -288,9 +288,10 @@ export class ChartPanel {
 
   /**
    * The runs to chart changed (or, with the same runs, their data: `version` differs while
-   * runs are RUNNING): rebuild, or reload the charts drawn so far.
+   * runs are RUNNING): rebuild, or reload the charts drawn so far. `panel`: the runs'
+   * families and single values when the caller has them (the runs table's answer).
    */
-  async runsChanged(allRuns, version = "") {
+  async runsChanged(allRuns, version = "", panel = null) {
     const runs = allRuns.slice(0, MAX_RUNS);
     this.omitted = allRuns.length - runs.length;
     const ids = runs.map((r) => r.runId).join(",");
@@ -312,7 +313,7 @@ export class ChartPanel {
     }
     loadPlotly().catch(() => {}); // fetched while the families load (the table is drawn)
     try {
-      const body = await api("/api/ui/charts", { runs: ids });
+      const body = panel || await api("/api/ui/charts", { runs: ids });
       if (id !== this.requestId) return;
       this.families = body.families;
       this.values = body.values;
