@@ -4,7 +4,7 @@
 
 import {
   api, BASE, el, fill, fmtDuration, fmtNumber, fmtRelative, fmtTime, fullNumber, loadPlotly,
-  pageData, relativeTimes, runUrl, statusBadge,
+  pageData, plotlyPreloaded, relativeTimes, runUrl, statusBadge,
 } from "./common.js";
 import { columnsPanelContent } from "./columns.js";
 import { initExperimentEditing } from "./edit.js";
@@ -635,7 +635,11 @@ function updateExport() {
 // Start --------------------------------------------------------------------------------
 
 readUrl();
-if (document.getElementById("chart-panel").open) loadPlotly().catch(() => {}); // runs while the table loads
+// A browser with plotly.js cached starts it while the table loads; a fresh one sketches the
+// first charts first (workspace.js).
+if (document.getElementById("chart-panel").open) {
+  plotlyPreloaded().then((cached) => cached && loadPlotly()).catch(() => {});
+}
 filterInput.value = state.filter;
 pageSizeSelect.value = String(state.pageSize);
 viewSelect.value = state.view;
