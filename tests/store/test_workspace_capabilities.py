@@ -120,6 +120,28 @@ def test_a_chart_drawn_from_overviews_has_the_envelope_of_every_point(
     assert (np.nanmin(coarse), np.nanmax(coarse)) == (np.nanmin(full), np.nanmax(full))
 
 
+def test_a_history_logged_a_few_points_at_a_time_is_read_by_overviews_too(
+    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chunks_module, "OVERVIEW_BUCKETS", 4)  # at most 10 points each
+    monkeypatch.setattr(chunks_module, "TAIL_POINTS", 24)
+    experiment = sql_store.create_experiment("e")
+    run_id = sql_store.create_run(experiment, "r", 0).info.run_id
+    rng = np.random.default_rng(2)
+    values = rng.normal(size=90)
+    values[[13, 41]] = [30.0, -30.0]
+    for start in range(0, 90, 3):  # as the buffered writer sends a training loop's points
+        steps = np.arange(start, start + 3)
+        series = MetricSeries(run_id, "loss", steps, values[start : start + 3], steps)
+        sql_store.write_batch(Batch(series=[series]))
+    overview = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
+    assert len(overview) <= 3 * 10 + 18  # three overviews, and the 18 points since
+    assert list(overview.steps) == sorted(set(overview.steps))
+    assert (overview.values.max(), overview.values.min()) == (30.0, -30.0)
+    assert overview.steps[0] == 0
+    assert overview.steps[-1] == 89  # the newest points are read too
+
+
 def test_short_histories_are_their_own_overviews(sql_store: SqlStore) -> None:
     experiment = sql_store.create_experiment("e")
     run_id = sql_store.create_run(experiment, "r", 0).info.run_id

@@ -139,6 +139,7 @@ def _write_metrics(conn: sa.engine.Connection, all_series: Sequence[MetricSeries
         pair = (series.run_id, series.key)
         merged[pair] = _merge(merged[pair], latest) if pair in merged else latest
     chunks.insert(conn, rows)
+    added = {pair: latest["count"] for pair, latest in merged.items()}
 
     table = schema.latest_metrics
     for chunk in _chunks(sorted(merged), _CHUNK):
@@ -155,6 +156,12 @@ def _write_metrics(conn: sa.engine.Connection, all_series: Sequence[MetricSeries
             merged[(r.run_id, r.key)] = _merge(stored, merged[(r.run_id, r.key)])
     if not merged:
         return
+    # Every TAIL_POINTS points logged, the history's newest short chunks get an overview.
+    step = chunks.TAIL_POINTS
+    for (run_id, key), summary in merged.items():
+        count = int(summary["count"])
+        if count // step != (count - int(added[(run_id, key)])) // step:
+            chunks.overview_tail(conn, run_id, key)
     stmt = upsert(conn, table)
     columns = ("value", "is_nan", "step", "timestamp", "min_value", "max_value", "count")
     stmt = stmt.on_conflict_do_update(

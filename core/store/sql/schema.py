@@ -111,23 +111,21 @@ metric_chunks = sa.Table(
     sa.Index("ix_metric_chunks_run_id_key", "run_id", "key"),
 )
 
-# A long chunk's overview: the points that keep each of OVERVIEW_BUCKETS step-buckets' lowest
-# and highest value, packed like the chunk. Charts of many runs read these instead of every
-# point; chunks of at most 2 * OVERVIEW_BUCKETS points (and chunks written before revision
-# 0006) have none and are read whole.
+# The overview of a stretch of a run's metric (the chunks first_chunk_id..last_chunk_id of
+# more than 2 * OVERVIEW_BUCKETS points in all): the points that keep each of OVERVIEW_BUCKETS
+# step-buckets' lowest and highest value, packed like a chunk. Charts of many runs read these
+# instead of every point; chunks no overview covers (a short tail, chunks written before
+# revision 0006) are read whole.
 metric_overviews = sa.Table(
     "metric_overviews",
     metadata,
-    sa.Column(
-        "chunk_id",
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-        sa.ForeignKey("metric_chunks.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
     sa.Column(
         "run_id", sa.String(32), sa.ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False
     ),
     sa.Column("key", sa.String(KEY_LENGTH), nullable=False),
+    sa.Column("first_chunk_id", sa.BigInteger, nullable=False),
+    sa.Column("last_chunk_id", sa.BigInteger, nullable=False),
     sa.Column("steps", sa.LargeBinary, nullable=False),
     sa.Column("values", sa.LargeBinary, nullable=False),
     sa.Column("timestamps", sa.LargeBinary, nullable=False),

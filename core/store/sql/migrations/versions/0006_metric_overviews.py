@@ -4,9 +4,10 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-07
 
-``metric_overviews`` holds, for each chunk of more than ``2 * OVERVIEW_BUCKETS`` points, the
-points that keep each step-bucket's lowest and highest value. Chunks written before this
-revision have none: they are read whole, as before.
+``metric_overviews`` holds, for stretches of a run's metric (a range of its chunks) of more
+than ``2 * OVERVIEW_BUCKETS`` points, the points that keep each step-bucket's lowest and
+highest value. Chunks written before this revision have none: they are read whole, as
+before.
 """
 
 from __future__ import annotations
@@ -23,22 +24,18 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "metric_overviews",
-        sa.Column("chunk_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), nullable=False),
         sa.Column("run_id", sa.String(32), nullable=False),
         sa.Column("key", sa.String(250), nullable=False),
+        sa.Column("first_chunk_id", sa.BigInteger, nullable=False),
+        sa.Column("last_chunk_id", sa.BigInteger, nullable=False),
         sa.Column("steps", sa.LargeBinary, nullable=False),
         sa.Column("values", sa.LargeBinary, nullable=False),
         sa.Column("timestamps", sa.LargeBinary, nullable=False),
         sa.ForeignKeyConstraint(
-            ["chunk_id"],
-            ["metric_chunks.id"],
-            name="fk_metric_overviews_chunk_id_metric_chunks",
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["run_id"], ["runs.run_id"], name="fk_metric_overviews_run_id_runs", ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("chunk_id", name="pk_metric_overviews"),
+        sa.PrimaryKeyConstraint("id", name="pk_metric_overviews"),
     )
     op.create_index("ix_metric_overviews_run_id_key", "metric_overviews", ["run_id", "key"])
 
