@@ -471,6 +471,29 @@ class ManyMetricArrays(Protocol):
 
 
 @runtime_checkable
+class MetricOverviews(Protocol):
+    """Many runs' metric histories at chart resolution, without reading every point.
+
+    A store keeps, beside long stretches of a history, the points that keep each of
+    ``overview_buckets`` step-buckets' lowest and highest value; downsampling an answer to at
+    most that many buckets draws the envelope of every point.
+    """
+
+    @property
+    def overview_buckets(self) -> int:
+        """The resolution of the overviews: step-buckets per stored stretch of a history."""
+        ...
+
+    def get_metric_overviews(
+        self, run_ids: Sequence[str], keys: Sequence[str]
+    ) -> dict[tuple[str, str], MetricArrays]:
+        """Every ``(run_id, key)`` pair's history that exists, ordered by step, with each long
+        stretch replaced by its overview (NaN values left out of it); missing pairs are left
+        out."""
+        ...
+
+
+@runtime_checkable
 class TagDeletion(Protocol):
     """Removing tags of runs and experiments (the web UI's tag editor)."""
 

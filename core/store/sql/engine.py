@@ -30,7 +30,7 @@ from trialbook.errors import (
 
 T = TypeVar("T")
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 """Every Alembic revision, oldest first; a test checks them against the migrations folder."""
 HEAD_REVISION = REVISIONS[-1]
 """The newest Alembic revision."""

@@ -478,6 +478,7 @@ class SqlStore:
 
         def purge(conn: sa.engine.Connection) -> None:
             for table in (
+                schema.metric_overviews,
                 schema.metric_chunks,
                 schema.latest_metrics,
                 schema.params,
@@ -595,7 +596,7 @@ class SqlStore:
 
         return self._read(count)  # type: ignore[no-any-return]
 
-    # Many runs at once, tag removal (ManyMetricArrays, TagDeletion) -------------------------
+    # Many runs at once, tag removal (ManyMetricArrays, MetricOverviews, TagDeletion)------------------------
 
     def get_many_metric_arrays(
         self, run_ids: Sequence[str], keys: Sequence[str]
@@ -606,6 +607,23 @@ class SqlStore:
         if not run_ids or not keys:
             return {}
         return self._read(lambda conn: chunks.load_many(conn, run_ids, keys))  # type: ignore[no-any-return]
+
+    @property
+    def overview_buckets(self) -> int:
+        """Step-buckets each stored piece of a long history keeps in its overview."""
+        from trialbook.store.sql import chunks
+
+        return chunks.OVERVIEW_BUCKETS
+
+    def get_metric_overviews(
+        self, run_ids: Sequence[str], keys: Sequence[str]
+    ) -> dict[tuple[str, str], MetricArrays]:
+        """Every existing pair's history, long stretches by their stored overviews."""
+        from trialbook.store.sql import chunks
+
+        if not run_ids or not keys:
+            return {}
+        return self._read(lambda conn: chunks.load_overviews(conn, run_ids, keys))  # type: ignore[no-any-return]
 
     def delete_run_tag(self, run_id: str, key: str) -> None:
         """Remove a run's tag; raise TagNotFoundError when the run has no such tag."""
