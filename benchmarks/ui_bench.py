@@ -97,13 +97,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve_trialbook(uri: str) -> tuple[str, Callable[[], None]]:
-    """Start the UI in a thread; return its URL and a function that stops it."""
+def serve_trialbook(uri: str, port: int | None = None) -> tuple[str, Callable[[], None]]:
+    """Start the UI in a thread (on ``port``, or a free one); return its URL and a function
+    that stops it."""
     import uvicorn
 
     from trialbook.ui import create_app
 
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(uri), port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -177,3 +177,17 @@ def test_the_seam_benchmark_compares_every_row_between_two_interpreters(tmp_path
     rows = json.loads((tmp_path / "seam.json").read_text())["rows"]
     assert len(rows) == 6
     assert [row["label"] for row in rows if row["time_ratio"] is None] == []
+
+
+def test_server_bench_reports_each_client_count_and_finds_every_point(tmp_path: Path) -> None:
+    command = [
+        sys.executable, str(BENCHMARKS / "server_bench.py"), "--clients", "1,2",
+        "--points", "500", "--params", "3", "--json",
+        "--backend", f"sqlite:///{tmp_path / 'bench.db'}",
+    ]  # fmt: skip
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = json.loads(proc.stdout.splitlines()[-1])["results"]
+    assert [row["clients"] for row in rows] == [1, 2]
+    assert [row["points_stored_ok"] for row in rows] == [500, 1000]
+    assert all(row["server_cpu_us_per_point"] >= 0 for row in rows)

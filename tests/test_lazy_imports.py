@@ -90,6 +90,26 @@ def test_a_filtered_search_loads_only_sqlalchemy_and_the_parser(tmp_path: Path) 
     assert imported_heavy(code, tmp_path / "store") == {"sqlalchemy", "lark"}
 
 
+def test_a_client_sending_buffered_points_to_a_server_loads_no_heavy_package(
+    tmp_path: Path,
+) -> None:
+    code = """
+    from array import array
+
+    import httpx
+
+    from trialbook.store.base import Batch, MetricSeries
+    from trialbook.store.rest.store import RestStore
+
+    answer = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+    store = RestStore("http://tracking.invalid", http_transport=answer)
+    steps = array("q", range(1000))
+    values = array("d", [0.5] * 1000)
+    store.write_batch(Batch(series=[MetricSeries("r" * 32, "loss", steps, values, steps)]))
+    """
+    assert imported_heavy(code, tmp_path / "store") == set()
+
+
 def test_opening_the_model_registry_loads_no_parser(tmp_path: Path) -> None:
     code = """
     import trialbook

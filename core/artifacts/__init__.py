@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from trialbook.artifacts.paths import clean_artifact_path
+from trialbook.artifacts.protocols import RunArtifacts, ServedArtifacts
 from trialbook.artifacts.repository import ArtifactRepository
 
-__all__ = ["ArtifactRepository", "clean_artifact_path"]
+__all__ = ["ArtifactRepository", "RunArtifacts", "ServedArtifacts", "clean_artifact_path"]

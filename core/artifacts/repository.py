@@ -51,10 +51,15 @@ class ArtifactRepository:
 
             self._fs, root = fsspec.core.url_to_fs(root_uri)
         self.root: str = root.rstrip("/")
-        self._local = self._fs is None or "file" in _protocols(self._fs)
+        self._local = self._fs is None or bool({"file", "local"} & set(_protocols(self._fs)))
         self._blobs = shared.blob_folder(self.root) if self._local else None
         self.write_once: tuple[str, ...] = ()
         """Folders no write may enter (those of registered model versions)."""
+
+    @property
+    def is_local(self) -> bool:
+        """Whether the artifacts are files on this machine's disk (``root`` is their folder)."""
+        return self._local
 
     @property
     def fs(self) -> Any:

@@ -26,7 +26,7 @@ from trialbook.cli import render
 from trialbook.cli.common import State, pass_state
 from trialbook.entities import Run, ViewType
 from trialbook.registry.entities import ModelVersion, every_page, quoted
-from trialbook.store.base import DeadRunReaping
+from trialbook.store.base import ArtifactService, DeadRunReaping
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", re.IGNORECASE)
@@ -98,7 +98,7 @@ def gc(state: State, older_than: str | None, dry_run: bool) -> None:
 
 def _sweep_blobs(client: Any, out: Any) -> None:
     """Delete shared artifact blobs that no run links to (left by an interrupted purge)."""
-    if hasattr(client.store, "artifact_repository"):  # A server keeps its own storage.
+    if isinstance(client.store, ArtifactService):  # A server keeps its own storage.
         return
     swept = sum(
         delete_unused_blobs(experiment.artifact_location)
@@ -153,7 +153,7 @@ def _purge(store: Any, doomed: list[Run]) -> None:
         for start in range(0, len(doomed), _PURGE_CHUNK):
             chunk = doomed[start : start + _PURGE_CHUNK]
             for run in chunk:
-                if not hasattr(store, "artifact_repository"):  # A server purges its own.
+                if not isinstance(store, ArtifactService):  # A server purges its own.
                     delete_artifacts(run)
                 progress.advance(task)
             store.purge_runs([run.info.run_id for run in chunk])

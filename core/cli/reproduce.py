@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from trialbook.artifacts import ArtifactRepository
+from trialbook.artifacts import ArtifactRepository, RunArtifacts, ServedArtifacts
 from trialbook.cli import render
 from trialbook.cli.common import (
     TRACKING_URI_ENV,
@@ -45,10 +45,7 @@ from trialbook.server import TOKEN_ENV
 from trialbook.tracking import reproducibility
 
 if TYPE_CHECKING:
-    from trialbook.store.rest.artifacts import HttpArtifactRepository
     from trialbook.tracking.client import TrackingClient
-
-    Artifacts = ArtifactRepository | HttpArtifactRepository
 
 REPRODUCES_ENV = "TRIALBOOK_REPRODUCES"
 """Env var naming the run being reproduced; ``start_run`` copies it into a tag."""
@@ -93,7 +90,7 @@ def reproduce(
     """Print the exact steps to recreate RUN_ID, or with --execute recreate and re-run it."""
     client = state.client()
     run = find_run(client, run_id)
-    artifacts: Artifacts = client.artifact_repository(run.info.run_id)
+    artifacts: RunArtifacts = client.artifact_repository(run.info.run_id)
     recipe = read_recipe(run, artifacts)
     missing = recipe.missing()
     if missing:
@@ -112,7 +109,7 @@ def reproduce(
 
 
 def _print_steps(
-    run: Run, recipe: Recipe, artifacts: Artifacts, tracking_uri: str, python: str
+    run: Run, recipe: Recipe, artifacts: RunArtifacts, tracking_uri: str, python: str
 ) -> None:
     out = render.console()
     q = shlex.quote
@@ -158,22 +155,20 @@ def _print_steps(
         render.warning(warning)
 
 
-def _fetch(artifacts: Artifacts, path: str, use: str) -> list[str]:
+def _fetch(artifacts: RunArtifacts, path: str, use: str) -> list[str]:
     """The lines that use the artifact file at ``path`` in the shell command ``use``.
 
-    A file in a local folder is used where it lies; on a tracking server it is first
-    downloaded with ``curl`` (sending the API token when the server needs one); on other
-    filesystems its URL is given.
+    A file in a local folder is used where it lies; one a server serves is first downloaded
+    with ``curl`` (sending the API token when the server needs one); on other filesystems its
+    URL is given.
     """
     q = shlex.quote
-    if isinstance(artifacts, ArtifactRepository):
-        protocol = artifacts.fs.protocol
-        protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
-        if "file" in protocols or "local" in protocols:
+    if not isinstance(artifacts, ServedArtifacts):
+        if isinstance(artifacts, ArtifactRepository) and artifacts.is_local:
             return [f"     {use.format(q(os.path.join(artifacts.root, *path.split('/'))))}"]
         return [f"     {use.format(q(artifacts.root_uri.rstrip('/') + '/' + path))}"]
     local = posixpath.basename(path)
-    token = f' -H "Authorization: Bearer ${TOKEN_ENV}"' if artifacts.http.token else ""
+    token = f' -H "Authorization: Bearer ${TOKEN_ENV}"' if artifacts.needs_token else ""
     return [
         f"     curl -fsSL{token} -o {q(local)} {q(artifacts.content_url(path))}",
         f"     {use.format(q(local))}",
@@ -184,7 +179,7 @@ def _execute(
     client: TrackingClient,
     run: Run,
     recipe: Recipe,
-    artifacts: Artifacts,
+    artifacts: RunArtifacts,
     tracking_uri: str,
     worktree_dir: Path | None,
     repo: Path | None,

@@ -4,6 +4,7 @@
     GET  /api/v1/runs/{id}/metrics/history?key=&max_results=&page_token=
     GET  /api/v1/runs/{id}/metrics/arrays?key=      the whole history as packed columns
     POST /api/v1/metrics/summaries                  latest, min, max, count per run and key
+    POST /api/v1/metrics/arrays                     many runs' histories of some keys at once
 
 A batch is validated whole before anything is written (keys, values, sizes, the packed
 columns); with a ``batch_id`` it is applied at most once, so a client may resend it.
@@ -19,9 +20,9 @@ from fastapi import APIRouter, Query
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
 from trialbook.server.routes_runs import check_ids
-from trialbook.server.schemas import BatchIn, RunIds
+from trialbook.server.schemas import BatchIn, ManyArrays, RunIds
 from trialbook.server.state import State
-from trialbook.store.base import Batch, MetricSeries
+from trialbook.store.base import Batch, ManyMetricArrays, MetricArrays, MetricSeries
 from trialbook.store.rest.errors import LimitExceededError, ServerError
 from trialbook.store.rest.limits import Limits
 from trialbook.store.rest.wire import arrays_json, metric_json, summary_json, unpack_series
@@ -120,3 +121,36 @@ def metric_summaries(state: State, body: RunIds) -> dict[str, Any]:
     """Latest, min, max and count of every metric of the given runs."""
     found = state.store.get_metric_summaries(check_ids(state, body.run_ids))
     return {"summaries": {k: [summary_json(s) for s in v] for k, v in found.items()}}
+
+
+@router.post("/metrics/arrays", dependencies=[READ])
+def many_metric_arrays(state: State, body: ManyArrays) -> dict[str, Any]:
+    """The histories of the given keys of the given runs, each as packed columns; pairs
+    without points are left out. At most ``max_array_points`` points in all (413 beyond)."""
+    run_ids = check_ids(state, body.run_ids)
+    keys = [check_key(key) for key in body.keys]
+    store = state.store
+    found: dict[tuple[str, str], MetricArrays]
+    if isinstance(store, ManyMetricArrays):
+        found = store.get_many_metric_arrays(run_ids, keys)
+    else:
+        summaries = store.get_metric_summaries(run_ids)
+        wanted = set(keys)
+        found = {
+            (run_id, s.key): store.get_metric_arrays(run_id, s.key)
+            for run_id in run_ids
+            for s in summaries.get(run_id, [])
+            if s.key in wanted
+        }
+    points = sum(len(arrays) for arrays in found.values())
+    if points > state.limits.max_array_points:
+        raise LimitExceededError(
+            f"These histories have {points} points, more than the {state.limits.max_array_points} "
+            "one answer carries; ask for fewer runs or keys at a time."
+        )
+    return {
+        "histories": [
+            {"run_id": run_id, "key": key, **arrays_json(a.steps, a.values, a.timestamps)}
+            for (run_id, key), a in found.items()
+        ]
+    }

@@ -9,6 +9,7 @@ GET   /api/v1/experiments/{id}
 PATCH /api/v1/experiments/{id}                 rename
 POST  /api/v1/experiments/{id}/delete          soft delete (…/restore undoes it)
 PUT   /api/v1/experiments/{id}/tags            set one tag
+POST  /api/v1/experiments/{id}/tags/delete     remove one tag (stores with TagDeletion)
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from trialbook.entities import ViewType
+from trialbook.errors import UnsupportedStoreError
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
-from trialbook.server.schemas import ExperimentCreate, ExperimentName, Tag
+from trialbook.server.schemas import ExperimentCreate, ExperimentName, Tag, TagKey
 from trialbook.server.state import SEARCH, ServerState, State, experiment_id
+from trialbook.store.base import TagDeletion
 from trialbook.store.rest.errors import ServerError
 from trialbook.store.rest.wire import experiment_json
 from trialbook.validation import check_key, tag_value
@@ -113,4 +116,14 @@ def set_experiment_tag(state: State, ident: str, body: Tag) -> dict[str, Any]:
     """Set (or replace) an experiment tag."""
     key = check_key(body.key)
     state.store.set_experiment_tag(experiment_id(ident), key, tag_value(key, body.value))
+    return {}
+
+
+@router.post("/{ident}/tags/delete", dependencies=[WRITE])
+def delete_experiment_tag(state: State, ident: str, body: TagKey) -> dict[str, Any]:
+    """Remove an experiment's tag (404 when it has no such tag)."""
+    store = state.store
+    if not isinstance(store, TagDeletion):
+        raise UnsupportedStoreError(type(store).__name__, "TagDeletion", "delete_experiment_tag")
+    store.delete_experiment_tag(experiment_id(ident), body.key)
     return {}

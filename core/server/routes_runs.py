@@ -4,6 +4,7 @@
     POST  /api/v1/runs/search           one page of runs matching a filter, with summaries
                                         (format=table: as columns, see wire.table_json)
     POST  /api/v1/runs/count            how many runs match a filter
+    POST  /api/v1/runs/child-counts     how many matching children each parent has
     POST  /api/v1/runs/heartbeat        the owner of these RUNNING runs is alive
     POST  /api/v1/runs/reap             mark runs without a heartbeat KILLED now
     GET   /api/v1/runs/deleted?older_than=
@@ -12,6 +13,7 @@
     PATCH /api/v1/runs/{id}             status, end time, name, description
     POST  /api/v1/runs/{id}/delete      soft delete (…/restore undoes it)
     POST  /api/v1/runs/{id}/inputs      datasets the run used (stores with DatasetInputs)
+    POST  /api/v1/runs/{id}/tags/delete remove one tag (stores with TagDeletion)
 
 Heartbeats use the server's clock, so clients with skewed clocks are judged fairly.
 """
@@ -29,6 +31,7 @@ from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
 from trialbook.server.responses import JsonBody
 from trialbook.server.schemas import (
+    ChildCounts,
     CountRuns,
     LogInputs,
     Reap,
@@ -36,9 +39,16 @@ from trialbook.server.schemas import (
     RunIds,
     RunUpdate,
     SearchRuns,
+    TagKey,
 )
 from trialbook.server.state import SEARCH, ServerState, State
-from trialbook.store.base import DatasetInputs, DeadRunReaping, RunTables
+from trialbook.store.base import (
+    DatasetInputs,
+    DeadRunReaping,
+    RunFamilies,
+    RunTables,
+    TagDeletion,
+)
 from trialbook.store.rest.errors import ServerError
 from trialbook.store.rest.wire import run_json, summary_json, table_json
 from trialbook.store.tables import table_of_page
@@ -112,6 +122,17 @@ def count_runs(state: State, body: CountRuns) -> dict[str, int]:
     """How many runs match a filter."""
     ids = check_ids(state, body.experiment_ids)
     return {"count": state.store.count_runs(ids, body.filter_string, body.view_type)}
+
+
+@router.post("/child-counts", dependencies=[READ, SEARCH])
+def child_counts(state: State, body: ChildCounts) -> dict[str, dict[str, int]]:
+    """How many runs matching a filter each parent has (parents without any left out)."""
+    store = state.store
+    if not isinstance(store, RunFamilies):
+        raise UnsupportedStoreError(type(store).__name__, "RunFamilies", "child_counts")
+    ids = check_ids(state, body.experiment_ids)
+    parents = check_ids(state, body.parent_ids)
+    return {"counts": store.child_counts(ids, parents, body.filter_string, body.view_type)}
 
 
 @router.post("/heartbeat", dependencies=[WRITE])
@@ -218,4 +239,14 @@ def log_inputs(state: State, run_id: str, body: LogInputs) -> dict[str, Any]:
         for item in body.datasets
     ]
     store.log_inputs(run_id, items)
+    return {}
+
+
+@router.post("/{run_id}/tags/delete", dependencies=[WRITE])
+def delete_run_tag(state: State, run_id: str, body: TagKey) -> dict[str, Any]:
+    """Remove a run's tag (404 when it has no such tag)."""
+    store = state.store
+    if not isinstance(store, TagDeletion):
+        raise UnsupportedStoreError(type(store).__name__, "TagDeletion", "delete_run_tag")
+    store.delete_run_tag(run_id, body.key)
     return {}

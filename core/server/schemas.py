@@ -161,6 +161,26 @@ class CountRuns(Body):
     view_type: ViewType = ViewType.ACTIVE
 
 
+class ChildCounts(Body):
+    """``POST /runs/child-counts``."""
+
+    experiment_ids: list[ExperimentId]
+    parent_ids: list[RunId]
+    filter_string: Text = ""
+    view_type: ViewType = ViewType.ACTIVE
+
+
+MAX_ARRAY_KEYS = 100
+"""Metric keys one ``POST /metrics/arrays`` asks for at most."""
+
+
+class ManyArrays(Body):
+    """``POST /metrics/arrays``."""
+
+    run_ids: list[Text]
+    keys: list[Text] = Field(max_length=MAX_ARRAY_KEYS)
+
+
 # Model registry (routes_registry) ------------------------------------------------------------
 
 ModelName = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_no_nul)]

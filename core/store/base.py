@@ -35,7 +35,7 @@ from trialbook.entities import (
 from trialbook.errors import InvalidValueError
 
 if TYPE_CHECKING:
-    from trialbook.artifacts import ArtifactRepository
+    from trialbook.artifacts import RunArtifacts
     from trialbook.store.registry import ModelRegistry
     from trialbook.store.tables import RunTable
 
@@ -517,6 +517,29 @@ class ManyMetricArrays(Protocol):
 
 
 @runtime_checkable
+class MetricOverviews(Protocol):
+    """Many runs' metric histories at chart resolution, without reading every point.
+
+    A store keeps, beside long stretches of a history, the points that keep each of
+    ``overview_buckets`` step-buckets' lowest and highest value; downsampling an answer to at
+    most that many buckets draws the envelope of every point.
+    """
+
+    @property
+    def overview_buckets(self) -> int:
+        """The resolution of the overviews: step-buckets per stored stretch of a history."""
+        ...
+
+    def get_metric_overviews(
+        self, run_ids: Sequence[str], keys: Sequence[str]
+    ) -> dict[tuple[str, str], MetricArrays]:
+        """Every ``(run_id, key)`` pair's history that exists, ordered by step, with each long
+        stretch replaced by its overview (NaN values left out of it); missing pairs are left
+        out."""
+        ...
+
+
+@runtime_checkable
 class TagDeletion(Protocol):
     """Removing tags of runs and experiments (the web UI's tag editor)."""
 
@@ -533,7 +556,7 @@ class TagDeletion(Protocol):
 class ArtifactService(Protocol):
     """A store that serves runs' artifacts itself (clients hold no storage credentials)."""
 
-    def artifact_repository(self, run_id: str) -> ArtifactRepository:
+    def artifact_repository(self, run_id: str) -> RunArtifacts:
         """A run's artifacts, read and written through the store."""
         ...
 
@@ -592,6 +615,19 @@ class TokenTable(Protocol):
 
     def revoke_tokens(self, token_id_or_name: str, now: int) -> int:
         """Revoke the token with this id (or every token with this name); return how many."""
+        ...
+
+
+@runtime_checkable
+class Checkpointing(Protocol):
+    """A store whose files can hold recent writes apart (SQLite's write-ahead log).
+
+    The tracker calls :meth:`checkpoint` off the caller's path after a run ends, so that the
+    store's main file alone soon holds every finished run (a copied ``trialbook.db`` is whole).
+    """
+
+    def checkpoint(self) -> None:
+        """Fold recent writes into the store's main file; never wait for other writers."""
         ...
 
 

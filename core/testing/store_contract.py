@@ -238,6 +238,19 @@ class StoreContract:
         assert (summary.latest, summary.step) == (-4.0, 7)
         assert (summary.min, summary.max, summary.count) == (-4.0, 9.0, 4)
 
+    def test_latest_nan_and_ties_merge_across_batches(self, store: TrackingStore) -> None:
+        run_id = new_run(store)
+        store.write_batch(Batch(metrics=[MetricPoint(run_id, "m", math.nan, 9, 5)]))
+        store.write_batch(Batch(metrics=[MetricPoint(run_id, "m", 1.0, 3, 6)]))
+        (summary,) = store.get_metric_summaries([run_id])[run_id]
+        assert math.isnan(summary.latest)
+        assert summary.step == 9
+        assert (summary.min, summary.max, summary.count) == (1.0, 1.0, 2)
+        store.write_batch(Batch(metrics=[MetricPoint(run_id, "m", -2.0, 9, 5)]))
+        (summary,) = store.get_metric_summaries([run_id])[run_id]
+        assert (summary.latest, summary.step, summary.timestamp) == (-2.0, 9, 5)
+        assert (summary.min, summary.max, summary.count) == (-2.0, 1.0, 3)
+
     def test_metric_history_is_ordered_by_step_and_paginates(self, store: TrackingStore) -> None:
         run_id = new_run(store)
         points = [

@@ -59,6 +59,14 @@ def submit(run_id: str, work: Callable[[], object]) -> None:
     _drain_here()
 
 
+def submit_once(key: str, work: Callable[[], object]) -> None:
+    """Queue ``work`` under ``key`` unless work under that key is queued and not yet started."""
+    with _changed:
+        if any(queued == key for queued, _ in _work):
+            return
+    submit(key, work)  # Outside the lock: at exit, submit does the work itself.
+
+
 def _serve() -> None:
     while True:
         item = _next()

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trialbook.artifacts import ArtifactRepository, clean_artifact_path
+from trialbook.artifacts import ArtifactRepository, RunArtifacts, clean_artifact_path
 from trialbook.entities import (
     DatasetInput,
     Experiment,
@@ -326,12 +326,12 @@ class TrackingClient(RegistryClient):
 
     # Artifacts -----------------------------------------------------------------------------
 
-    def artifact_repository(self, run_id: str) -> ArtifactRepository:
+    def artifact_repository(self, run_id: str) -> RunArtifacts:
         """The artifact repository of a run, once the run's pending background work is done."""
         background.wait(run_id)
         return self._repository(run_id)
 
-    def _repository(self, run_id: str) -> ArtifactRepository:
+    def _repository(self, run_id: str) -> RunArtifacts:
         """The artifact repository of a run (its URI never changes: looked up once)."""
         if isinstance(self.store, ArtifactService):  # A tracking server: through it.
             return self.store.artifact_repository(run_id)
@@ -344,7 +344,7 @@ class TrackingClient(RegistryClient):
             _artifact_uris[key] = uri
         return ArtifactRepository(uri)
 
-    def _writable_repository(self, run_id: str) -> ArtifactRepository:
+    def _writable_repository(self, run_id: str) -> RunArtifacts:
         self.tracker.ensure_writable(run_id)
         repository = self._repository(run_id)
         if isinstance(repository, ArtifactRepository):  # A server checks its own writes.

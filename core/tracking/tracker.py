@@ -14,7 +14,8 @@ from typing import Any
 
 from trialbook.entities import LifecycleStage, Run, RunStatus
 from trialbook.errors import DeletedRunError, ParamConflictError, StoreUnavailableError
-from trialbook.store.base import TrackingStore
+from trialbook.store.base import Checkpointing, TrackingStore
+from trialbook.tracking import background
 from trialbook.tracking.current_uri import canonical
 from trialbook.tracking.writer import BufferedWriter, SeriesBuffer
 from trialbook.validation import (
@@ -211,3 +212,13 @@ class Tracker:
             except StoreUnavailableError:
                 self.writer.defer_end(run_id, status, ended)
                 raise
+            self._checkpoint_soon()
+
+    def _checkpoint_soon(self) -> None:
+        """Have the store fold its recent writes into its main file, off the caller's path.
+
+        Runs ending close together share one checkpoint (one not yet started covers them);
+        :func:`trialbook.flush` and exit wait for it, as for any background work.
+        """
+        if isinstance(self.store, Checkpointing):
+            background.submit_once(f"checkpoint:{self.tracking_uri}", self.store.checkpoint)

@@ -48,7 +48,7 @@ from trialbook.errors import (
     TagNotFoundError,
     TrialbookError,
 )
-from trialbook.ui.history import HistoryService
+from trialbook.ui import history
 from trialbook.ui.security import (
     LOCAL_HOSTS,
     ASGIApp,
@@ -115,6 +115,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         routes_static.warm_up()
+        history.warm_up()
         if on_startup is not None:
             on_startup()
         yield
@@ -130,7 +131,7 @@ def create_app(
         tracking_uri=uri,
         store=store,
         templates=_templates(),
-        history=HistoryService(store),
+        history=history.HistoryService(store),
     )
     if may_write is not None:
         app.state.trialbook_ui.may_write = may_write

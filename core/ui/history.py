@@ -13,15 +13,16 @@ at most :data:`CACHE_POINTS` points in all. Downsampled results are cached the s
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from trialbook.entities import MetricSummary
-from trialbook.store.base import ManyMetricArrays, MetricArrays, TrackingStore
-from trialbook.ui.downsample import minmax_indices
+from trialbook.store.base import ManyMetricArrays, MetricArrays, MetricOverviews, TrackingStore
+from trialbook.store.downsample import minmax_indices
 
 CACHE_POINTS = 4_000_000
 """How many metric points (24 bytes each) the history cache keeps at most."""
@@ -142,14 +143,16 @@ class HistoryService:
         """Small histories of many runs' metrics for charts that overlay the runs.
 
         By key, then run id; runs without the metric are left out. Between two steps
-        (inclusive) when given: a zoomed chart gets the detail of its range. The raw points
+        (inclusive) when given: a zoomed chart gets the detail of its range. Over the whole
+        range a store with :class:`MetricOverviews` answers from its overviews (long
+        histories are not read point by point). The raw points
         are not kept (a chart of 200 runs would push every other history out of the cache);
         the results are, while their metric does not change.
         """
         summaries = self.store.get_metric_summaries(run_ids)
         wanted = set(keys)
         found: dict[str, dict[str, History]] = {key: {} for key in keys}
-        missing: dict[tuple[str, str], tuple[Any, ...]] = {}
+        missing: dict[tuple[str, str], tuple[tuple[Any, ...], int]] = {}
         for run_id in run_ids:
             for summary in summaries.get(run_id, []):
                 if summary.key not in wanted:
@@ -158,14 +161,24 @@ class HistoryService:
                 with self._lock:
                     drawn = self._overviews.get(cache_key)
                 if drawn is None:
-                    missing[(run_id, summary.key)] = cache_key
+                    missing[(run_id, summary.key)] = (cache_key, summary.count)
                 else:
                     found[summary.key][run_id] = drawn
-        for (run_id, key), arrays in self._many_arrays(list(missing)).items():
-            drawn = _downsampled(key, _cut(arrays, min_step, max_step), buckets)
+        whole = min_step is None and max_step is None
+        store = self.store
+        if whole and isinstance(store, MetricOverviews) and store.overview_buckets >= buckets:
+            loaded = _only(missing, store.get_metric_overviews)
+        else:
+            loaded = self._many_arrays(list(missing))
+        for (run_id, key), arrays in loaded.items():
+            cache_key, count = missing[(run_id, key)]
+            # An overview stands for the summary's count of points; a cut range for its own.
+            drawn = _downsampled(
+                key, _cut(arrays, min_step, max_step), buckets, count if whole else None
+            )
             found[key][run_id] = drawn
             with self._lock:
-                self._overviews[missing[(run_id, key)]] = drawn
+                self._overviews[cache_key] = drawn
                 while len(self._overviews) > OVERVIEW_CACHE:
                     self._overviews.popitem(last=False)
         return found
@@ -174,11 +187,7 @@ class HistoryService:
         if not pairs:
             return {}
         if isinstance(self.store, ManyMetricArrays):
-            run_ids = list(dict.fromkeys(run_id for run_id, _ in pairs))
-            keys = list(dict.fromkeys(key for _, key in pairs))
-            wanted = set(pairs)
-            found = self.store.get_many_metric_arrays(run_ids, keys)
-            return {pair: arrays for pair, arrays in found.items() if pair in wanted}
+            return _only(pairs, self.store.get_many_metric_arrays)
         return {pair: self.store.get_metric_arrays(*pair) for pair in pairs}
 
     def sparklines(self, run_id: str, keys: Iterable[str], points: int) -> dict[str, list[float]]:
@@ -195,6 +204,19 @@ class HistoryService:
         return lines
 
 
+def _only(
+    pairs: Iterable[tuple[str, str]],
+    read: Callable[[Sequence[str], Sequence[str]], dict[tuple[str, str], MetricArrays]],
+) -> dict[tuple[str, str], MetricArrays]:
+    """The histories of exactly these (run, key) pairs, read for all their runs and keys."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    run_ids = list(dict.fromkeys(run_id for run_id, _ in wanted))
+    keys = list(dict.fromkeys(key for _, key in wanted))
+    return {pair: arrays for pair, arrays in read(run_ids, keys).items() if pair in wanted}
+
+
 def _cut(arrays: MetricArrays, min_step: int | None, max_step: int | None) -> MetricArrays:
     """The points between two steps (inclusive; None: no bound)."""
     if min_step is None and max_step is None:
@@ -207,11 +229,14 @@ def _cut(arrays: MetricArrays, min_step: int | None, max_step: int | None) -> Me
     return MetricArrays(steps[start:stop], arrays.values[start:stop], arrays.timestamps[start:stop])
 
 
-def _downsampled(key: str, arrays: MetricArrays, buckets: int) -> History:
+def _downsampled(key: str, arrays: MetricArrays, buckets: int, total: int | None = None) -> History:
+    """At most ``2 * buckets + 2`` of the points; ``total``: how many they stand for (when
+    ``arrays`` is an overview of a longer history)."""
     steps, values, times = arrays.steps, arrays.values, arrays.timestamps
-    total = len(steps)
-    if total <= 2 * buckets:
-        return History(key, total, False, steps.tolist(), values.tolist(), times.tolist())
+    total = len(steps) if total is None else total
+    if len(steps) <= 2 * buckets:
+        sampled = total > len(steps)
+        return History(key, total, sampled, steps.tolist(), values.tolist(), times.tolist())
     keep = minmax_indices(steps, values, buckets)
     return History(
         key, total, True, steps[keep].tolist(), values[keep].tolist(), times[keep].tolist()
@@ -221,6 +246,12 @@ def _downsampled(key: str, arrays: MetricArrays, buckets: int) -> History:
 def _version(summary: MetricSummary | None) -> _Version:
     """What changes whenever points are added to a metric."""
     return (summary.count, summary.step, summary.timestamp) if summary else (0, 0, 0)
+
+
+def warm_up() -> None:
+    """Import numpy in a background thread, so the first chart request does not wait for it
+    (a few hundred milliseconds on a fresh server)."""
+    threading.Thread(target=importlib.import_module, args=("numpy",), daemon=True).start()
 
 
 def metric_groups(keys: Iterable[str]) -> dict[str, list[str]]:

@@ -15,7 +15,7 @@ import math
 import posixpath
 from typing import Any
 
-from trialbook.artifacts import ArtifactRepository
+from trialbook.artifacts import RunArtifacts
 from trialbook.ui.previews import read_json
 
 CONFUSION_SUFFIX = "confusion_matrix.json"
@@ -26,7 +26,7 @@ TOP_FEATURES = 40
 """Feature importances show this many of the highest scores."""
 
 
-def evaluation_charts(repo: ArtifactRepository) -> dict[str, list[dict[str, Any]]]:
+def evaluation_charts(repo: RunArtifacts) -> dict[str, list[dict[str, Any]]]:
     """The confusion matrices and feature importances in the run's top artifact folder."""
     confusion: list[dict[str, Any]] = []
     importance: list[dict[str, Any]] = []

@@ -19,7 +19,7 @@ import json
 import posixpath
 from typing import Any
 
-from trialbook.artifacts import ArtifactRepository
+from trialbook.artifacts import RunArtifacts
 from trialbook.entities import FileInfo
 
 TEXT_LIMIT = 256 * 1024
@@ -119,7 +119,7 @@ def entry_json(info: FileInfo) -> dict[str, Any]:
     }
 
 
-def read_prefix(repo: ArtifactRepository, path: str, limit: int) -> tuple[bytes, bool]:
+def read_prefix(repo: RunArtifacts, path: str, limit: int) -> tuple[bytes, bool]:
     """The first ``limit`` bytes of a file and whether there is more."""
     with repo.open(path) as handle:
         data = handle.read(limit + 1)
@@ -138,7 +138,7 @@ def looks_binary(data: bytes) -> bool:
     return b"\x00" in data[:8192]
 
 
-def artifact_preview(repo: ArtifactRepository, path: str) -> dict[str, Any]:
+def artifact_preview(repo: RunArtifacts, path: str) -> dict[str, Any]:
     """A JSON-ready preview of a file or folder of the run's artifacts."""
     infos = repo.list(path)
     if len(infos) != 1 or infos[0].path != path or infos[0].is_dir:
@@ -173,7 +173,7 @@ def artifact_preview(repo: ArtifactRepository, path: str) -> dict[str, Any]:
     return {**base, "text": text}
 
 
-def _folder_preview(repo: ArtifactRepository, path: str, infos: list[FileInfo]) -> dict[str, Any]:
+def _folder_preview(repo: RunArtifacts, path: str, infos: list[FileInfo]) -> dict[str, Any]:
     preview: dict[str, Any] = {
         "path": path,
         "kind": "dir",
@@ -188,14 +188,14 @@ def _folder_preview(repo: ArtifactRepository, path: str, infos: list[FileInfo]) 
     return preview
 
 
-def model_metadata(repo: ArtifactRepository, path: str) -> dict[str, Any] | None:
+def model_metadata(repo: RunArtifacts, path: str) -> dict[str, Any] | None:
     """The metadata of the model folder ``path`` (``trialbook-model.json``), or None."""
     model = read_json(repo, posixpath.join(path, MODEL_METADATA) if path else MODEL_METADATA)
     return model if isinstance(model, dict) else None
 
 
 def input_example(
-    repo: ArtifactRepository, path: str, model: dict[str, Any]
+    repo: RunArtifacts, path: str, model: dict[str, Any]
 ) -> dict[str, Any] | None:
     """The first rows and columns of the model's input example, as a table, or None.
 
@@ -277,7 +277,7 @@ def _table_cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def read_json(repo: ArtifactRepository, path: str) -> Any:
+def read_json(repo: RunArtifacts, path: str) -> Any:
     """A JSON artifact parsed, or None when it is missing, too large or not JSON."""
     try:
         data, truncated = read_prefix(repo, path, DATA_LIMIT)

@@ -4,6 +4,7 @@
 
     columns = run_columns(store, ["1"])          # {"params": [...], "metrics": [...], ...}
     groups = group_counts(store, ["1"], "optimizer", "metrics.acc > 0.5")
+    context = ancestors_of_matches(store, ["1"], "metrics.acc > 0.5")   # parents to show
 
 A store with :class:`~trialbook.store.base.RunAggregates` answers each with one aggregate
 query; on any other store the keys come from the first page of
@@ -13,7 +14,7 @@ query; on any other store the keys come from the first page of
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from trialbook.entities import ViewType
@@ -22,6 +23,9 @@ from trialbook.store.base import RunAggregates, RunFamilies, TrackingStore
 
 MAX_GROUPS = 500
 """Group headers shown at most; the rest of the runs still appear, without a header."""
+
+MAX_CONTEXT_MATCHES = 1000
+"""Matching child runs whose parents a nested table shows as context, at most."""
 
 _SAMPLE_RUNS = 1000
 _RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -107,3 +111,52 @@ def join_filters(*filters: str) -> str:
     """Filters that must all hold, each in parentheses; empty ones left out."""
     present = [f for f in filters if f.strip()]
     return " and ".join(f"({f})" for f in present) if len(present) > 1 else "".join(present)
+
+
+def any_of(*filters: str) -> str:
+    """Filters of which one must hold, each in parentheses; empty ones left out."""
+    present = [f for f in filters if f.strip()]
+    return " or ".join(f"({f})" for f in present) if len(present) > 1 else "".join(present)
+
+
+def ids_filter(run_ids: Iterable[str]) -> str:
+    """The filter of exactly these runs ("" for none)."""
+    ids = sorted(run_ids)
+    if not ids:
+        return ""
+    for run_id in ids:
+        if not _RUN_ID.fullmatch(run_id):
+            raise InvalidValueError("run id", run_id, "run ids are letters, digits, '-' and '_'")
+    return "attributes.run_id IN (" + ", ".join(f"'{run_id}'" for run_id in ids) + ")"
+
+
+def ancestors_of_matches(
+    store: TrackingStore,
+    experiment_ids: Sequence[str],
+    filter_string: str,
+    view_type: ViewType = ViewType.ACTIVE,
+) -> set[str]:
+    """Ids of the parents, grandparents... of the child runs that match the filter.
+
+    A nested table shows them as context, so a filter that matches only children (a fold,
+    a search candidate) still lists them under their families. Looks at the first
+    :data:`MAX_CONTEXT_MATCHES` matching children; empty without a filter.
+    """
+    if not filter_string.strip():
+        return set()
+    children = join_filters(filter_string, "attributes.parent_run_id IS NOT NULL")
+    page = store.search_runs(experiment_ids, children, (), MAX_CONTEXT_MATCHES, view_type)
+    found: set[str] = set()
+    while page.runs:
+        frontier = {
+            parent
+            for run in page.runs
+            if (parent := run.info.parent_run_id) is not None and parent not in found
+        }
+        if not frontier:
+            break
+        found |= frontier
+        page = store.search_runs(
+            experiment_ids, ids_filter(frontier), (), len(frontier), ViewType.ALL
+        )
+    return found

@@ -23,7 +23,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
-from trialbook.artifacts import ArtifactRepository, clean_artifact_path
+from trialbook.artifacts import RunArtifacts, clean_artifact_path
 from trialbook.errors import ArtifactNotFoundError
 from trialbook.ui.previews import IMAGE_TYPES, artifact_preview, entry_json, extension
 from trialbook.ui.security import FILE_POLICY
@@ -83,7 +83,7 @@ def raw(state: State, run_id: str, path: str, download: bool = False) -> Streami
     )
 
 
-def _stream(repo: ArtifactRepository, path: str) -> Iterator[bytes]:
+def _stream(repo: RunArtifacts, path: str) -> Iterator[bytes]:
     with repo.open(path) as handle:
         while block := handle.read(_BLOCK):
             yield block

@@ -6,6 +6,7 @@
     GET /api/ui/experiments/{id}/columns
     GET /api/ui/experiments/{id}/runs?filter=...&order_by=metrics.acc%20DESC&max_results=100
         &page_token=...&tags=team&group_by=optimizer&nest=true     (or &parent=<run id>)
+        &charts=true       (with the chart panel's families of the page's runs: one call less)
     GET /api/ui/compare?runs=<id>&runs=<id>
 
 Search errors answer 400 with ``{"error": {"type": "SearchSyntaxError", "message",
@@ -23,6 +24,7 @@ from trialbook.entities import ViewType
 from trialbook.errors import SearchSyntaxError, TrialbookError
 from trialbook.search import parse_filter
 from trialbook.ui import queries
+from trialbook.ui.routes_workspace import panel_json
 from trialbook.ui.serialize import error_json, experiment_json, run_detail, run_row
 from trialbook.ui.state import UIState, ui_state
 
@@ -81,11 +83,16 @@ def runs(
     view: str = "active",
     nest: bool = False,
     parent: str | None = None,
+    charts: bool = False,
 ) -> dict[str, Any] | JSONResponse:
     """One page of the runs table: rows, the next page's token, the total and the groups.
 
     ``nest``: only runs without a parent, each with the count of its children that match
     (families stay together through sorting and paging). ``parent``: that run's children.
+    With a filter, the ancestors of matching children are listed too, flagged ``context``
+    when they do not match themselves.
+    ``charts``: also the chart panel's metric families and single values of the page's runs
+    (as ``/api/ui/charts`` gives them), so the panel can ask for its first chart at once.
     """
     view_type = _view(view)
     state.store.get_experiment(experiment_id)
@@ -94,10 +101,19 @@ def runs(
     if group_by:
         ordering.insert(0, f"params.{quote_key(group_by)}")
     family = nest or parent is not None
-    scoped = queries.join_filters(filter, queries.parent_filter(parent)) if family else filter
     try:
-        if scoped != filter:
+        if family and filter.strip():
             parse_filter(filter)  # so a mistake is reported in the user's own filter
+            # Parents of matching children are listed too (as context), so a filter that
+            # matches only children still shows them in their families.
+            context: set[str] = state.cache.get(
+                ("context", experiment_id, filter, view_type),
+                lambda: queries.ancestors_of_matches(state.store, ids, filter, view_type),
+            )
+        else:
+            context = set()
+        shown = queries.any_of(filter, queries.ids_filter(context))
+        scoped = queries.join_filters(shown, queries.parent_filter(parent)) if family else filter
         page = state.store.search_runs(ids, scoped, ordering, max_results, view_type, page_token)
     except SearchSyntaxError as error:
         field = "filter" if error.text == filter else "order_by"
@@ -122,16 +138,45 @@ def runs(
     rows = [run_row(run, page.summaries.get(run.info.run_id, []), tag_keys) for run in page.runs]
     if family:
         counts = queries.child_counts(
-            state.store, ids, [row["run_id"] for row in rows], filter, view_type
+            state.store, ids, [row["run_id"] for row in rows], shown, view_type
+        )
+        unmatched = _context_only(
+            state, ids, filter, view_type, [r["run_id"] for r in rows], context
         )
         for row in rows:
             row["child_count"] = counts.get(row["run_id"], 0)
-    return {
+            row["context"] = row["run_id"] in unmatched
+    found: dict[str, Any] = {
         "runs": rows,
         "next_page_token": page.next_page_token,
         "total": total,
         "groups": groups,
     }
+    if charts:
+        found["charts"] = panel_json([row["run_id"] for row in rows], page.summaries)
+    return found
+
+
+def _context_only(
+    state: UIState,
+    experiment_ids: list[str],
+    filter_string: str,
+    view_type: ViewType,
+    run_ids: list[str],
+    context: set[str],
+) -> set[str]:
+    """The runs of ``run_ids`` listed only as context: ancestors not matching the filter."""
+    candidates = [run_id for run_id in run_ids if run_id in context]
+    if not candidates:
+        return set()
+    matching = state.store.search_runs(
+        experiment_ids,
+        queries.join_filters(filter_string, queries.ids_filter(candidates)),
+        (),
+        len(candidates),
+        view_type,
+    )
+    return set(candidates) - {run.info.run_id for run in matching.runs}
 
 
 @router.get("/compare")

@@ -16,11 +16,13 @@ page asks for each chart as it scrolls into view.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
+from trialbook.entities import MetricSummary
 from trialbook.errors import TrialbookError
 from trialbook.ui.families import metric_families
 from trialbook.ui.history import History, jsonable_number
@@ -93,18 +95,23 @@ def charts(
                 }
             }
         )
-    summaries = state.store.get_metric_summaries(ids)
+    return JSONResponse(panel_json(ids, state.store.get_metric_summaries(ids)))
+
+
+def panel_json(
+    run_ids: Sequence[str], summaries: Mapping[str, Sequence[MetricSummary]]
+) -> dict[str, Any]:
+    """The chart panel's families and single values of the runs (the first
+    :data:`MAX_CHART_RUNS` of them), from their metric summaries."""
     counts: dict[str, int] = {}
     values: dict[str, dict[str, Any]] = {}
-    for run_id in ids:
+    for run_id in run_ids[:MAX_CHART_RUNS]:
         for summary in summaries.get(run_id, []):
             counts[summary.key] = max(counts.get(summary.key, 0), summary.count)
             values.setdefault(summary.key, {})[run_id] = jsonable_number(summary.latest)
     charted = sorted(k for k, n in counts.items() if n > 1)
     single = sorted(k for k, n in counts.items() if n <= 1)
-    return JSONResponse(
-        {
-            "families": [{"name": f.name, "keys": f.keys} for f in metric_families(charted)],
-            "values": {key: values[key] for key in single},
-        }
-    )
+    return {
+        "families": [{"name": f.name, "keys": f.keys} for f in metric_families(charted)],
+        "values": {key: values[key] for key in single},
+    }

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
-from trialbook.artifacts import ArtifactRepository
+from trialbook.artifacts import ArtifactRepository, RunArtifacts
 from trialbook.store.base import ArtifactService, TrackingStore
 from trialbook.ui.history import HistoryService
 
@@ -63,7 +63,7 @@ class UIState:
     may_write: Callable[[Request], bool] = field(default=lambda _request: True)
     """Whether a request may change data (the tracking server refuses read-only tokens)."""
 
-    def artifacts(self, run_id: str) -> ArtifactRepository:
+    def artifacts(self, run_id: str) -> RunArtifacts:
         """A run's artifacts: through the server when the store is a tracking server's."""
         if isinstance(self.store, ArtifactService):
             return self.store.artifact_repository(run_id)

@@ -135,6 +135,20 @@ def test_child_runs_fold_under_their_parent(
     page.screenshot(path=screenshot_dir / "43-run-page-children-and-values.png", full_page=True)
 
 
+def test_a_filter_matching_only_children_shows_them_under_their_parent(
+    page: Any, workspace: dict[str, str], until: Any, screenshot_dir: Path
+) -> None:
+    _open(page, workspace, "?filter=" + "metrics.test_acc%20%3E%200.805")
+    until(page, "() => document.querySelectorAll('#runs-table tr.child-row').length === 2")
+    names = page.locator("#runs-table tbody td.name a").all_inner_texts()
+    assert names[0] == "xgb-search"
+    assert sorted(names[1:]) == ["cv-fold-1", "cv-fold-2"]
+    parent = page.locator(f"#runs-table tr[data-run-id='{workspace['xgb-search']}']")
+    assert "context-row" in (parent.get_attribute("class") or "")
+    assert parent.locator(".family-toggle").inner_text() == "▾ 2"
+    page.screenshot(path=screenshot_dir / "44-filtered-children-with-parent.png", full_page=True)
+
+
 def test_a_run_is_edited_from_its_page(
     page: Any, workspace: dict[str, str], until: Any, screenshot_dir: Path
 ) -> None:

@@ -24,7 +24,13 @@ from trialbook.ui.routes_edit import require_editor
 
 WRITING = {"POST", "PUT", "PATCH", "DELETE"}
 DOCS = {"/api/v1/docs"}
-READ_BY_POST = {"/api/v1/runs/search", "/api/v1/runs/count", "/api/v1/metrics/summaries"}
+READ_BY_POST = {
+    "/api/v1/runs/search",
+    "/api/v1/runs/count",
+    "/api/v1/runs/child-counts",
+    "/api/v1/metrics/summaries",
+    "/api/v1/metrics/arrays",
+}
 """Reads that take a JSON body (long id lists, filters): POST, but only read."""
 """FastAPI's own pages: no dependencies of ours, protected by the middleware (tested below)."""
 

@@ -79,3 +79,22 @@ def test_execute_reruns_the_recorded_code_and_logs_to_the_server(
     ids = [e.experiment_id for e in client.search_experiments(ViewType.ALL)]
     (copy,) = client.search_runs(ids, f"tags.{REPRODUCES_TAG} = '{old_id}'").runs
     assert copy.data.params["lr"] == "0.7"
+
+
+def test_both_artifact_repositories_offer_every_operation_consumers_use(
+    server_uri: str, tmp_path: Path
+) -> None:
+    from trialbook.artifacts import ArtifactRepository, RunArtifacts, ServedArtifacts
+
+    with trialbook.start_run() as run:
+        pass
+    served = trialbook.TrackingClient().artifact_repository(run.info.run_id)
+    local = ArtifactRepository(str(tmp_path / "artifacts"))
+    assert isinstance(served, ServedArtifacts)
+    assert isinstance(local, RunArtifacts)
+    assert not isinstance(local, ServedArtifacts)
+    assert local.is_local
+    served.write_bytes("notes/a.txt", b"hello")
+    assert [f.path for f in served.list("notes")] == ["notes/a.txt"]
+    assert served.content_url("notes/a.txt").endswith("/content?path=notes/a.txt")
+    assert served.needs_token is False

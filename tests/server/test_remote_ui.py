@@ -10,6 +10,8 @@ import pytest
 import trialbook
 from trialbook.server.testing import ServerProcess
 
+JSON = {"content-type": "application/json"}
+
 
 @pytest.fixture
 def logged(server_uri: str) -> str:
@@ -60,3 +62,18 @@ def test_ui_lists_the_servers_registered_models(ui: Any, server_uri: str) -> Non
     page = ui.get(f"/models/{version.name}").text
 
     assert f'href="/runs/{run.info.run_id}"' in page
+
+
+def test_ui_removes_a_tag_through_the_server(ui: Any, logged: str) -> None:
+    trialbook.TrackingClient().set_tag(logged, "team", "vision")
+
+    removed = ui.delete(f"/api/ui/runs/{logged}/tags", params={"key": "team"}, headers=JSON)
+    assert removed.status_code == 200
+    assert "team" not in trialbook.TrackingClient().get_run(logged).data.tags
+    again = ui.delete(f"/api/ui/runs/{logged}/tags", params={"key": "team"}, headers=JSON)
+    assert again.status_code == 404
+
+
+def test_ui_charts_many_runs_read_in_one_call_through_the_server(ui: Any, logged: str) -> None:
+    charts = ui.get("/api/ui/charts", params={"runs": logged, "keys": "loss"}).json()
+    assert charts["histories"]["loss"][logged]["values"] == [1.0 / (s + 1) for s in range(5)]

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
+from array import array
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 
 from trialbook.errors import ParamConflictError, RunNotFoundError
 from trialbook.store.base import Batch, MetricSeries
 from trialbook.store.rest.errors import ServerUnavailableError
 from trialbook.store.rest.store import RestStore
-from trialbook.store.rest.wire import unpack_series
+from trialbook.store.rest.wire import pack, unpack, unpack_series
 
 RUN = "a" * 32
 
@@ -192,3 +195,17 @@ def test_batch_over_the_client_limit_goes_in_parts_with_stable_ids() -> None:
     assert len(first) == 3
     counts = [sum(len(unpack_series(s, "x")[0]) for s in b["series"]) for b in sent]
     assert sum(counts) == CLIENT_BATCH_POINTS + 6
+
+
+@pytest.mark.parametrize(
+    ("column", "dtype"),
+    [
+        (array("q", [0, -1, 2**63 - 1, -(2**63)]), "<i8"),
+        (array("d", [0.5, -math.inf, math.nan, 1e300]), "<f8"),
+        (array("i", [1, 2, 3]), "<i8"),
+        ([4, 5, 6], "<i8"),
+    ],
+)
+def test_packed_columns_are_the_same_bits_with_or_without_numpy(column: Any, dtype: str) -> None:
+    expected = np.asarray(column, dtype=dtype).tobytes()
+    assert unpack(pack(column, dtype), dtype, "column").tobytes() == expected

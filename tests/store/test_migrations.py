@@ -125,3 +125,27 @@ def test_a_revision_0004_database_upgrades_and_its_runs_take_dataset_inputs(
         assert [r.info.run_id for r in found] == ["r0004"]
     finally:
         store.close()
+
+
+def _packed_column_settings(engine: sa.engine.Engine) -> set[tuple[str, str]]:
+    query = sa.text(
+        "SELECT attcompression, attstorage FROM pg_attribute WHERE attrelid = "
+        "'metric_chunks'::regclass AND attname IN ('steps', 'values', 'timestamps')"
+    )
+    with engine.connect() as conn:
+        return {(str(c), str(s)) for c, s in conn.execute(query)}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("path", ["fresh", "migrated"])
+def test_metric_chunks_arrays_skip_pglz_on_postgres(fresh_postgres_uri: str, path: str) -> None:
+    if path == "fresh":
+        engine = engine_module.create_engine(fresh_postgres_uri)
+    else:
+        engine = sa.create_engine(fresh_postgres_uri)
+        engine_module.upgrade(engine)
+    settings = _packed_column_settings(engine)
+    engine.dispose()
+    # lz4 ('l'), or no compression at all ('e'xternal storage) on a server without lz4.
+    assert len(settings) == 1
+    assert settings <= {("l", "x"), ("", "e")}

@@ -8,6 +8,7 @@ not self-contained.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -213,7 +214,8 @@ def _copied_runs(database: Path, tmp_path: Path) -> dict[str, tuple[dict[str, st
     import shutil
 
     copy = tmp_path / "copy"
-    copy.mkdir()
+    shutil.rmtree(copy, ignore_errors=True)
+    copy.mkdir(parents=True)
     shutil.copy(database, copy / "trialbook.db")
     store = SqlStore(f"sqlite:///{copy / 'trialbook.db'}", str(copy / "artifacts"))
     try:
@@ -225,6 +227,8 @@ def _copied_runs(database: Path, tmp_path: Path) -> dict[str, tuple[dict[str, st
 
 
 def test_after_a_run_ends_the_database_file_alone_holds_it(tmp_path: Path) -> None:
+    import time
+
     import trialbook
 
     folder = tmp_path / "store"
@@ -232,7 +236,25 @@ def test_after_a_run_ends_the_database_file_alone_holds_it(tmp_path: Path) -> No
     with trialbook.start_run(run_name="copied"):
         trialbook.log_param("p", "1")
         trialbook.log_metric("m", 0.5)
-    assert _copied_runs(folder / "trialbook.db", tmp_path) == {"copied": ({"p": "1"}, {"m": 0.5})}
+    # The checkpoint follows the run's end off the caller's path: a copy soon holds the run.
+    expected = {"copied": ({"p": "1"}, {"m": 0.5})}
+    deadline = time.monotonic() + 10
+    while _copied_runs(folder / "trialbook.db", tmp_path / "soon") != expected:
+        assert time.monotonic() < deadline, "the run never reached trialbook.db"
+        time.sleep(0.01)
+
+
+def test_flush_waits_for_the_checkpoint_after_runs_end(tmp_path: Path) -> None:
+    import trialbook
+
+    folder = tmp_path / "store"
+    trialbook.set_tracking_uri(str(folder))
+    for name in ("first", "second", "third"):  # Ends close together share checkpoints.
+        with trialbook.start_run(run_name=name):
+            trialbook.log_metric("m", 0.5)
+    trialbook.flush()
+    copied = _copied_runs(folder / "trialbook.db", tmp_path)
+    assert sorted(copied) == ["first", "second", "third"]
 
 
 def test_after_exit_the_store_folder_holds_the_database_and_no_stray_files(
@@ -393,3 +415,27 @@ def test_a_run_whose_last_points_cannot_be_written_still_ends(
     # Space is back: the point still buffered is written by the next flush.
     trialbook.TrackingClient().flush()
     assert store.get_run(run.info.run_id).data.metrics == {"late": 1.0}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock: POSIX")
+def test_a_store_whose_creation_lock_stays_held_says_who_holds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+    import os
+
+    from trialbook.store.sql import engine
+
+    database = tmp_path / "trialbook.db"
+    lock = Path(f"{database}.migrate.lock")
+    holder = os.open(lock, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # Another process creating the store, stuck.
+    monkeypatch.setattr(engine, "_MIGRATION_LOCK_TIMEOUT_S", 0.3)
+    try:
+        with pytest.raises(StoreLockedError, match=f"over 0 s.*{lock}.*delete that lock file"):
+            SqlStore(f"sqlite:///{database}", str(tmp_path / "artifacts"))
+    finally:
+        os.close(holder)
+    store = SqlStore(f"sqlite:///{database}", str(tmp_path / "artifacts"))  # Once released.
+    store.close()
+    assert not lock.exists()

@@ -1,16 +1,27 @@
-"""The SQL store's capabilities for the web UI's workspace: many histories in one read, and
-removing tags (SQLite and PostgreSQL)."""
+"""The stores' capabilities for the web UI's workspace: many histories in one read, child
+counts, removing tags (SQLite, PostgreSQL and the REST client against a live server), and
+the SQL store's overviews of long histories."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from trialbook.errors import TagNotFoundError
-from trialbook.store.base import Batch, ManyMetricArrays, MetricSeries, TagDeletion
+from trialbook.store.base import (
+    Batch,
+    ManyMetricArrays,
+    MetricArrays,
+    MetricOverviews,
+    MetricSeries,
+    RunFamilies,
+    TagDeletion,
+)
+from trialbook.store.downsample import minmax_indices
 from trialbook.store.sql import SqlStore
 from trialbook.store.sql import chunks as chunks_module
 
@@ -31,17 +42,22 @@ def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlSto
     store.close()
 
 
-def test_the_sql_store_offers_both_capabilities(sql_store: SqlStore) -> None:
-    assert isinstance(sql_store, ManyMetricArrays)
-    assert isinstance(sql_store, TagDeletion)
+def test_every_store_offers_the_workspace_capabilities(store: Any) -> None:
+    assert isinstance(store, ManyMetricArrays)
+    assert isinstance(store, RunFamilies)
+    assert isinstance(store, TagDeletion)
+
+
+def test_the_sql_store_offers_overviews(sql_store: SqlStore) -> None:
+    assert isinstance(sql_store, MetricOverviews)
 
 
 def test_many_histories_read_at_once_equal_each_read_alone(
-    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+    store: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chunks_module, "CHUNK_POINTS", 7)  # several chunks per history
-    experiment = sql_store.create_experiment("e")
-    runs = [sql_store.create_run(experiment, f"r{i}", 0).info.run_id for i in range(3)]
+    monkeypatch.setattr(chunks_module, "CHUNK_POINTS", 7)  # several chunks (in this process)
+    experiment = store.create_experiment("e")
+    runs = [store.create_run(experiment, f"r{i}", 0).info.run_id for i in range(3)]
     rng = np.random.default_rng(0)
     series = []
     for i, run_id in enumerate(runs):
@@ -50,44 +66,143 @@ def test_many_histories_read_at_once_equal_each_read_alone(
                 continue
             steps = rng.permutation(20 + i)  # logged out of order: reads sort by step
             series.append(MetricSeries(run_id, key, steps, rng.random(20 + i), steps * 10))
-    sql_store.write_batch(Batch(series=series))
-    found = sql_store.get_many_metric_arrays(runs, ["loss", "acc", "missing"])
+    store.write_batch(Batch(series=series))
+    found = store.get_many_metric_arrays(runs, ["loss", "acc", "missing"])
     assert set(found) == {(r, k) for r in runs for k in ("loss", "acc")} - {(runs[2], "acc")}
     for (run_id, key), arrays in found.items():
-        alone = sql_store.get_metric_arrays(run_id, key)
+        alone = store.get_metric_arrays(run_id, key)
         assert np.array_equal(arrays.steps, alone.steps)
         assert np.array_equal(arrays.values, alone.values)
         assert np.array_equal(arrays.timestamps, alone.timestamps)
         assert list(arrays.steps) == sorted(arrays.steps)
 
 
-def test_a_run_tag_can_be_removed(sql_store: SqlStore) -> None:
+def _long_history(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch, points: int = 300
+) -> tuple[str, MetricArrays]:
+    """A run with a ``loss`` of ``points`` points in chunks of 60, overviews of 4 buckets."""
+    monkeypatch.setattr(chunks_module, "CHUNK_POINTS", 60)
+    monkeypatch.setattr(chunks_module, "OVERVIEW_BUCKETS", 4)
+    experiment = store.create_experiment("e")
+    run_id = store.create_run(experiment, "r", 0).info.run_id
+    rng = np.random.default_rng(1)
+    steps = rng.permutation(points)  # logged out of order
+    values = rng.normal(size=points)
+    values[rng.integers(points, size=3)] = [40.0, -40.0, np.nan]
+    store.write_batch(Batch(series=[MetricSeries(run_id, "loss", steps, values, steps * 10)]))
+    return run_id, store.get_metric_arrays(run_id, "loss")
+
+
+def test_a_long_history_is_read_as_its_overview_keeping_each_chunks_extremes(
+    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id, every = _long_history(sql_store, monkeypatch)
+    found = sql_store.get_metric_overviews([run_id], ["loss", "missing"])
+    assert set(found) == {(run_id, "loss")}
+    overview = found[(run_id, "loss")]
+    assert len(overview) < len(every) / 3
+    assert list(overview.steps) == sorted(overview.steps)
+    by_step = dict(zip(every.steps.tolist(), every.values.tolist(), strict=True))
+    assert all(by_step[s] == v for s, v in zip(overview.steps, overview.values, strict=True))
+    assert np.array_equal(overview.timestamps, overview.steps * 10)
+    assert np.nanmax(overview.values) == 40.0
+    assert np.nanmin(overview.values) == -40.0
+    assert not np.isnan(overview.values).any()
+
+
+def test_a_chart_drawn_from_overviews_has_the_envelope_of_every_point(
+    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id, every = _long_history(sql_store, monkeypatch, points=600)
+    overview = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
+    coarse = overview.values[minmax_indices(overview.steps, overview.values, 2)]
+    full = every.values[minmax_indices(every.steps, every.values, 2)]
+    assert (np.nanmin(coarse), np.nanmax(coarse)) == (np.nanmin(full), np.nanmax(full))
+
+
+def test_a_history_logged_a_few_points_at_a_time_is_read_by_overviews_too(
+    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chunks_module, "OVERVIEW_BUCKETS", 4)  # at most 10 points each
+    monkeypatch.setattr(chunks_module, "TAIL_POINTS", 24)
     experiment = sql_store.create_experiment("e")
-    run_id = sql_store.create_run(experiment, "r", 0, tags={"a": "1", "b": "2"}).info.run_id
-    sql_store.delete_run_tag(run_id, "a")
-    assert sql_store.get_run(run_id).data.tags.get("a") is None
-    assert sql_store.get_run(run_id).data.tags["b"] == "2"
+    run_id = sql_store.create_run(experiment, "r", 0).info.run_id
+    rng = np.random.default_rng(2)
+    values = rng.normal(size=90)
+    values[[13, 41]] = [30.0, -30.0]
+    for start in range(0, 90, 3):  # as the buffered writer sends a training loop's points
+        steps = np.arange(start, start + 3)
+        series = MetricSeries(run_id, "loss", steps, values[start : start + 3], steps)
+        sql_store.write_batch(Batch(series=[series]))
+    overview = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
+    assert len(overview) <= 3 * 10 + 18  # three overviews, and the 18 points since
+    assert list(overview.steps) == sorted(set(overview.steps))
+    assert (overview.values.max(), overview.values.min()) == (30.0, -30.0)
+    assert overview.steps[0] == 0
+    assert overview.steps[-1] == 89  # the newest points are read too
+
+
+def test_short_histories_are_their_own_overviews(sql_store: SqlStore) -> None:
+    experiment = sql_store.create_experiment("e")
+    run_id = sql_store.create_run(experiment, "r", 0).info.run_id
+    steps = np.arange(50)
+    sql_store.write_batch(Batch(series=[MetricSeries(run_id, "acc", steps, steps / 50, steps)]))
+    overview = sql_store.get_metric_overviews([run_id], ["acc"])[(run_id, "acc")]
+    every = sql_store.get_metric_arrays(run_id, "acc")
+    assert np.array_equal(overview.steps, every.steps)
+    assert np.array_equal(overview.values, every.values)
+
+
+def test_chunks_written_without_an_overview_are_read_whole(
+    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from trialbook.store.sql import schema
+
+    run_id, every = _long_history(sql_store, monkeypatch)
+    with sql_store.engine.begin() as conn:  # as a database from before revision 0007
+        conn.execute(sa.delete(schema.metric_overviews))
+    overview = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
+    assert np.array_equal(overview.steps, every.steps)
+    assert np.array_equal(overview.values, every.values, equal_nan=True)
+
+
+def test_purging_a_run_removes_its_overviews(
+    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id, _ = _long_history(sql_store, monkeypatch)
+    sql_store.delete_run(run_id)
+    sql_store.purge_runs([run_id])
+    assert sql_store.get_metric_overviews([run_id], ["loss"]) == {}
+
+
+def test_a_run_tag_can_be_removed(store: Any) -> None:
+    experiment = store.create_experiment("e")
+    run_id = store.create_run(experiment, "r", 0, tags={"a": "1", "b": "2"}).info.run_id
+    store.delete_run_tag(run_id, "a")
+    assert store.get_run(run_id).data.tags.get("a") is None
+    assert store.get_run(run_id).data.tags["b"] == "2"
     with pytest.raises(TagNotFoundError, match="'a'"):
-        sql_store.delete_run_tag(run_id, "a")
+        store.delete_run_tag(run_id, "a")
 
 
-def test_an_experiment_tag_can_be_removed(sql_store: SqlStore) -> None:
-    experiment = sql_store.create_experiment("e", tags={"x": "1"})
-    sql_store.delete_experiment_tag(experiment, "x")
-    assert "x" not in sql_store.get_experiment(experiment).tags
+def test_an_experiment_tag_can_be_removed(store: Any) -> None:
+    experiment = store.create_experiment("e", tags={"x": "1"})
+    store.delete_experiment_tag(experiment, "x")
+    assert "x" not in store.get_experiment(experiment).tags
     with pytest.raises(TagNotFoundError):
-        sql_store.delete_experiment_tag(experiment, "x")
+        store.delete_experiment_tag(experiment, "x")
 
 
-def test_child_counts_follow_the_filter_in_one_query(sql_store: SqlStore) -> None:
-    experiment = sql_store.create_experiment("e")
-    parent = sql_store.create_run(experiment, "parent", 0).info.run_id
-    lone = sql_store.create_run(experiment, "lone", 0).info.run_id
+def test_child_counts_follow_the_filter_in_one_query(store: Any) -> None:
+    experiment = store.create_experiment("e")
+    parent = store.create_run(experiment, "parent", 0).info.run_id
+    lone = store.create_run(experiment, "lone", 0).info.run_id
     children = [
-        sql_store.create_run(experiment, f"c{i}", i, parent_run_id=parent).info.run_id
-        for i in range(3)
+        store.create_run(experiment, f"c{i}", i, parent_run_id=parent).info.run_id for i in range(3)
     ]
-    sql_store.write_batch(Batch(params=[(children[0], "fold", "0")]))
-    assert sql_store.child_counts([experiment], [parent, lone]) == {parent: 3}
-    assert sql_store.child_counts([experiment], [parent], "params.fold = '0'") == {parent: 1}
-    assert sql_store.child_counts([experiment], []) == {}
+    store.write_batch(Batch(params=[(children[0], "fold", "0")]))
+    assert store.child_counts([experiment], [parent, lone]) == {parent: 3}
+    assert store.child_counts([experiment], [parent], "params.fold = '0'") == {parent: 1}
+    assert store.child_counts([experiment], []) == {}

@@ -127,3 +127,35 @@ def test_a_parents_page_lists_its_children_with_their_metrics(families: Any) -> 
 def test_a_run_without_children_has_no_children_section(families: Any) -> None:
     api, ids = families
     assert 'id="child-runs"' not in api.get(f"/runs/{ids['lone-a']}").text
+
+
+def test_a_filter_matching_only_children_lists_their_parents_as_context(families: Any) -> None:
+    api, ids = families
+    body = api.get(runs_url(ids), params={"nest": True, "filter": "metrics.score > 0.85"}).json()
+    rows = {r["run_name"]: (r["child_count"], r["context"]) for r in body["runs"]}
+    assert rows == {"search": (1, True), "cv": (1, True)}
+    assert body["total"] == 2
+    children = api.get(
+        runs_url(ids), params={"parent": ids["search"], "filter": "metrics.score > 0.85"}
+    ).json()
+    assert [(r["run_name"], r["context"]) for r in children["runs"]] == [("candidate-0", False)]
+
+
+def test_a_matching_grandchild_brings_its_whole_line_as_context(families: Any) -> None:
+    api, ids = families
+    score = {"filter": "metrics.score < 0.25"}
+    top = api.get(runs_url(ids), params={"nest": True, **score}).json()
+    assert {r["run_name"]: r["context"] for r in top["runs"]} == {"search": True, "cv": True}
+    middle = api.get(runs_url(ids), params={"parent": ids["cv"], **score}).json()
+    assert [(r["run_name"], r["child_count"], r["context"]) for r in middle["runs"]] == [
+        ("fold-0", 1, True)
+    ]
+    inner = api.get(runs_url(ids), params={"parent": ids["fold-0"], **score}).json()
+    assert [(r["run_name"], r["context"]) for r in inner["runs"]] == [("fold-0-inner", False)]
+
+
+def test_a_parent_that_matches_itself_is_not_marked_as_context(families: Any) -> None:
+    api, ids = families
+    body = api.get(runs_url(ids), params={"nest": True, "filter": "metrics.score >= 0.5"}).json()
+    rows = {r["run_name"]: r["context"] for r in body["runs"]}
+    assert rows == {"lone-b": False, "cv": False, "search": False}

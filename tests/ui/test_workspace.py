@@ -47,6 +47,19 @@ def test_charts_list_families_and_single_values_of_the_runs(api: Any, populated:
     }
 
 
+def test_the_runs_table_brings_the_chart_panels_families_of_its_page(
+    api: Any, populated: Any
+) -> None:
+    experiment = populated.experiment
+    page = api.get(
+        f"/api/ui/experiments/{experiment}/runs", params={"charts": True, "max_results": 2}
+    ).json()
+    page_ids = ",".join(r["run_id"] for r in page["runs"])
+    assert page["charts"] == api.get("/api/ui/charts", params={"runs": page_ids}).json()
+    plain = api.get(f"/api/ui/experiments/{experiment}/runs", params={"max_results": 2}).json()
+    assert "charts" not in plain
+
+
 def test_charts_give_every_runs_history_downsampled_with_extremes_kept(
     api: Any, populated: Any
 ) -> None:

@@ -50,6 +50,11 @@ class HttpArtifactRepository:
         self.root_uri = f"{ARTIFACTS_SCHEME}/runs/{run_id}/artifacts"
         self._base = f"/runs/{quote(run_id, safe='')}/artifacts"
 
+    @property
+    def needs_token(self) -> bool:
+        """Whether requests carry an API token (``Authorization: Bearer``)."""
+        return bool(self.http.token)
+
     def content_url(self, path: str) -> str:
         """The URL a plain HTTP client (``curl``) downloads the artifact file from."""
         rel = clean_artifact_path(path)

@@ -75,6 +75,7 @@ _FIELDS: dict[type[core.TrialbookError], tuple[str, ...]] = {
     core.RunExistsError: ("run_id",),
     core.WriteOnceArtifactError: ("path", "folder"),
     core.SearchTimeoutError: ("what", "budget_s"),
+    core.TagNotFoundError: ("owner", "key"),
 }
 _BY_NAME = {cls.__name__: cls for cls in _FIELDS}
 _PLAIN: dict[str, type[core.TrialbookError]] = {
@@ -89,6 +90,7 @@ _NOT_FOUND = (
     core.RegisteredModelNotFoundError,
     core.ModelVersionNotFoundError,
     core.ModelAliasNotFoundError,
+    core.TagNotFoundError,
 )
 _CONFLICT = (
     core.ParamConflictError,

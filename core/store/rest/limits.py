@@ -25,6 +25,9 @@ CLIENT_HISTORY_PAGE = 25_000
 """Metric history points the client asks for per page."""
 CLIENT_SEARCH_PAGE = 1_000
 """Runs the client asks for per search request."""
+CLIENT_ARRAY_RUNS = 50
+"""Runs whose histories the client asks for per ``/metrics/arrays`` request (50 runs x 32
+keys x 10,000 steps stay under the default ``max_array_points``)."""
 
 
 @dataclass(frozen=True)

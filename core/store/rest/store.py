@@ -34,7 +34,11 @@ from trialbook.store.base import Batch, DeferredSummaries, MetricArrays, RunPage
 from trialbook.store.rest import ARTIFACTS_SCHEME
 from trialbook.store.rest.artifacts import HttpArtifactRepository
 from trialbook.store.rest.batching import request_parts
-from trialbook.store.rest.limits import CLIENT_HISTORY_PAGE, CLIENT_SEARCH_PAGE
+from trialbook.store.rest.limits import (
+    CLIENT_ARRAY_RUNS,
+    CLIENT_HISTORY_PAGE,
+    CLIENT_SEARCH_PAGE,
+)
 from trialbook.store.rest.transport import Transport
 from trialbook.store.rest.wire import (
     batch_json,
@@ -144,6 +148,11 @@ class RestStore:
         body = {"key": key, "value": value}
         self.http.call("PUT", f"/experiments/{_segment(experiment_id)}/tags", body=body)
 
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        """Remove an experiment's tag; raise TagNotFoundError when it has no such tag."""
+        body = {"key": key}
+        self.http.call("POST", f"/experiments/{_segment(experiment_id)}/tags/delete", body=body)
+
     def experiment_stats(self) -> dict[str, tuple[int, int | None]]:
         """Experiment id to (active runs, last activity in ms)."""
         stats = self.http.call("GET", "/experiments/stats")["stats"]
@@ -215,6 +224,10 @@ class RestStore:
         for start in range(0, len(run_ids), 1000):
             chunk = list(run_ids[start : start + 1000])
             self.http.call("POST", "/runs/heartbeat", body={"run_ids": chunk})
+
+    def delete_run_tag(self, run_id: str, key: str) -> None:
+        """Remove a run's tag; raise TagNotFoundError when the run has no such tag."""
+        self.http.call("POST", f"/runs/{_segment(run_id)}/tags/delete", body={"key": key})
 
     def reap_dead_runs_now(self) -> None:
         """Ask the server to mark runs without a recent heartbeat as KILLED now."""
@@ -289,6 +302,21 @@ class RestStore:
         )
         return MetricArrays(*unpack_series(data, f"history of {key!r}"))
 
+    def get_many_metric_arrays(
+        self, run_ids: Sequence[str], keys: Sequence[str]
+    ) -> dict[tuple[str, str], MetricArrays]:
+        """Every existing ``(run_id, key)`` pair's history, :data:`CLIENT_ARRAY_RUNS` runs
+        per request."""
+        found: dict[tuple[str, str], MetricArrays] = {}
+        if not keys:
+            return found
+        for start in range(0, len(run_ids), CLIENT_ARRAY_RUNS):
+            body = {"run_ids": list(run_ids[start : start + CLIENT_ARRAY_RUNS]), "keys": list(keys)}
+            for item in self.http.call("POST", "/metrics/arrays", body=body)["histories"]:
+                arrays = unpack_series(item, f"history of {item['key']!r}")
+                found[(str(item["run_id"]), str(item["key"]))] = MetricArrays(*arrays)
+        return found
+
     def get_metric_summaries(self, run_ids: Sequence[str]) -> dict[str, list[MetricSummary]]:
         """Latest, min and max of every metric of the given runs."""
         result: dict[str, list[MetricSummary]] = {}
@@ -351,6 +379,26 @@ class RestStore:
             "summaries": summaries,
         }
         return table_from_json(self.http.call("POST", "/runs/search", body=body))
+
+    def child_counts(
+        self,
+        experiment_ids: Sequence[str],
+        parent_ids: Sequence[str],
+        filter_string: str = "",
+        view_type: ViewType = ViewType.ACTIVE,
+    ) -> dict[str, int]:
+        """How many runs matching the filter each parent has; parents with none left out."""
+        counts: dict[str, int] = {}
+        for start in range(0, len(parent_ids), CLIENT_SEARCH_PAGE):
+            body = {
+                "experiment_ids": [str(e) for e in experiment_ids],
+                "parent_ids": list(parent_ids[start : start + CLIENT_SEARCH_PAGE]),
+                "filter_string": filter_string,
+                "view_type": ViewType.parse(view_type).value,
+            }
+            found = self.http.call("POST", "/runs/child-counts", body=body)["counts"]
+            counts.update({str(k): int(v) for k, v in found.items()})
+        return counts
 
     def count_runs(
         self,

@@ -16,6 +16,8 @@ import base64
 import binascii
 import itertools
 import math
+import sys
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -282,8 +284,22 @@ def metric_from_json(data: Mapping[str, Any]) -> Metric:
 # Columns -------------------------------------------------------------------------------------
 
 
+_TYPECODES = {_STEP: "q", _VALUE: "d"}
+"""The ``array`` typecodes whose items are already the wire's values on a little-endian machine."""
+
+
 def pack(column: Any, dtype: str) -> str:
-    """A column (``array``, numpy array or sequence) as base64 of packed little-endian values."""
+    """A column (``array``, numpy array or sequence) as base64 of packed little-endian values.
+
+    The buffered writer's ``array('q')``/``array('d')`` columns are packed as they are, without
+    numpy: a client process that only logs never imports it.
+    """
+    if (
+        isinstance(column, array)
+        and column.typecode == _TYPECODES[dtype]
+        and sys.byteorder == "little"
+    ):
+        return base64.b64encode(column).decode("ascii")
     import numpy as np
 
     return base64.b64encode(np.asarray(column, dtype=dtype).tobytes()).decode("ascii")

@@ -1,12 +1,15 @@
 """Writing a :class:`~trialbook.store.base.Batch` in one transaction.
 
-Metric points are appended to ``metric_chunks`` as packed arrays; ``latest_metrics`` keeps,
+Metric points are appended to ``metric_chunks`` as packed arrays (a long chunk with its
+overview in ``metric_overviews``); ``latest_metrics`` keeps,
 per run and key, the latest point (largest step, then timestamp), the minimum, the maximum and
-the count.
+the count, merged by the database in one upsert. The statements of a batch are built once per
+SQL dialect (building them costs more than running them for a small batch).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,14 +19,18 @@ from trialbook.entities import LifecycleStage
 from trialbook.errors import DeletedRunError, ParamConflictError, RunNotFoundError
 from trialbook.store.base import Batch, MetricSeries, PointTuple
 from trialbook.store.sql import schema
-from trialbook.store.sql.rows import loaded_value, stored_value
+from trialbook.store.sql.rows import stored_value
 
 _CHUNK = 500
 
 
 def upsert(conn: sa.engine.Connection, table: sa.Table) -> Any:
     """A dialect-specific INSERT that supports ``on_conflict_do_*``."""
-    if conn.dialect.name == "postgresql":
+    return _dialect_insert(conn.dialect.name, table)
+
+
+def _dialect_insert(dialect: str, table: sa.Table) -> Any:
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table)
@@ -32,17 +39,33 @@ def upsert(conn: sa.engine.Connection, table: sa.Table) -> Any:
     return sqlite_insert(table)
 
 
+@functools.cache
+def _statements(dialect: str) -> dict[str, Any]:
+    """The statements :func:`write` runs, for one dialect (immutable: shared by threads)."""
+    ledger = schema.applied_batches
+    tags = _dialect_insert(dialect, schema.tags)
+    runs = schema.runs
+    return {
+        "ledger": _dialect_insert(dialect, ledger)
+        .values(batch_id=sa.bindparam("batch_id"), applied_time=sa.bindparam("now"))
+        .on_conflict_do_nothing()
+        .returning(ledger.c.batch_id),
+        "runs": sa.select(runs.c.run_id, runs.c.lifecycle_stage).where(
+            runs.c.run_id.in_(sa.bindparam("run_ids", expanding=True))
+        ),
+        "tags": tags.on_conflict_do_update(
+            index_elements=["run_id", "key"], set_={"value": tags.excluded.value}
+        ),
+        "latest": _merge_latest(_dialect_insert(dialect, schema.latest_metrics)),
+    }
+
+
 def write(conn: sa.engine.Connection, batch: Batch, now: int) -> bool:
     """Write ``batch``; return False when its ``batch_id`` was already applied."""
+    statements = _statements(conn.dialect.name)
     if batch.batch_id is not None:
-        table = schema.applied_batches
-        inserted = conn.execute(
-            upsert(conn, table)
-            .values(batch_id=batch.batch_id, applied_time=now)
-            .on_conflict_do_nothing()
-            .returning(table.c.batch_id)
-        ).first()
-        if inserted is None:
+        found = conn.execute(statements["ledger"], {"batch_id": batch.batch_id, "now": now})
+        if found.first() is None:
             return False
     run_ids = {p[0] for p in batch.metrics} | {s.run_id for s in batch.series}
     run_ids.update(r for r, _, _ in batch.params)
@@ -51,26 +74,22 @@ def write(conn: sa.engine.Connection, batch: Batch, now: int) -> bool:
     if batch.params:
         _write_params(conn, batch.params)
     if batch.tags:
-        stmt = upsert(conn, schema.tags)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["run_id", "key"], set_={"value": stmt.excluded.value}
-        )
         latest_tags = {(r, k): v for r, k, v in batch.tags}
         conn.execute(
-            stmt, [{"run_id": r, "key": k, "value": v} for (r, k), v in latest_tags.items()]
+            statements["tags"],
+            [{"run_id": r, "key": k, "value": v} for (r, k), v in latest_tags.items()],
         )
     if batch.metrics or batch.series:
-        _write_metrics(conn, [*_group(batch.metrics), *batch.series])
+        _write_metrics(conn, statements, [*_group(batch.metrics), *batch.series])
     return True
 
 
 def check_runs(conn: sa.engine.Connection, run_ids: set[str]) -> None:
     if not run_ids:
         return
-    query = sa.select(schema.runs.c.run_id, schema.runs.c.lifecycle_stage).where(
-        schema.runs.c.run_id.in_(sorted(run_ids))
-    )
-    found = {row.run_id: row.lifecycle_stage for row in conn.execute(query)}
+    query = _statements(conn.dialect.name)["runs"]
+    rows = conn.execute(query, {"run_ids": sorted(run_ids)})
+    found = {row.run_id: row.lifecycle_stage for row in rows}
     for run_id in sorted(run_ids):
         if run_id not in found:
             raise RunNotFoundError(run_id)
@@ -116,7 +135,9 @@ def _group(points: Sequence[PointTuple]) -> list[MetricSeries]:
     return [MetricSeries(r, k, s, v, t) for (r, k), (s, v, t) in grouped.items()]
 
 
-def _write_metrics(conn: sa.engine.Connection, all_series: Sequence[MetricSeries]) -> None:
+def _write_metrics(
+    conn: sa.engine.Connection, statements: dict[str, Any], all_series: Sequence[MetricSeries]
+) -> None:
     from trialbook.store.sql import chunks  # numpy: only writers of metrics need it
 
     merged: dict[tuple[str, str], dict[str, Any]] = {}
@@ -137,32 +158,54 @@ def _write_metrics(conn: sa.engine.Connection, all_series: Sequence[MetricSeries
         }
         pair = (series.run_id, series.key)
         merged[pair] = _merge(merged[pair], latest) if pair in merged else latest
-    if rows:
-        conn.execute(sa.insert(schema.metric_chunks), rows)
-
-    table = schema.latest_metrics
-    for chunk in _chunks(sorted(merged), _CHUNK):
-        keys = sa.tuple_(table.c.run_id, table.c.key)
-        for r in conn.execute(sa.select(table).where(keys.in_(chunk))):
-            stored = {
-                "value": loaded_value(r.value, r.is_nan),
-                "step": r.step,
-                "timestamp": r.timestamp,
-                "min_value": r.min_value,
-                "max_value": r.max_value,
-                "count": r.count,
-            }
-            merged[(r.run_id, r.key)] = _merge(stored, merged[(r.run_id, r.key)])
+    chunks.insert(conn, rows)  # With the overview of each long chunk.
     if not merged:
         return
-    stmt = upsert(conn, table)
-    columns = ("value", "is_nan", "step", "timestamp", "min_value", "max_value", "count")
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["run_id", "key"], set_={c: stmt.excluded[c] for c in columns}
+    totals = conn.execute(
+        statements["latest"],
+        [_latest_row(run_id, key, latest) for (run_id, key), latest in merged.items()],
     )
-    conn.execute(
-        stmt, [_latest_row(run_id, key, latest) for (run_id, key), latest in merged.items()]
+    # Every TAIL_POINTS points logged, the history's newest short chunks get an overview.
+    step = chunks.TAIL_POINTS
+    for run_id, key, count in totals:
+        if count // step != (count - int(merged[(run_id, key)]["count"])) // step:
+            chunks.overview_tail(conn, run_id, key)
+
+
+def _merge_latest(stmt: Any) -> Any:
+    """The insert ``stmt`` into ``latest_metrics``, merging a summary into an existing row.
+
+    One statement, no read first: the newer point (larger step, then timestamp; on a tie the
+    incoming one) gives value, step and timestamp; min and max ignore NULL; counts add up.
+    """
+    table = schema.latest_metrics
+    new = stmt.excluded
+    newer = sa.or_(
+        new.step > table.c.step,
+        sa.and_(new.step == table.c.step, new.timestamp >= table.c.timestamp),
     )
+
+    def latest(column: str) -> Any:
+        return sa.case((newer, new[column]), else_=table.c[column])
+
+    def bound(column: str, wins: Any) -> Any:
+        return sa.case(
+            (sa.or_(table.c[column].is_(None), wins(new[column], table.c[column])), new[column]),
+            else_=table.c[column],
+        )
+
+    return stmt.on_conflict_do_update(
+        index_elements=["run_id", "key"],
+        set_={
+            "value": latest("value"),
+            "is_nan": latest("is_nan"),
+            "step": latest("step"),
+            "timestamp": latest("timestamp"),
+            "min_value": bound("min_value", lambda a, b: a < b),
+            "max_value": bound("max_value", lambda a, b: a > b),
+            "count": table.c.count + new.count,
+        },
+    ).returning(table.c.run_id, table.c.key, table.c.count)
 
 
 def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

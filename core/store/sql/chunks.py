@@ -4,20 +4,35 @@ A chunk row holds up to :data:`CHUNK_POINTS` points of one run's metric: ``steps
 ``timestamps`` as little-endian int64, ``values`` as little-endian float64 (NaN and ±inf kept
 bit for bit). Reading concatenates a metric's chunks and orders the points by step, then
 timestamp, then the order they were logged.
+
+A stretch of more than ``2 * OVERVIEW_BUCKETS`` points also gets an overview row: the points
+that keep the lowest and highest value of each of :data:`OVERVIEW_BUCKETS` step-buckets of the
+stretch, packed the same way. A long chunk is its own stretch; the short chunks of a history
+logged a few points at a time are summed up by :func:`overview_tail` each time they reach
+:data:`TAIL_POINTS`. :func:`load_overviews` reads the overviews instead of the chunks they cover, so a chart
+of 200 runs x 10,000 steps reads about 200 x 1,000 points, not 2,000,000.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 
+from trialbook.errors import StoreError
 from trialbook.store.base import MetricArrays, MetricSeries
+from trialbook.store.downsample import minmax_indices
 from trialbook.store.sql import schema
 
 CHUNK_POINTS = 100_000
+
+OVERVIEW_BUCKETS = 512
+"""Step-buckets of an overview (at most ``2 * OVERVIEW_BUCKETS + 2`` points)."""
+
+TAIL_POINTS = 8 * OVERVIEW_BUCKETS
+"""Points of short chunks a history gathers before they get an overview (4 times its size)."""
 
 _STEP = np.dtype("<i8")
 _VALUE = np.dtype("<f8")
@@ -45,16 +60,81 @@ def chunk_rows(run_id: str, key: str, arrays: MetricArrays) -> list[dict[str, An
                 "count": len(steps),
                 "first_step": int(steps.min()),
                 "last_step": int(steps.max()),
-                "steps": steps.astype(_STEP, copy=False).tobytes(),
-                "values": arrays.values[start : start + CHUNK_POINTS]
-                .astype(_VALUE, copy=False)
-                .tobytes(),
-                "timestamps": arrays.timestamps[start : start + CHUNK_POINTS]
-                .astype(_STEP, copy=False)
-                .tobytes(),
+                **_packed(
+                    MetricArrays(
+                        steps,
+                        arrays.values[start : start + CHUNK_POINTS],
+                        arrays.timestamps[start : start + CHUNK_POINTS],
+                    )
+                ),
             }
         )
     return rows
+
+
+def insert(conn: sa.engine.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert chunk rows in order, and the overview of each long one."""
+    chunks = schema.metric_chunks
+    short: list[dict[str, Any]] = []
+    for row in rows:
+        if row["count"] <= 2 * OVERVIEW_BUCKETS:
+            short.append(row)
+            continue
+        if short:  # first, so that chunk ids keep the logging order
+            conn.execute(sa.insert(chunks), short)
+            short = []
+        inserted = conn.execute(sa.insert(chunks).values(row)).inserted_primary_key
+        if inserted is None:  # every database trialbook supports reports it
+            raise StoreError("The database did not report the id of a metric chunk it stored.")
+        _add_overview(conn, row["run_id"], row["key"], [(inserted[0], row)])
+    if short:
+        conn.execute(sa.insert(chunks), short)
+
+
+def overview_tail(conn: sa.engine.Connection, run_id: str, key: str) -> None:
+    """Give the chunks of a metric that follow its last overview an overview of their own,
+    when they hold at least :data:`TAIL_POINTS` points (histories logged a few points at a
+    time are then read by overviews too, but for their newest points)."""
+    chunks, overviews = schema.metric_chunks, schema.metric_overviews
+    covered = (
+        sa.select(sa.func.coalesce(sa.func.max(overviews.c.last_chunk_id), 0))
+        .where(overviews.c.run_id == run_id, overviews.c.key == key)
+        .scalar_subquery()
+    )
+    tail = conn.execute(
+        sa.select(chunks.c.id, chunks.c.steps, chunks.c["values"], chunks.c.timestamps)
+        .where(chunks.c.run_id == run_id, chunks.c.key == key, chunks.c.id > covered)
+        .order_by(chunks.c.id)
+    ).all()
+    if sum(len(row.steps) for row in tail) >= TAIL_POINTS * _STEP.itemsize:
+        _add_overview(conn, run_id, key, [(row.id, row._mapping) for row in tail])
+
+
+def _add_overview(
+    conn: sa.engine.Connection,
+    run_id: str,
+    key: str,
+    pieces: Sequence[tuple[int, Mapping[Any, Any]]],
+) -> None:
+    """Store the overview of chunks (id and row, in id order) of one run's metric."""
+    arrays = _ordered(
+        [np.frombuffer(row["steps"], dtype=_STEP) for _, row in pieces],
+        [np.frombuffer(row["values"], dtype=_VALUE) for _, row in pieces],
+        [np.frombuffer(row["timestamps"], dtype=_STEP) for _, row in pieces],
+    )
+    keep = minmax_indices(arrays.steps, arrays.values, OVERVIEW_BUCKETS)
+    overview = MetricArrays(arrays.steps[keep], arrays.values[keep], arrays.timestamps[keep])
+    row = {"run_id": run_id, "key": key, "first_chunk_id": pieces[0][0]}
+    row["last_chunk_id"] = pieces[-1][0]
+    conn.execute(sa.insert(schema.metric_overviews).values(**row, **_packed(overview)))
+
+
+def _packed(arrays: MetricArrays) -> dict[str, bytes]:
+    return {
+        "steps": arrays.steps.astype(_STEP, copy=False).tobytes(),
+        "values": arrays.values.astype(_VALUE, copy=False).tobytes(),
+        "timestamps": arrays.timestamps.astype(_STEP, copy=False).tobytes(),
+    }
 
 
 def load(conn: sa.engine.Connection, run_id: str, key: str) -> MetricArrays:
@@ -93,6 +173,49 @@ def load_many(
             values.append(np.frombuffer(row[3], dtype=_VALUE))
             times.append(np.frombuffer(row.timestamps, dtype=_STEP))
     return {pair: _ordered(*arrays) for pair, arrays in parts.items()}
+
+
+def load_overviews(
+    conn: sa.engine.Connection, run_ids: Sequence[str], keys: Sequence[str]
+) -> dict[tuple[str, str], MetricArrays]:
+    """Every (run, key) pair's points, overviews standing for the chunks they cover.
+
+    Ordered as :func:`load` orders them. Each overview holds the lowest and highest point of
+    each of :data:`OVERVIEW_BUCKETS` step-buckets of its stretch (and its first and last), so
+    downsampling the result to at most ``OVERVIEW_BUCKETS`` buckets keeps the envelope of
+    the whole history. NaN values are left out of overviews.
+    """
+    chunks, overviews = schema.metric_chunks, schema.metric_overviews
+    parts: dict[tuple[str, str], list[tuple[int, Any]]] = {}
+    for first in range(0, len(run_ids), _IN_LIMIT):
+        some = run_ids[first : first + _IN_LIMIT]
+        summarised = sa.select(overviews.c.id).where(
+            overviews.c.run_id == chunks.c.run_id,
+            overviews.c.key == chunks.c.key,
+            chunks.c.id.between(overviews.c.first_chunk_id, overviews.c.last_chunk_id),
+        )
+        queries = (
+            sa.select(
+                overviews.c.run_id, overviews.c.key, overviews.c.first_chunk_id,
+                overviews.c.steps, overviews.c["values"], overviews.c.timestamps,
+            ).where(overviews.c.run_id.in_(some), overviews.c.key.in_(keys)),
+            sa.select(
+                chunks.c.run_id, chunks.c.key, chunks.c.id,
+                chunks.c.steps, chunks.c["values"], chunks.c.timestamps,
+            ).where(chunks.c.run_id.in_(some), chunks.c.key.in_(keys), ~summarised.exists()),
+        )  # fmt: skip
+        for query in queries:
+            for row in conn.execute(query):
+                parts.setdefault((row[0], row[1]), []).append((row[2], row))
+    found = {}
+    for pair, pieces in parts.items():
+        pieces.sort(key=lambda piece: piece[0])
+        found[pair] = _ordered(
+            [np.frombuffer(row[3], dtype=_STEP) for _, row in pieces],
+            [np.frombuffer(row[4], dtype=_VALUE) for _, row in pieces],
+            [np.frombuffer(row[5], dtype=_STEP) for _, row in pieces],
+        )
+    return found
 
 
 def _ordered(

@@ -30,11 +30,12 @@ from trialbook.errors import (
 
 T = TypeVar("T")
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 """Every Alembic revision, oldest first; a test checks them against the migrations folder."""
 HEAD_REVISION = REVISIONS[-1]
 """The newest Alembic revision."""
 _PG_MIGRATION_LOCK = 7_264_771
+_MIGRATION_LOCK_TIMEOUT_S = 300.0
 _PG_QUERY_CANCELED = "57014"
 
 
@@ -67,12 +68,12 @@ def create_engine(url: str) -> sa.engine.Engine:
     except sa.exc.DBAPIError as err:
         engine.dispose()
         raise _open_error(err, parsed.database or url) from None
+    except StoreError:  # Before OSError: StoreLockedError is a TimeoutError too.
+        engine.dispose()  # No pooled connection outlives the refusal.
+        raise
     except OSError as err:  # The migration lock's file, beside the database.
         engine.dispose()
         raise _folder_error(parsed.database or url, err) from None
-    except StoreError:
-        engine.dispose()  # No pooled connection outlives the refusal.
-        raise
     return engine
 
 
@@ -432,10 +433,8 @@ def _migration_lock(engine: sa.engine.Engine) -> Iterator[None]:
         if not database or database == ":memory:":
             yield
             return
-        from filelock import FileLock
-
         lock = Path(os.fspath(database) + ".migrate.lock")
-        with FileLock(lock, timeout=300):
+        with _file_lock(lock, _MIGRATION_LOCK_TIMEOUT_S):
             try:
                 yield
             finally:
@@ -451,6 +450,48 @@ def _migration_lock(engine: sa.engine.Engine) -> Iterator[None]:
         finally:
             conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
             conn.commit()
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path, timeout: float) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (made when missing), waiting ``timeout`` s.
+
+    ``flock`` on POSIX: the standard library, where the ``filelock`` package would import
+    asyncio into every process that creates a store; ``filelock`` on Windows.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        from filelock import FileLock, Timeout
+
+        try:
+            with FileLock(path, timeout=timeout):
+                yield
+        except Timeout:
+            raise StoreLockedError(_migration_lock_message(path, timeout)) from None
+        return
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreLockedError(_migration_lock_message(path, timeout)) from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(descriptor)  # Releases the lock.
+
+
+def _migration_lock_message(path: Path, timeout: float) -> str:
+    return (
+        f"Another process has been creating or migrating this store for over {timeout:.0f} s "
+        f"(it holds {path}). Wait for it to finish, or, if no trialbook process is running, "
+        "delete that lock file."
+    )
 
 
 def upgrade_database(uri: str) -> tuple[str, str | None, str | None]:

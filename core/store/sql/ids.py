@@ -13,7 +13,6 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 
 
 def id_in(column: sa.ColumnElement[str], ids: list[str], dialect: str) -> sa.ColumnElement[bool]:
@@ -24,6 +23,9 @@ def id_in(column: sa.ColumnElement[str], ids: list[str], dialect: str) -> sa.Col
     (PostgreSQL's ``= ANY``) costs next to nothing.
     """
     if dialect == "postgresql":
+        # Imported here: SQLite stores (every local one) need none of PostgreSQL's dialect.
+        from sqlalchemy.dialects.postgresql import ARRAY
+
         return column == sa.any_(sa.literal(ids, ARRAY(sa.String)))
     if dialect == "sqlite":
         each = sa.func.json_each(sa.literal(json.dumps(ids))).table_valued("value")

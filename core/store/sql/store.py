@@ -389,9 +389,10 @@ class SqlStore:
         if not values:
             return
         self._update_run(run_id, values)
-        if status is not None and RunStatus(status) is not RunStatus.RUNNING:
-            # A run ended: make trialbook.db self-contained (not everything in -wal).
-            checkpoint(self.engine)
+
+    def checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log into ``trialbook.db`` (PASSIVE: waits for no one)."""
+        checkpoint(self.engine)
 
     def _update_run(self, run_id: str, values: Mapping[str, Any]) -> None:
         def update(conn: sa.engine.Connection) -> int:
@@ -484,6 +485,7 @@ class SqlStore:
 
         def purge(conn: sa.engine.Connection) -> None:
             for table in (
+                schema.metric_overviews,
                 schema.metric_chunks,
                 schema.latest_metrics,
                 schema.params,
@@ -621,7 +623,7 @@ class SqlStore:
 
         return self._read(count)  # type: ignore[no-any-return]
 
-    # Many runs at once, tag removal (ManyMetricArrays, TagDeletion) -------------------------
+    # Many runs at once, tag removal (ManyMetricArrays, MetricOverviews, TagDeletion)------------------------
 
     def get_many_metric_arrays(
         self, run_ids: Sequence[str], keys: Sequence[str]
@@ -632,6 +634,23 @@ class SqlStore:
         if not run_ids or not keys:
             return {}
         return self._read(lambda conn: chunks.load_many(conn, run_ids, keys))  # type: ignore[no-any-return]
+
+    @property
+    def overview_buckets(self) -> int:
+        """Step-buckets each stored piece of a long history keeps in its overview."""
+        from trialbook.store.sql import chunks
+
+        return chunks.OVERVIEW_BUCKETS
+
+    def get_metric_overviews(
+        self, run_ids: Sequence[str], keys: Sequence[str]
+    ) -> dict[tuple[str, str], MetricArrays]:
+        """Every existing pair's history, long stretches by their stored overviews."""
+        from trialbook.store.sql import chunks
+
+        if not run_ids or not keys:
+            return {}
+        return self._read(lambda conn: chunks.load_overviews(conn, run_ids, keys))  # type: ignore[no-any-return]
 
     def delete_run_tag(self, run_id: str, key: str) -> None:
         """Remove a run's tag; raise TagNotFoundError when the run has no such tag."""

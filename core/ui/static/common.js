@@ -253,6 +253,34 @@ export function loadPlotly() {
   return plotlyPromise;
 }
 
+/**
+ * Whether plotly.js came from the browser's cache (the page preloads it): a browser that has
+ * run it before starts it in a blink, while a fresh one spends about a second of its main
+ * thread on it, so pages start it early only in the first case.
+ */
+export function plotlyCached() {
+  if (window.Plotly || plotlyPromise) return true;
+  const entry = performance.getEntriesByName(plotlyHref())[0];
+  return Boolean(entry && entry.transferSize === 0);
+}
+
+/** Resolves to plotlyCached() once the page's preload of plotly.js has arrived. */
+export function plotlyPreloaded() {
+  return new Promise((resolve) => {
+    if (performance.getEntriesByName(plotlyHref()).length) return resolve(plotlyCached());
+    const observer = new PerformanceObserver((list) => {
+      if (!list.getEntriesByName(plotlyHref()).length) return;
+      observer.disconnect();
+      resolve(plotlyCached());
+    });
+    observer.observe({ type: "resource", buffered: true });
+  });
+}
+
+function plotlyHref() {
+  return new URL(document.body.dataset.plotly, window.location.href).href;
+}
+
 /** Text for plotly labels: plotly reads a few HTML-like tags in text, so escape them all. */
 export function plotlyText(value) {
   return String(value ?? "").replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");

@@ -273,12 +273,6 @@ rowFilters();
 initRunEditing(runId, () => {});
 relativeTimes();
 chartControls();
-document.addEventListener("click", (event) => {
-  const link = event.target.closest(".metric-link");
-  if (!link) return;
-  event.preventDefault();
-  window.location.hash = `chart=${encodeURIComponent(link.dataset.metric)}`;
-});
 window.addEventListener("hashchange", showTab);
 showTab();
 loadSparklines().catch(() => {});

@@ -3,8 +3,8 @@
 // live refresh while visible runs are RUNNING. State lives in the URL.
 
 import {
-  api, BASE, el, fill, fmtDuration, fmtNumber, fmtRelative, fmtTime, fullNumber, pageData,
-  relativeTimes, runUrl, statusBadge,
+  api, BASE, el, fill, fmtDuration, fmtNumber, fmtRelative, fmtTime, fullNumber, loadPlotly,
+  pageData, plotlyPreloaded, relativeTimes, runUrl, statusBadge,
 } from "./common.js";
 import { columnsPanelContent } from "./columns.js";
 import { initExperimentEditing } from "./edit.js";
@@ -57,6 +57,7 @@ const state = {
   nest: true, // child runs listed under their parents
   expanded: new Set(), // parents whose children are shown
   children: new Map(), // parent run id -> its child rows
+  chartPanel: null, // the chart panel's families and single values of the page's runs
   seen: new Map(), // run id -> {name, startTime} of every row shown, for charts of selections
 };
 
@@ -155,9 +156,11 @@ async function load({ quiet = false } = {}) {
       group_by: state.groupBy,
       view: state.view,
       nest: state.nest ? "true" : null,
+      charts: state.chartRuns === "visible" ? "true" : null,
     });
     if (id !== requestId) return;
     state.children.clear();
+    openContext(body.runs);
     await Promise.all(body.runs.filter((r) => state.expanded.has(r.run_id)).map((r) => loadChildren(r.run_id)));
     if (id !== requestId) return;
     showError(null);
@@ -166,6 +169,7 @@ async function load({ quiet = false } = {}) {
       buildColumnsPanel();
     }
     state.rows = body.runs;
+    state.chartPanel = body.charts || null;
     state.total = body.total;
     state.groups = body.groups;
     state.nextToken = body.next_page_token;
@@ -202,7 +206,14 @@ async function loadChildren(parentId) {
     parent: parentId,
   });
   state.children.set(parentId, body.runs);
+  for (const run of body.runs) remember(run);
+  openContext(body.runs);
   await Promise.all(body.runs.filter((r) => state.expanded.has(r.run_id)).map((r) => loadChildren(r.run_id)));
+}
+
+/** Runs listed only as the parents of matching runs are opened, to show those runs. */
+function openContext(rows) {
+  for (const run of rows) if (run.context) state.expanded.add(run.run_id);
 }
 
 async function toggleFamily(parentId) {
@@ -352,10 +363,10 @@ function runRow(run, depth = 0) {
     })
     : null;
   if (toggle) toggle.addEventListener("click", () => toggleFamily(run.run_id));
-  const classes = [state.selected.has(run.run_id) ? "selected" : "", depth ? "child-row" : ""].filter(Boolean).join(" ");
+  const classes = [state.selected.has(run.run_id) ? "selected" : "", depth ? "child-row" : "", run.context ? "context-row" : ""].filter(Boolean).join(" ");
   const row = el("tr", { class: classes || null, dataset: { runId: run.run_id, depth: String(depth) } },
     el("td", { class: "col-check" }, checkbox),
-    el("td", { class: "name", title: run.run_name },
+    el("td", { class: "name", title: run.context ? `${run.run_name} (does not match the filter: the parent of runs that do)` : run.run_name },
       depth ? el("span", { class: "indent", dataset: { depth: String(depth) } }) : null,
       run.parent_run_id ? el("span", { class: "child-mark", title: "Child run", text: "↳" }) : null,
       toggle,
@@ -378,7 +389,6 @@ function runRow(run, depth = 0) {
   row.querySelector(".swatch").style.background = runColor(run.run_id);
   row.addEventListener("mouseenter", () => charts.highlight(run.run_id));
   row.addEventListener("mouseleave", () => charts.highlight(null));
-  state.seen.set(run.run_id, { name: run.run_name, startTime: run.start_time });
   return row;
 }
 
@@ -400,6 +410,8 @@ function groupRow(value, count, width) {
 
 function render(emptyText = null) {
   if (!state.columns) return;
+  for (const run of state.rows) remember(run);
+  updateCharts(); // first: the charts' requests go out while the table is built
   const width = renderHead();
   const body = document.createDocumentFragment();
   const counts = new Map((state.groups || []).map((g) => [g.value, g.count]));
@@ -424,7 +436,6 @@ function render(emptyText = null) {
   }
   renderPager();
   selectionChanged();
-  updateCharts();
   updateExport();
   table.dataset.state = "drawn";
   performance.mark("trialbook-runs-drawn");
@@ -439,6 +450,11 @@ function renderPager() {
   document.getElementById("next-page").disabled = !state.nextToken;
 }
 
+/** Keep a run's name and start time for charts of selections (runs of other pages). */
+function remember(run) {
+  state.seen.set(run.run_id, { name: run.run_name, startTime: run.start_time });
+}
+
 function chartRuns() {
   const ids = state.chartRuns === "selected" ? [...state.selected] : visibleRows().map(([r]) => r.run_id);
   return ids.map((runId) => {
@@ -451,7 +467,10 @@ function updateCharts() {
   // While runs are RUNNING their point counts change: the charts reload on each refresh.
   const version = visibleRows().filter(([r]) => r.status === "RUNNING")
     .map(([r]) => Object.values(r.metrics).reduce((n, m) => n + m.count, 0)).join(",");
-  charts.runsChanged(chartRuns(), version);
+  // The table's answer carries the panel's families when the charts show exactly its rows.
+  const rows = visibleRows();
+  const panel = state.chartRuns === "visible" && rows.length === state.rows.length ? state.chartPanel : null;
+  charts.runsChanged(chartRuns(), version, panel);
 }
 
 function hoverRow(runId) {
@@ -616,6 +635,11 @@ function updateExport() {
 // Start --------------------------------------------------------------------------------
 
 readUrl();
+// A browser with plotly.js cached starts it while the table loads; a fresh one sketches the
+// first charts first (workspace.js).
+if (document.getElementById("chart-panel").open) {
+  plotlyPreloaded().then((cached) => cached && loadPlotly()).catch(() => {});
+}
 filterInput.value = state.filter;
 pageSizeSelect.value = String(state.pageSize);
 viewSelect.value = state.view;

@@ -4,7 +4,7 @@
 
 import {
   api, baseLayout, el, fill, fmtNumber, fmtTime, fullNumber, loadPlotly, num, PLOT_CONFIG,
-  plotlyText, runUrl, smooth, whenVisible,
+  plotlyCached, plotlyText, runUrl, smooth, whenVisible,
 } from "./common.js";
 import { bindChartControls, chartOptions } from "./charts.js";
 import { sketch } from "./sketch.js";
@@ -27,6 +27,15 @@ async function queued(task) {
     running -= 1;
     waiting.shift()?.();
   }
+}
+
+/** Resolves after the next frame is painted (a sketch shows before plotly.js starts), or
+ * after 100 ms in a tab that paints no frames (in the background). */
+function nextFrame() {
+  return new Promise((resolve) => {
+    const fallback = setTimeout(resolve, 100);
+    requestAnimationFrame(() => setTimeout(() => { clearTimeout(fallback); resolve(); }, 0));
+  });
 }
 
 /** A run's color: the same on every page and in every selection (from a hash of its id). */
@@ -74,7 +83,9 @@ class FamilyChart {
     if (!this.drawnOnce) fill(this.plot, el("div", { class: "chart-loading", text: "Loading…" }));
     this.plot.dataset.state = "loading";
     try {
-      const plotly = loadPlotly();
+      // In a fresh browser plotly.js takes about a second to start: the data comes first and
+      // is sketched, then plotly starts and replaces the sketch.
+      const plotly = plotlyCached() ? loadPlotly() : null;
       const body = await queued(() => api("/api/ui/charts", {
         runs: runs.map((r) => r.runId).join(","),
         keys: this.family.keys,
@@ -85,7 +96,7 @@ class FamilyChart {
       this.detail = null;
       this.withTimes = chartOptions.xMode !== "step";
       if (!window.Plotly && !this.drawnOnce) this.sketch();
-      await plotly;
+      await (plotly || nextFrame().then(loadPlotly));
       await this.draw();
     } catch (error) {
       this.plot.dataset.state = "error";
@@ -288,9 +299,10 @@ export class ChartPanel {
 
   /**
    * The runs to chart changed (or, with the same runs, their data: `version` differs while
-   * runs are RUNNING): rebuild, or reload the charts drawn so far.
+   * runs are RUNNING): rebuild, or reload the charts drawn so far. `panel`: the runs'
+   * families and single values when the caller has them (the runs table's answer).
    */
-  async runsChanged(allRuns, version = "") {
+  async runsChanged(allRuns, version = "", panel = null) {
     const runs = allRuns.slice(0, MAX_RUNS);
     this.omitted = allRuns.length - runs.length;
     const ids = runs.map((r) => r.runId).join(",");
@@ -310,9 +322,9 @@ export class ChartPanel {
       this.build();
       return;
     }
-    loadPlotly().catch(() => {}); // fetched while the families load (the table is drawn)
+    if (plotlyCached()) loadPlotly().catch(() => {}); // starts while the families load
     try {
-      const body = await api("/api/ui/charts", { runs: ids });
+      const body = panel || await api("/api/ui/charts", { runs: ids });
       if (id !== this.requestId) return;
       this.families = body.families;
       this.values = body.values;

@@ -51,12 +51,14 @@ def minmax_indices(
         bucket = np.minimum(((xs - xs[0]) / span * buckets).astype(np.int64), buckets - 1)
     else:
         bucket = np.zeros(len(xs), dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
-    lengths = np.diff(np.r_[starts, len(xs)])
+    starts = np.flatnonzero(np.concatenate(([True], bucket[1:] != bucket[:-1])))
+    lengths = np.diff(np.append(starts, len(xs)))
     segment = np.repeat(np.arange(len(starts)), lengths)
     lowest = _first_per_segment(ys == np.minimum.reduceat(ys, starts)[segment], segment)
     highest = _first_per_segment(ys == np.maximum.reduceat(ys, starts)[segment], segment)
-    keep = np.unique(np.concatenate([lowest, highest, [0, len(xs) - 1]]))
+    chosen = np.zeros(len(xs), dtype=bool)
+    chosen[lowest] = chosen[highest] = chosen[0] = chosen[-1] = True
+    keep = np.flatnonzero(chosen)
     kept: npt.NDArray[np.int64] = valid[keep].astype(np.int64)
     return kept
 
@@ -69,5 +71,5 @@ def _first_per_segment(
 
     positions = np.flatnonzero(hits)
     owners = segment[positions]
-    first = np.r_[True, owners[1:] != owners[:-1]]
+    first = np.concatenate(([True], owners[1:] != owners[:-1]))
     return positions[first].astype(np.int64)

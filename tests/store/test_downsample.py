@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from trialbook.ui.downsample import minmax_indices
+from trialbook.store.downsample import minmax_indices
 
 finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False)
 values = arrays(np.float64, st.integers(1, 3000), elements=finite | st.just(math.nan))
