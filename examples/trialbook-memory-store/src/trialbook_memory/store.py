@@ -62,7 +62,8 @@ class _Run:
     def summaries(self) -> list[MetricSummary]:
         found = []
         for key, points in sorted(self.points.items()):
-            latest = max(points, key=lambda p: (p.step, p.timestamp))
+            # The largest step, then timestamp; of equal ones, the last logged.
+            latest = max(reversed(points), key=lambda p: (p.step, p.timestamp))
             numbers = [p.value for p in points if not math.isnan(p.value)]
             low, high = (min(numbers), max(numbers)) if numbers else (math.nan, math.nan)
             found.append(
