@@ -194,9 +194,7 @@ def model_metadata(repo: RunArtifacts, path: str) -> dict[str, Any] | None:
     return model if isinstance(model, dict) else None
 
 
-def input_example(
-    repo: RunArtifacts, path: str, model: dict[str, Any]
-) -> dict[str, Any] | None:
+def input_example(repo: RunArtifacts, path: str, model: dict[str, Any]) -> dict[str, Any] | None:
     """The first rows and columns of the model's input example, as a table, or None.
 
     ``{"header": [...], "rows": [[...]]}``; cells are text, shown as text.
