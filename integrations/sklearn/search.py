@@ -124,17 +124,31 @@ def log_candidates(run: FitRun, search: Any, results: Mapping[str, Any], limit: 
 
 
 def candidate_params(estimator: Any, candidate: Mapping[str, Any]) -> dict[str, Any]:
-    """Every param of ``estimator`` once ``candidate``'s are set (on a clone of it)."""
+    """Every param of ``estimator`` once ``candidate``'s are set, read without setting them.
+
+    Nothing is set, cloned or called but ``get_params``: the search owns the candidate's
+    values (an estimator in a grid is cloned by the search, not by us) and a user's
+    ``set_params`` may count its calls. A step a candidate replaces brings its own params.
+    """
     if estimator is None or not hasattr(estimator, "get_params"):
         return dict(candidate)
-    from sklearn.base import clone
-
     try:
-        configured = clone(estimator).set_params(**candidate)
+        params = dict(estimator.get_params(deep=True))
     except (TypeError, ValueError, AttributeError, RuntimeError):
-        # Not clonable, or a candidate set_params refuses: its defaults, then the candidate.
-        return {**estimator.get_params(deep=True), **candidate}
-    return {**configured.get_params(deep=True), **candidate}
+        return dict(candidate)
+    for name, value in candidate.items():
+        if "__" in name:
+            continue  # A nested param: set with the others below.
+        prefix = f"{name}__"  # The params of the step ``name`` held before the candidate's.
+        params = {key: v for key, v in params.items() if not key.startswith(prefix)}
+        if hasattr(value, "get_params") and not isinstance(value, type):
+            try:
+                nested = value.get_params(deep=True)
+            except (TypeError, ValueError, AttributeError, RuntimeError):
+                nested = {}
+            params.update({prefix + key: v for key, v in nested.items()})
+    params.update(candidate)
+    return params
 
 
 def _row_metrics(results: Mapping[str, Any], index: int) -> dict[str, Any]:

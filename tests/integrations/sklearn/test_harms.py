@@ -362,3 +362,45 @@ def test_a_threaded_search_logs_one_parent_and_its_candidates_only() -> None:
     assert len(parents) == 1
     assert parents[0].data.tags["estimator_name"] == "GridSearchCV"
     assert len(logged) == 1 + 2
+
+
+# Searches: the candidates' values are the search's, never set or called by autolog ---------
+
+
+def test_an_estimator_in_a_param_grid_is_left_as_the_user_made_it() -> None:
+    # scikit-learn's test_search_estimator_param: the search clones grid values before use.
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import LinearSVC
+
+    def scenario() -> tuple[float, float]:
+        grid = {"clf": [LinearSVC()], "clf__C": [0.01]}
+        pipe = Pipeline([("scale", StandardScaler()), ("clf", None)])
+        search = GridSearchCV(pipe, grid, cv=2, scoring="accuracy").fit(X, Y)
+        return grid["clf"][0].C, search.best_estimator_.named_steps["clf"].C
+
+    off, on = off_and_on(scenario)
+    assert on == off == (1.0, 0.01)
+
+
+def test_a_user_set_params_is_called_as_often_as_without_autolog(
+    client: trialbook.TrackingClient,
+) -> None:
+    # scikit-learn's test_base_estimator_inputs counts the base estimator's set_params calls.
+    calls: list[dict[str, Any]] = []
+
+    class Counting(LogisticRegression):
+        def set_params(self, **params: Any) -> Counting:
+            calls.append(params)
+            return super().set_params(**params)  # type: ignore[no-any-return]
+
+    def scenario() -> list[dict[str, Any]]:
+        calls.clear()
+        GridSearchCV(Counting(), {"C": [0.1, 1.0, 10.0]}, cv=2).fit(X, Y)
+        return list(calls)
+
+    off, on = off_and_on(scenario)
+    assert on == off
+    assert len(off) == 3 * 2 + 1  # Each candidate on each fold, and the refit.
+    children = [client.get_run(r.info.run_id) for r in runs() if r.info.parent_run_id]
+    assert sorted(r.data.params["C"] for r in children) == ["0.1", "1.0", "10.0"]
