@@ -39,8 +39,11 @@ def capture_on(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_autologged_fit_passes_lightnings_thread_leak_check(
-    lit: SimpleNamespace, fast: dict[str, Any]
+    lit: SimpleNamespace, fast: dict[str, Any], lingering_trialbook_threads: Any
 ) -> None:
+    # An earlier test's idle threads (they end within a second) would count as "before" and
+    # escape the check: start from none, as the first test of a Lightning run does.
+    assert lingering_trialbook_threads() == []
     before = set(threading.enumerate())
     trialbook.autolog()
     lit.pl.Trainer(**fast).fit(lit.TinyModule(), lit.loader(0), lit.loader(1))
