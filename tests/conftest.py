@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -70,11 +71,29 @@ def _temporary_database(postgres_uri: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         yield base.set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            # FORCE closes connections the code under test left open (PostgreSQL 13+).
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop_database(admin, name)
     finally:
         admin.dispose()
+
+
+def _drop_database(admin: Any, name: str) -> None:
+    """Drop a test database; FORCE closes connections the code under test left open.
+
+    A role without ``pg_signal_backend`` (as in CI) may not end an autovacuum worker that
+    happens to be in the database, and PostgreSQL refuses the drop: wait for it to finish.
+    """
+    import sqlalchemy as sa
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except sa.exc.ProgrammingError as err:
+            if "pg_signal_backend" not in str(err.orig) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 @pytest.fixture
