@@ -65,7 +65,9 @@ def test_ui_lists_the_servers_registered_models(ui: Any, server_uri: str) -> Non
 
 
 def test_ui_removes_a_tag_through_the_server(ui: Any, logged: str) -> None:
-    trialbook.TrackingClient().set_tag(logged, "team", "vision")
+    client = trialbook.TrackingClient()
+    client.set_tag(logged, "team", "vision")
+    client.flush()  # set_tag is buffered; the UI below reaches the server on its own
 
     removed = ui.delete(f"/api/ui/runs/{logged}/tags", params={"key": "team"}, headers=JSON)
     assert removed.status_code == 200
