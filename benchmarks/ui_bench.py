@@ -49,7 +49,8 @@ def metric_value(run: int, k: int, step: int) -> float:
 
 
 def build_trialbook(folder: Path, args: argparse.Namespace) -> dict[str, str]:
-    """Fill a trialbook store through ``create_run`` and big ``write_batch`` calls."""
+    """Fill a trialbook store through ``create_run`` and big ``write_batch`` calls; each run
+    ended gets its metric overviews, as the tracker has them built when a run ends."""
     import numpy as np
 
     from trialbook.entities import RunStatus
@@ -80,12 +81,14 @@ def build_trialbook(folder: Path, args: argparse.Namespace) -> dict[str, str]:
         store.write_batch(Batch(params=params, series=series))
     for i, run_id in enumerate(ids):
         store.update_run(run_id, status=RunStatus.FINISHED, end_time=now + i * 1000 + 500)
+        store.build_overviews(run_id)
     big = store.create_run(experiment, "long-history", now, user_id="bench").info.run_id
     points = np.arange(args.points, dtype=np.int64)
     values = np.sin(points / 5000.0) + 0.01 * np.cos(points)
     values[args.points // 3] = 25.0
     store.write_batch(Batch(series=[MetricSeries(big, "big", points, values, now + points)]))
     store.update_run(big, status=RunStatus.FINISHED, end_time=now + args.points)
+    store.build_overviews(big)
     store.close()
     return {"experiment": experiment, "big_run": big, "uri": str(folder)}
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
@@ -79,10 +79,17 @@ def _check_run_id(run_id: str) -> None:
 
 
 @router.post("/batches", dependencies=[WRITE])
-def write_batch(state: State, body: BatchIn) -> dict[str, Any]:
-    """Write params, tags and metric points in one transaction (once per ``batch_id``)."""
-    state.store.write_batch(decode_batch(body, state.limits))
+def write_batch(state: State, body: BatchIn, after: BackgroundTasks) -> dict[str, Any]:
+    """Write params, tags and metric points in one transaction (once per ``batch_id``).
+
+    Live runs that logged enough points get their metric overviews after the response.
+    """
+    batch = decode_batch(body, state.limits)
+    state.store.write_batch(batch)
     state.prune_batch_ids()
+    due = state.overviews_due(batch)
+    if due:
+        after.add_task(state.build_overviews, due)
     return {}
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
 
 from trialbook.entities import Dataset, DatasetInput, InputTag, Run
 from trialbook.errors import RunExistsError, RunNotFoundError, UnsupportedStoreError
@@ -192,8 +192,13 @@ def get_run(state: State, run_id: str) -> dict[str, Any]:
 
 
 @router.patch("/{run_id}", dependencies=[WRITE])
-def update_run(state: State, run_id: str, body: RunUpdate) -> dict[str, Any]:
-    """Change a run's status, end time, name or description."""
+def update_run(
+    state: State, run_id: str, body: RunUpdate, after: BackgroundTasks
+) -> dict[str, Any]:
+    """Change a run's status, end time, name or description.
+
+    A run ended here gets its last metric overviews once the response has gone.
+    """
     state.store.update_run(
         run_id,
         status=body.status,
@@ -201,6 +206,8 @@ def update_run(state: State, run_id: str, body: RunUpdate) -> dict[str, Any]:
         run_name=body.run_name,
         description=body.description,
     )
+    if body.status is not None and body.status.is_terminated:
+        after.add_task(state.build_overviews, state.overviews_at_end(run_id))
     return {}
 
 

@@ -20,9 +20,10 @@ from fastapi import Depends, Request
 from trialbook.artifacts import ArtifactRepository
 from trialbook.errors import ExperimentNotFoundError
 from trialbook.server import ARTIFACTS_SCHEME
-from trialbook.store.base import BatchLedger, TrackingStore
+from trialbook.store.base import Batch, BatchLedger, OverviewBuilding, TrackingStore
 from trialbook.store.rest.errors import PermissionDeniedError, ServerBusyError
 from trialbook.store.rest.limits import Limits
+from trialbook.store.upkeep import OverviewSchedule
 
 if TYPE_CHECKING:
     from trialbook.server.auth import TokenStore
@@ -55,6 +56,8 @@ class ServerState:
     """Set when ``--auth`` is on."""
     search_slots: threading.Semaphore = field(init=False)
     """One per search that may run at once (``limits.max_concurrent_searches``)."""
+    overviews: OverviewSchedule = field(default_factory=OverviewSchedule)
+    """Counts the points each run logged through this process since its overviews were built."""
     _pruned: float = field(default_factory=time.monotonic)
     _prune_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -73,6 +76,30 @@ class ServerState:
                 self.store.forget_applied_batches(int(time.time() * 1000) - BATCH_ID_RETENTION_MS)
         finally:
             self._prune_lock.release()
+
+    def overviews_due(self, batch: Batch) -> list[str]:
+        """The live runs whose overviews are due after ``batch`` was written (for a store
+        that builds them; see :class:`~trialbook.store.upkeep.OverviewSchedule`)."""
+        if not isinstance(self.store, OverviewBuilding):
+            return []
+        return self.overviews.written(batch)
+
+    def overviews_at_end(self, run_id: str) -> list[str]:
+        """``[run_id]``, the run having just ended, for a store that builds overviews.
+
+        Always, not only when this process counted enough points: a server's other
+        processes may have written the run's points (a build with nothing to do is cheap).
+        """
+        if not isinstance(self.store, OverviewBuilding):
+            return []
+        self.overviews.ended(run_id)
+        return [run_id]
+
+    def build_overviews(self, run_ids: list[str]) -> None:
+        """Have the store summarise these runs' new points (called after the response)."""
+        if isinstance(self.store, OverviewBuilding):
+            for run_id in run_ids:
+                self.store.build_overviews(run_id)
 
     def public_uri(self, uri: str) -> str:
         """A stored artifact location as clients see it: ``trialbook-artifacts:/<rel>``."""

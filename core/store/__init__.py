@@ -24,6 +24,7 @@ from trialbook.store.base import (
     MetricOverviews,
     MetricPoint,
     MetricSeries,
+    OverviewBuilding,
     PointTuple,
     RunAggregates,
     RunFamilies,
@@ -47,6 +48,7 @@ from trialbook.store.factory import (
     upgrade_schema,
 )
 from trialbook.store.registry import ModelRegistry
+from trialbook.store.upkeep import OverviewSchedule
 
 __all__ = [
     "ArtifactService",
@@ -62,6 +64,8 @@ __all__ = [
     "MetricPoint",
     "MetricSeries",
     "ModelRegistry",
+    "OverviewBuilding",
+    "OverviewSchedule",
     "PointTuple",
     "RunAggregates",
     "RunFamilies",

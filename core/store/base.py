@@ -540,6 +540,23 @@ class MetricOverviews(Protocol):
 
 
 @runtime_checkable
+class OverviewBuilding(Protocol):
+    """A store that builds the overviews of :class:`MetricOverviews` after logging, not by it.
+
+    Logging stays as cheap as appending points; :meth:`build_overviews` summarises what a run
+    logged since its last call. The tracker calls it off the caller's path when a run ends
+    and every :data:`~trialbook.store.upkeep.LIVE_OVERVIEW_POINTS` points of a live run (see
+    :class:`~trialbook.store.upkeep.OverviewSchedule`); the tracking server does the same for
+    its clients' runs. Until then, charts read the points themselves: slower, never wrong.
+    """
+
+    def build_overviews(self, run_id: str) -> int:
+        """Summarise the run's histories logged since the last call; return how many
+        overviews were added (0 for a run that does not exist)."""
+        ...
+
+
+@runtime_checkable
 class TagDeletion(Protocol):
     """Removing tags of runs and experiments (the web UI's tag editor)."""
 

@@ -212,6 +212,7 @@ class Tracker:
             except StoreUnavailableError:
                 self.writer.defer_end(run_id, status, ended)
                 raise
+            self.writer.run_ended(run_id)
             self._checkpoint_soon()
 
     def _checkpoint_soon(self) -> None:

@@ -16,10 +16,15 @@ A write that fails with :class:`~trialbook.errors.StoreUnavailableError` (the st
 again") keeps its batch, which is resent as is before anything newer; a batch the store refuses
 for a reason of its own is written run by run, each run's failure logged. Nothing is dropped
 without a warning.
+
+Once written, metric points are counted per run, and a store that summarises long histories
+(:class:`~trialbook.store.base.OverviewBuilding`) is asked to, in the background, every
+:data:`~trialbook.store.upkeep.LIVE_OVERVIEW_POINTS` points of a live run and when it ends.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -32,7 +37,16 @@ from collections.abc import Iterable
 
 from trialbook.entities import RunStatus
 from trialbook.errors import StoreUnavailableError, TrialbookError
-from trialbook.store.base import Batch, MetricSeries, TrackingStore, WantsBatchIds, part_batch_id
+from trialbook.store.base import (
+    Batch,
+    MetricSeries,
+    OverviewBuilding,
+    TrackingStore,
+    WantsBatchIds,
+    part_batch_id,
+)
+from trialbook.store.upkeep import OverviewSchedule
+from trialbook.tracking import background
 from trialbook.tracking.threads import IDLE_EXIT_S, ServiceThread
 
 log = logging.getLogger(__name__)
@@ -90,6 +104,7 @@ class BufferedWriter:
         self._retry: Batch | None = None
         """A batch whose write failed for a transient reason: resent as is before anything new."""
         self._idempotent = isinstance(store, WantsBatchIds) and store.idempotent_batches
+        self._overviews = OverviewSchedule() if isinstance(store, OverviewBuilding) else None
         self._thread: ServiceThread | None = None
         self.running = False
         """Whether the background thread runs; read and set under :attr:`lock`."""
@@ -219,6 +234,8 @@ class BufferedWriter:
                 raise  # Kept for the next flush.
             except TrialbookError as err:  # Deleted meanwhile, say: nothing left to end.
                 log.warning("trialbook could not end run %s as %s: %s", run_id, status.value, err)
+            else:
+                self.run_ended(run_id)
             with self.lock:
                 self._ends.pop(run_id, None)
 
@@ -258,6 +275,19 @@ class BufferedWriter:
                     len(batch.tags),
                 )
                 raise
+            if self._overviews is not None:
+                for run_id in self._overviews.written(batch):
+                    self._build_overviews(run_id)
+
+    def run_ended(self, run_id: str) -> None:
+        """The run ended (and was flushed): have its last overviews built, in the background."""
+        if self._overviews is not None and self._overviews.ended(run_id):
+            self._build_overviews(run_id)
+
+    def _build_overviews(self, run_id: str) -> None:
+        if isinstance(self.store, OverviewBuilding):
+            build = functools.partial(self.store.build_overviews, run_id)
+            background.submit_once(f"overviews:{run_id}", build)
 
     def _write(self, batch: Batch) -> None:
         try:

@@ -77,3 +77,35 @@ def test_upgrade_schema_reports_the_revisions_before_and_after(tmp_path: Path) -
 
     assert (done.before, done.after) == (None, HEAD_REVISION)
     assert upgrade_schema(uri).before == HEAD_REVISION
+
+
+def test_db_overviews_builds_those_runs_lack_and_then_has_nothing_to_do(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from trialbook.entities import RunStatus
+    from trialbook.store.base import Batch, MetricSeries
+    from trialbook.store.sql import SqlStore
+
+    uri = f"sqlite:///{tmp_path / 'runs.db'}"
+    store = SqlStore(uri, str(tmp_path / "artifacts"))
+    experiment = store.create_experiment("old")
+    run_ids = [store.create_run(experiment, f"r{i}", 0).info.run_id for i in range(3)]
+    steps = list(range(5_000))
+    for run_id in run_ids[:2]:  # written as before overviews were built: none
+        store.write_batch(Batch(series=[MetricSeries(run_id, "loss", steps, steps, steps)]))
+        store.update_run(run_id, status=RunStatus.FINISHED, end_time=1)
+    store.delete_experiment(experiment)  # deleted experiments' runs count too
+    store.close()
+
+    first = runner.invoke(cli, ["db", "overviews", "--tracking-uri", uri])
+    second = runner.invoke(cli, ["db", "overviews", "--tracking-uri", uri])
+
+    assert (first.exit_code, second.exit_code) == (0, 0), first.output + second.output
+    assert "Built 2 overviews for the 3 runs" in " ".join(first.output.split())
+    assert "Built 0 overviews" in second.output
+    store = SqlStore(uri, str(tmp_path / "artifacts"))
+    try:
+        overview = store.get_metric_overviews(run_ids, ["loss"])
+        assert all(len(overview[(run_id, "loss")]) < 2_500 for run_id in run_ids[:2])
+    finally:
+        store.close()

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from trialbook.entities import RunStatus
 from trialbook.errors import TagNotFoundError
 from trialbook.store.base import (
     Batch,
@@ -18,6 +19,7 @@ from trialbook.store.base import (
     MetricArrays,
     MetricOverviews,
     MetricSeries,
+    OverviewBuilding,
     RunFamilies,
     TagDeletion,
 )
@@ -50,6 +52,7 @@ def test_every_store_offers_the_workspace_capabilities(store: Any) -> None:
 
 def test_the_sql_store_offers_overviews(sql_store: SqlStore) -> None:
     assert isinstance(sql_store, MetricOverviews)
+    assert isinstance(sql_store, OverviewBuilding)
 
 
 def test_many_histories_read_at_once_equal_each_read_alone(
@@ -90,6 +93,7 @@ def _long_history(
     values = rng.normal(size=points)
     values[rng.integers(points, size=3)] = [40.0, -40.0, np.nan]
     store.write_batch(Batch(series=[MetricSeries(run_id, "loss", steps, values, steps * 10)]))
+    assert store.build_overviews(run_id) == points // 60  # each chunk of 60 is a stretch
     return run_id, store.get_metric_arrays(run_id, "loss")
 
 
@@ -134,12 +138,46 @@ def test_a_history_logged_a_few_points_at_a_time_is_read_by_overviews_too(
         steps = np.arange(start, start + 3)
         series = MetricSeries(run_id, "loss", steps, values[start : start + 3], steps)
         sql_store.write_batch(Batch(series=[series]))
+    assert sql_store.build_overviews(run_id) == 3  # 3 x 24 points; the run goes on
     overview = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
-    assert len(overview) <= 3 * 10 + 18  # three overviews, and the 18 points since
+    assert 18 < len(overview) <= 3 * 10 + 18  # three overviews, and the 18 points since
     assert list(overview.steps) == sorted(set(overview.steps))
     assert (overview.values.max(), overview.values.min()) == (30.0, -30.0)
     assert overview.steps[0] == 0
     assert overview.steps[-1] == 89  # the newest points are read too
+    assert sql_store.build_overviews(run_id) == 0  # 18 points wait for more (or the end)
+
+    sql_store.update_run(run_id, status=RunStatus.FINISHED, end_time=1)
+    assert sql_store.build_overviews(run_id) == 1
+    ended = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
+    assert len(ended) <= 4 * 10
+    assert (ended.steps[0], ended.steps[-1]) == (0, 89)
+    assert sql_store.build_overviews(run_id) == 0
+
+
+def test_logging_builds_no_overview_and_charts_read_every_point_until_one_is_built(
+    sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from trialbook.store.sql import schema
+
+    monkeypatch.setattr(chunks_module, "CHUNK_POINTS", 60)
+    monkeypatch.setattr(chunks_module, "OVERVIEW_BUCKETS", 4)
+    run_id = sql_store.create_run(sql_store.create_experiment("e"), "r", 0).info.run_id
+    steps = np.arange(300)
+    sql_store.write_batch(Batch(series=[MetricSeries(run_id, "loss", steps, steps / 7, steps)]))
+    with sql_store.engine.connect() as conn:
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(schema.metric_overviews)).scalar()
+            == 0
+        )
+    before = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
+    assert np.array_equal(before.steps, steps)
+
+    assert sql_store.build_overviews(run_id) == 5
+    assert len(sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]) < 100
+    assert sql_store.build_overviews("0" * 32) == 0  # no such run: nothing to do
 
 
 def test_short_histories_are_their_own_overviews(sql_store: SqlStore) -> None:

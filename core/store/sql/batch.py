@@ -1,10 +1,11 @@
 """Writing a :class:`~trialbook.store.base.Batch` in one transaction.
 
-Metric points are appended to ``metric_chunks`` as packed arrays (a long chunk with its
-overview in ``metric_overviews``); ``latest_metrics`` keeps,
-per run and key, the latest point (largest step, then timestamp), the minimum, the maximum and
-the count, merged by the database in one upsert. The statements of a batch are built once per
-SQL dialect (building them costs more than running them for a small batch).
+Metric points are appended to ``metric_chunks`` as packed arrays (their overviews are built
+later, off the logging path: :func:`trialbook.store.sql.chunks.build_overviews`);
+``latest_metrics`` keeps, per run and key, the latest point (largest step, then timestamp),
+the minimum, the maximum and the count, merged by the database in one upsert. The
+statements of a batch are built once per SQL dialect (building them costs more than running
+them for a small batch).
 """
 
 from __future__ import annotations
@@ -158,18 +159,12 @@ def _write_metrics(
         }
         pair = (series.run_id, series.key)
         merged[pair] = _merge(merged[pair], latest) if pair in merged else latest
-    chunks.insert(conn, rows)  # With the overview of each long chunk.
-    if not merged:
-        return
-    totals = conn.execute(
-        statements["latest"],
-        [_latest_row(run_id, key, latest) for (run_id, key), latest in merged.items()],
-    )
-    # Every TAIL_POINTS points logged, the history's newest short chunks get an overview.
-    step = chunks.TAIL_POINTS
-    for run_id, key, count in totals:
-        if count // step != (count - int(merged[(run_id, key)]["count"])) // step:
-            chunks.overview_tail(conn, run_id, key)
+    chunks.insert(conn, rows)
+    if merged:
+        conn.execute(
+            statements["latest"],
+            [_latest_row(run_id, key, latest) for (run_id, key), latest in merged.items()],
+        )
 
 
 def _merge_latest(stmt: Any) -> Any:
@@ -205,7 +200,7 @@ def _merge_latest(stmt: Any) -> Any:
             "max_value": bound("max_value", lambda a, b: a > b),
             "count": table.c.count + new.count,
         },
-    ).returning(table.c.run_id, table.c.key, table.c.count)
+    )
 
 
 def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

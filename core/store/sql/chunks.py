@@ -5,12 +5,15 @@ A chunk row holds up to :data:`CHUNK_POINTS` points of one run's metric: ``steps
 bit for bit). Reading concatenates a metric's chunks and orders the points by step, then
 timestamp, then the order they were logged.
 
-A stretch of more than ``2 * OVERVIEW_BUCKETS`` points also gets an overview row: the points
-that keep the lowest and highest value of each of :data:`OVERVIEW_BUCKETS` step-buckets of the
-stretch, packed the same way. A long chunk is its own stretch; the short chunks of a history
-logged a few points at a time are summed up by :func:`overview_tail` each time they reach
-:data:`TAIL_POINTS`. :func:`load_overviews` reads the overviews instead of the chunks they cover, so a chart
-of 200 runs x 10,000 steps reads about 200 x 1,000 points, not 2,000,000.
+Overviews are built after logging, never by it (:func:`build_overviews`, which the tracker
+runs in the background when a run ends and every so many points of a live run): the chunks
+of a history that follow its last overview get one of their own, ``metric_overviews`` rows
+holding the points that keep the lowest and highest value of each of :data:`OVERVIEW_BUCKETS`
+step-buckets of the stretch, packed the same way. A stretch is closed once it holds
+:data:`TAIL_POINTS` points or a long chunk; the rest of an ended run's history gets one too
+when it is long. :func:`load_overviews` reads the overviews instead of the chunks they cover,
+and the chunks of a stretch without one as they are, so a chart of 200 runs x 10,000 steps
+reads about 200 x 1,000 points, not 2,000,000.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from trialbook.errors import StoreError
+from trialbook.entities import RunStatus
 from trialbook.store.base import MetricArrays, MetricSeries
 from trialbook.store.downsample import minmax_indices
 from trialbook.store.sql import schema
@@ -73,41 +76,81 @@ def chunk_rows(run_id: str, key: str, arrays: MetricArrays) -> list[dict[str, An
 
 
 def insert(conn: sa.engine.Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert chunk rows in order, and the overview of each long one."""
+    """Insert chunk rows, in order (chunk ids keep the logging order)."""
+    if rows:
+        conn.execute(sa.insert(schema.metric_chunks), rows)
+
+
+def build_overviews(conn: sa.engine.Connection, run_id: str) -> int:
+    """Give the chunks of each of a run's histories that follow its last overview overviews.
+
+    Chunks are taken in id order into stretches; a stretch is closed once it holds
+    :data:`TAIL_POINTS` points or a chunk of more than ``2 * OVERVIEW_BUCKETS`` points. What
+    is left over gets an overview only when the run has ended and it is long. Call it in a
+    write transaction: the run's row is locked first (PostgreSQL; SQLite's writers queue up
+    anyway), so that two builders never summarise a stretch twice. Returns how many
+    overviews were added (0 for a run that does not exist).
+    """
     chunks = schema.metric_chunks
-    short: list[dict[str, Any]] = []
-    for row in rows:
-        if row["count"] <= 2 * OVERVIEW_BUCKETS:
-            short.append(row)
-            continue
-        if short:  # first, so that chunk ids keep the logging order
-            conn.execute(sa.insert(chunks), short)
-            short = []
-        inserted = conn.execute(sa.insert(chunks).values(row)).inserted_primary_key
-        if inserted is None:  # every database trialbook supports reports it
-            raise StoreError("The database did not report the id of a metric chunk it stored.")
-        _add_overview(conn, row["run_id"], row["key"], [(inserted[0], row)])
-    if short:
-        conn.execute(sa.insert(chunks), short)
+    stretches = due_overviews(conn, run_id, lock=True)
+    for key, stretch in stretches:
+        rows = conn.execute(
+            sa.select(chunks.c.id, chunks.c.steps, chunks.c["values"], chunks.c.timestamps)
+            .where(chunks.c.id.between(stretch[0], stretch[-1]), chunks.c.run_id == run_id)
+            .where(chunks.c.key == key)
+            .order_by(chunks.c.id)
+        ).all()
+        _add_overview(conn, run_id, key, [(row.id, row._mapping) for row in rows])
+    return len(stretches)
 
 
-def overview_tail(conn: sa.engine.Connection, run_id: str, key: str) -> None:
-    """Give the chunks of a metric that follow its last overview an overview of their own,
-    when they hold at least :data:`TAIL_POINTS` points (histories logged a few points at a
-    time are then read by overviews too, but for their newest points)."""
-    chunks, overviews = schema.metric_chunks, schema.metric_overviews
-    covered = (
-        sa.select(sa.func.coalesce(sa.func.max(overviews.c.last_chunk_id), 0))
-        .where(overviews.c.run_id == run_id, overviews.c.key == key)
-        .scalar_subquery()
+def due_overviews(
+    conn: sa.engine.Connection, run_id: str, lock: bool = False
+) -> list[tuple[str, list[int]]]:
+    """The stretches of the run's histories that :func:`build_overviews` would summarise:
+    (key, chunk ids) pairs, read from the chunks' sizes alone (``lock``: the run's row too)."""
+    chunks, overviews, runs = schema.metric_chunks, schema.metric_overviews, schema.runs
+    status_query = sa.select(runs.c.status).where(runs.c.run_id == run_id)
+    status = conn.execute(
+        status_query.with_for_update() if lock else status_query
+    ).scalar_one_or_none()
+    if status is None:
+        return []
+    covered = dict(
+        conn.execute(
+            sa.select(overviews.c.key, sa.func.max(overviews.c.last_chunk_id))
+            .where(overviews.c.run_id == run_id)
+            .group_by(overviews.c.key)
+        ).all()
     )
-    tail = conn.execute(
-        sa.select(chunks.c.id, chunks.c.steps, chunks.c["values"], chunks.c.timestamps)
-        .where(chunks.c.run_id == run_id, chunks.c.key == key, chunks.c.id > covered)
+    pending: dict[str, list[tuple[int, int]]] = {}
+    for chunk_id, key, count in conn.execute(
+        sa.select(chunks.c.id, chunks.c.key, chunks.c.count)
+        .where(chunks.c.run_id == run_id)
         .order_by(chunks.c.id)
-    ).all()
-    if sum(len(row.steps) for row in tail) >= TAIL_POINTS * _STEP.itemsize:
-        _add_overview(conn, run_id, key, [(row.id, row._mapping) for row in tail])
+    ):
+        if chunk_id > covered.get(key, 0):
+            pending.setdefault(key, []).append((chunk_id, count))
+    ended = status != RunStatus.RUNNING.value
+    return [
+        (key, stretch) for key, found in pending.items() for stretch in _stretches(found, ended)
+    ]
+
+
+def _stretches(chunk_counts: Sequence[tuple[int, int]], ended: bool) -> list[list[int]]:
+    """The chunk ids, in order, of each stretch that gets an overview (see build_overviews)."""
+    closed: list[list[int]] = []
+    stretch: list[int] = []
+    points = 0
+    for chunk_id, count in chunk_counts:
+        stretch.append(chunk_id)
+        points += count
+        if points >= TAIL_POINTS or count > 2 * OVERVIEW_BUCKETS:
+            closed.append(stretch)
+            stretch, points = [], 0
+    if ended and points > 2 * OVERVIEW_BUCKETS:
+        closed.append(stretch)
+    return closed
 
 
 def _add_overview(
@@ -117,6 +160,8 @@ def _add_overview(
     pieces: Sequence[tuple[int, Mapping[Any, Any]]],
 ) -> None:
     """Store the overview of chunks (id and row, in id order) of one run's metric."""
+    if not pieces:
+        return
     arrays = _ordered(
         [np.frombuffer(row["steps"], dtype=_STEP) for _, row in pieces],
         [np.frombuffer(row["values"], dtype=_VALUE) for _, row in pieces],

@@ -1,8 +1,9 @@
 """SQLAlchemy Core tables of the tracking store.
 
 Times are integer milliseconds since the epoch. Metric histories live in ``metric_chunks``
-(packed arrays), with a coarse overview of each long chunk in ``metric_overviews``; in ``latest_metrics`` a NaN value is stored as ``value = 0`` with
-``is_nan = true`` (SQLite turns NaN into NULL); ±inf are stored as is.
+(packed arrays), with coarse overviews of long stretches in ``metric_overviews`` (built after
+logging); in ``latest_metrics`` a NaN value is stored as ``value = 0`` with ``is_nan = true``
+(SQLite turns NaN into NULL); ±inf are stored as is.
 The Alembic migrations in ``migrations/versions`` create exactly these tables; a test compares
 the two.
 """
@@ -148,8 +149,8 @@ sa.event.listen(
 # The overview of a stretch of a run's metric (the chunks first_chunk_id..last_chunk_id of
 # more than 2 * OVERVIEW_BUCKETS points in all): the points that keep each of OVERVIEW_BUCKETS
 # step-buckets' lowest and highest value, packed like a chunk. Charts of many runs read these
-# instead of every point; chunks no overview covers (a short tail, chunks written before
-# revision 0007) are read whole.
+# instead of every point; chunks no overview covers (a short tail, points not yet summarised,
+# chunks written before revision 0007) are read whole. See chunks.build_overviews.
 metric_overviews = sa.Table(
     "metric_overviews",
     metadata,

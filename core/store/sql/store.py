@@ -623,7 +623,8 @@ class SqlStore:
 
         return self._read(count)  # type: ignore[no-any-return]
 
-    # Many runs at once, tag removal (ManyMetricArrays, MetricOverviews, TagDeletion)------------------------
+    # Charts of many runs, tag removal (ManyMetricArrays, MetricOverviews, OverviewBuilding,
+    # TagDeletion) ---------------------------------------------------------------------------
 
     def get_many_metric_arrays(
         self, run_ids: Sequence[str], keys: Sequence[str]
@@ -651,6 +652,17 @@ class SqlStore:
         if not run_ids or not keys:
             return {}
         return self._read(lambda conn: chunks.load_overviews(conn, run_ids, keys))  # type: ignore[no-any-return]
+
+    def build_overviews(self, run_id: str) -> int:
+        """Summarise the run's histories logged since the last call (see ``chunks``).
+
+        What is due is read first, so a call with nothing to do never holds the write lock.
+        """
+        from trialbook.store.sql import chunks
+
+        if not self._read(lambda conn: chunks.due_overviews(conn, run_id)):
+            return 0
+        return self._write(lambda conn: chunks.build_overviews(conn, run_id))  # type: ignore[no-any-return]
 
     def delete_run_tag(self, run_id: str, key: str) -> None:
         """Remove a run's tag; raise TagNotFoundError when the run has no such tag."""
