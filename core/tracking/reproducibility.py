@@ -415,7 +415,7 @@ def _capture_packages() -> Capture:
         for name in map(_normalise, ML_PACKAGES)
         if name in versions
     }
-    text = requirements.requirements_text(requirements.installed_packages(), _clone_of)
+    text = requirements.requirements_text(_installed_packages(), _clone_of)
     return Capture(tags=tags, artifacts={REQUIREMENTS_ARTIFACT: text})
 
 
@@ -431,7 +431,9 @@ def _clone_of(folder: Path) -> tuple[str, str, str] | None:
     return strip_url_credentials(remote), commit.strip(), subdirectory
 
 
-_versions_cache: tuple[tuple[tuple[str, float], ...], Mapping[str, tuple[str, str]]] | None = None
+_packages_cache: (
+    tuple[tuple[tuple[str, float], ...], list[requirements.InstalledPackage]] | None
+) = None
 
 
 def _path_state() -> tuple[tuple[str, float], ...]:
@@ -445,36 +447,26 @@ def _path_state() -> tuple[tuple[str, float], ...]:
     return tuple(state)
 
 
-def _installed_versions() -> Mapping[str, tuple[str, str]]:
-    """Map each normalised distribution name to its (declared name, version).
+def _installed_packages() -> list[requirements.InstalledPackage]:
+    """Every importable distribution (the first on ``sys.path`` wins, as for imports).
 
-    The first distribution on ``sys.path`` wins, as it does for imports. Scanning every
-    installed distribution takes milliseconds, so the result is kept until ``sys.path`` or
-    one of its folders changes.
+    Reading every distribution's metadata costs tens of milliseconds of CPU, which each run
+    would pay in the background while the user's code runs, so the result is kept until
+    ``sys.path`` or one of its folders changes.
     """
-    global _versions_cache
+    global _packages_cache
     state = _path_state()
-    cached = _versions_cache
+    cached = _packages_cache
     if cached is not None and cached[0] == state:
         return cached[1]
-    found = _scan_versions()
-    _versions_cache = (state, found)
+    found = requirements.installed_packages()
+    _packages_cache = (state, found)
     return found
 
 
-def _scan_versions() -> Mapping[str, tuple[str, str]]:
-    from importlib import metadata
-
-    found: dict[str, tuple[str, str]] = {}
-    for dist in metadata.distributions():
-        try:
-            # Newer Pythons give None, or raise MetadataNotFound, for an empty dist-info.
-            meta: metadata.PackageMetadata | None = dist.metadata
-        except OSError:
-            continue
-        if meta is not None and "Name" in meta and "Version" in meta:
-            found.setdefault(_normalise(meta["Name"]), (meta["Name"], meta["Version"]))
-    return found
+def _installed_versions() -> Mapping[str, tuple[str, str]]:
+    """Map each normalised distribution name to its (declared name, version)."""
+    return {_normalise(p.name): (p.name, p.version) for p in _installed_packages()}
 
 
 def _normalise(name: str) -> str:

@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import pytest
 
-from trialbook.tracking import reproducibility
+from trialbook.tracking import reproducibility, requirements
 from trialbook.tracking.reproducibility import (
     GIT_BRANCH,
     GIT_COMMIT,
@@ -50,7 +50,7 @@ def git_tags(tags: dict[str, str]) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def no_cached_versions() -> None:
     """Each test scans installed packages afresh (the scan is cached per process)."""
-    reproducibility._versions_cache = None
+    reproducibility._packages_cache = None
 
 
 @pytest.fixture(autouse=True)
@@ -403,13 +403,13 @@ def test_package_scan_is_reused_until_sys_path_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scans = []
-    real = reproducibility._scan_versions
+    real = requirements.installed_packages
 
     def counting() -> object:
         scans.append(1)
         return real()
 
-    monkeypatch.setattr(reproducibility, "_scan_versions", counting)
+    monkeypatch.setattr(requirements, "installed_packages", counting)
     capture_slow(tmp_path)
     capture_slow(tmp_path)
     assert len(scans) == 1
