@@ -4,9 +4,11 @@
 (no Python object per point, so no garbage-collector pressure) and returns; a background
 thread writes everything pending every :data:`FLUSH_INTERVAL_S` (0.05 s; the environment
 variable ``TRIALBOOK_FLUSH_INTERVAL`` sets it, in seconds) in one transaction, and keeps the
-heartbeat of this process's running runs. That thread runs only while there is work: it is started by the
-first item buffered (or the first run marked alive) and ends once nothing is pending and no
-run is alive for :data:`~trialbook.tracking.threads.IDLE_EXIT_S`. ``flush()`` writes
+heartbeat of this process's running runs. After a write of :data:`BUSY_POINTS` points or more
+(a fast logger) the next waits :data:`BUSY_FLUSH_INTERVAL_S` (0.2 s). That thread runs only
+while there is work: it is started by the first item buffered (or the first run marked
+alive) and ends once nothing is pending and no run is alive for
+:data:`~trialbook.tracking.threads.IDLE_EXIT_S`. ``flush()`` writes
 synchronously; it is called by ``end_run``, at interpreter exit, on SIGTERM and before any
 read through the client, so a process always reads its own writes.
 
@@ -53,6 +55,11 @@ log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_S = float(os.environ.get("TRIALBOOK_FLUSH_INTERVAL", "0.05"))
 """Seconds between background writes: how soon another process sees a point (issue 17)."""
+BUSY_POINTS = 10_000
+"""A write of this many metric points or more marks a fast logger (200,000 points/s)..."""
+BUSY_FLUSH_INTERVAL_S = max(FLUSH_INTERVAL_S, 0.2)
+"""...whose next background write waits this long instead: fewer, larger transactions, and
+less time the logging thread waits for the interpreter lock the writer holds."""
 MAX_PENDING = 100_000
 
 _writers: weakref.WeakSet[BufferedWriter] = weakref.WeakSet()
@@ -140,14 +147,16 @@ class BufferedWriter:
 
     def _loop(self) -> None:
         failures = 0
+        interval = FLUSH_INTERVAL_S
         while True:
             if not self._stop_requested:
-                self._wake.wait(FLUSH_INTERVAL_S * min(2**failures, 50))
+                self._wake.wait(interval * min(2**failures, 50))
             self._wake.clear()
             if self._closed:
                 with self.lock:
                     self.running = False
                 return
+            interval = BUSY_FLUSH_INTERVAL_S if self.points >= BUSY_POINTS else FLUSH_INTERVAL_S
             try:
                 self.flush()
                 self._beat()
