@@ -5,6 +5,8 @@
     GET  /api/v1/runs/{id}/metrics/arrays?key=      the whole history as packed columns
     POST /api/v1/metrics/summaries                  latest, min, max, count per run and key
     POST /api/v1/metrics/arrays                     many runs' histories of some keys at once
+    GET  /api/v1/metrics/overviews                  the overviews' resolution (0: none kept)
+    POST /api/v1/metrics/overviews                  the same, long stretches by their overviews
 
 A batch is validated whole before anything is written (keys, values, sizes, the packed
 columns); with a ``batch_id`` it is applied at most once, so a client may resend it.
@@ -17,12 +19,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query
 
+from trialbook.errors import UnsupportedStoreError
 from trialbook.server import API_PREFIX
 from trialbook.server.auth import READ, WRITE
 from trialbook.server.routes_runs import check_ids
 from trialbook.server.schemas import BatchIn, ManyArrays, RunIds
-from trialbook.server.state import State
-from trialbook.store.base import Batch, ManyMetricArrays, MetricArrays, MetricSeries
+from trialbook.server.state import ServerState, State
+from trialbook.store.base import (
+    Batch,
+    ManyMetricArrays,
+    MetricArrays,
+    MetricOverviews,
+    MetricSeries,
+)
 from trialbook.store.rest.errors import LimitExceededError, ServerError
 from trialbook.store.rest.limits import Limits
 from trialbook.store.rest.wire import arrays_json, metric_json, summary_json, unpack_series
@@ -149,6 +158,32 @@ def many_metric_arrays(state: State, body: ManyArrays) -> dict[str, Any]:
             for s in summaries.get(run_id, [])
             if s.key in wanted
         }
+    return histories_json(state, found)
+
+
+@router.get("/metrics/overviews", dependencies=[READ])
+def overview_resolution(state: State) -> dict[str, Any]:
+    """How many step-buckets each stored overview keeps (0: this store keeps none)."""
+    store = state.store
+    return {"overview_buckets": store.overview_buckets if isinstance(store, MetricOverviews) else 0}
+
+
+@router.post("/metrics/overviews", dependencies=[READ])
+def metric_overviews(state: State, body: ManyArrays) -> dict[str, Any]:
+    """As ``POST /metrics/arrays``, with each long stretch of a history replaced by its
+    overview (charts of many runs read these)."""
+    store = state.store
+    if not isinstance(store, MetricOverviews):
+        raise UnsupportedStoreError(type(store).__name__, "MetricOverviews", "metric overviews")
+    run_ids = check_ids(state, body.run_ids)
+    keys = [check_key(key) for key in body.keys]
+    return histories_json(state, store.get_metric_overviews(run_ids, keys))
+
+
+def histories_json(
+    state: ServerState, found: dict[tuple[str, str], MetricArrays]
+) -> dict[str, Any]:
+    """Histories as packed columns, refused (413) past ``max_array_points`` points in all."""
     points = sum(len(arrays) for arrays in found.values())
     if points > state.limits.max_array_points:
         raise LimitExceededError(

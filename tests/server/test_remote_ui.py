@@ -79,3 +79,24 @@ def test_ui_removes_a_tag_through_the_server(ui: Any, logged: str) -> None:
 def test_ui_charts_many_runs_read_in_one_call_through_the_server(ui: Any, logged: str) -> None:
     charts = ui.get("/api/ui/charts", params={"runs": logged, "keys": "loss"}).json()
     assert charts["histories"]["loss"][logged]["values"] == [1.0 / (s + 1) for s in range(5)]
+
+
+def test_ui_charts_many_runs_from_the_servers_overviews(
+    ui: Any, server_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trialbook.store.rest.store import RestStore
+
+    with trialbook.start_run() as run:
+        for step in range(3_000):
+            trialbook.log_metric("long", 100.0 if step == 1_234 else step % 7, step=step)
+    read_whole: list[Any] = []
+    monkeypatch.setattr(
+        RestStore, "get_many_metric_arrays", lambda *args: read_whole.append(args) or {}
+    )
+
+    params = {"runs": run.info.run_id, "keys": "long", "points": 200}
+    history = ui.get("/api/ui/charts", params=params).json()["histories"]["long"][run.info.run_id]
+
+    assert read_whole == []  # the server's overviews were asked for, not every point
+    assert max(history["values"]) == 100.0
+    assert (history["steps"][-1], history["total"]) == (2_999, 3_000)

@@ -9,7 +9,7 @@ import trialbook
 from trialbook.server.testing import ServerProcess
 from trialbook.store.sql import SqlStore
 
-POINTS = 3_000
+POINTS = 5_000
 
 
 def test_the_server_builds_the_overviews_of_its_clients_runs(

@@ -4,6 +4,7 @@ the SQL store's overviews of long histories."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,28 @@ def test_the_sql_store_offers_overviews(sql_store: SqlStore) -> None:
     assert isinstance(sql_store, OverviewBuilding)
 
 
+def test_every_store_reads_an_ended_runs_long_history_as_its_overview(store: Any) -> None:
+    """The REST client included: the server builds the overview after the run's end."""
+    assert isinstance(store, MetricOverviews)
+    run_id = store.create_run(store.create_experiment("e"), "r", 0).info.run_id
+    steps = np.arange(5_000)
+    values = np.sin(steps / 50.0)
+    values[1_234] = 9.0
+    store.write_batch(Batch(series=[MetricSeries(run_id, "loss", steps, values, steps)]))
+    store.update_run(run_id, status=RunStatus.FINISHED, end_time=1)
+    if isinstance(store, OverviewBuilding):
+        assert store.build_overviews(run_id) == 1
+    limit = 2 * store.overview_buckets + 2
+
+    deadline = time.monotonic() + 30
+    while len(read := store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]) > limit:
+        assert time.monotonic() < deadline, f"{len(read)} points read, not an overview"
+        time.sleep(0.05)
+    assert 0 < store.overview_buckets < 2_500
+    assert (read.values.max(), read.steps[0], read.steps[-1]) == (9.0, 0, 4_999)
+    assert store.get_metric_overviews([run_id], ["missing"]) == {}
+
+
 def test_many_histories_read_at_once_equal_each_read_alone(
     store: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -83,9 +106,11 @@ def test_many_histories_read_at_once_equal_each_read_alone(
 def _long_history(
     store: SqlStore, monkeypatch: pytest.MonkeyPatch, points: int = 300
 ) -> tuple[str, MetricArrays]:
-    """A run with a ``loss`` of ``points`` points in chunks of 60, overviews of 4 buckets."""
+    """A run with a ``loss`` of ``points`` points in chunks of 60, overviews of 4 buckets
+    each standing for 120 points."""
     monkeypatch.setattr(chunks_module, "CHUNK_POINTS", 60)
     monkeypatch.setattr(chunks_module, "OVERVIEW_BUCKETS", 4)
+    monkeypatch.setattr(chunks_module, "STRETCH_POINTS", 120)
     experiment = store.create_experiment("e")
     run_id = store.create_run(experiment, "r", 0).info.run_id
     rng = np.random.default_rng(1)
@@ -93,7 +118,8 @@ def _long_history(
     values = rng.normal(size=points)
     values[rng.integers(points, size=3)] = [40.0, -40.0, np.nan]
     store.write_batch(Batch(series=[MetricSeries(run_id, "loss", steps, values, steps * 10)]))
-    assert store.build_overviews(run_id) == points // 60  # each chunk of 60 is a stretch
+    store.update_run(run_id, status=RunStatus.FINISHED, end_time=1)
+    assert store.build_overviews(run_id) == -(-points // 120)  # the rest too: the run ended
     return run_id, store.get_metric_arrays(run_id, "loss")
 
 
@@ -128,30 +154,39 @@ def test_a_history_logged_a_few_points_at_a_time_is_read_by_overviews_too(
     sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(chunks_module, "OVERVIEW_BUCKETS", 4)  # at most 10 points each
-    monkeypatch.setattr(chunks_module, "TAIL_POINTS", 24)
+    monkeypatch.setattr(chunks_module, "STRETCH_POINTS", 36)
     experiment = sql_store.create_experiment("e")
     run_id = sql_store.create_run(experiment, "r", 0).info.run_id
     rng = np.random.default_rng(2)
-    values = rng.normal(size=90)
+    values = rng.normal(size=105)
     values[[13, 41]] = [30.0, -30.0]
-    for start in range(0, 90, 3):  # as the buffered writer sends a training loop's points
+    for start in range(0, 105, 3):  # as the buffered writer sends a training loop's points
         steps = np.arange(start, start + 3)
         series = MetricSeries(run_id, "loss", steps, values[start : start + 3], steps)
         sql_store.write_batch(Batch(series=[series]))
-    assert sql_store.build_overviews(run_id) == 3  # 3 x 24 points; the run goes on
+    assert sql_store.build_overviews(run_id) == 2  # 2 x 36 points; the run goes on
     overview = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
-    assert 18 < len(overview) <= 3 * 10 + 18  # three overviews, and the 18 points since
+    assert 33 < len(overview) <= 2 * 10 + 33  # two overviews, and the 33 points since
     assert list(overview.steps) == sorted(set(overview.steps))
     assert (overview.values.max(), overview.values.min()) == (30.0, -30.0)
     assert overview.steps[0] == 0
-    assert overview.steps[-1] == 89  # the newest points are read too
-    assert sql_store.build_overviews(run_id) == 0  # 18 points wait for more (or the end)
+    assert overview.steps[-1] == 104  # the newest points are read too
+    assert sql_store.build_overviews(run_id) == 0  # 33 points wait for more (or the end)
 
     sql_store.update_run(run_id, status=RunStatus.FINISHED, end_time=1)
-    assert sql_store.build_overviews(run_id) == 1
+    assert sql_store.build_overviews(run_id) == 1  # the rest: 33 >= 8 * 4 points
     ended = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
-    assert len(ended) <= 4 * 10
-    assert (ended.steps[0], ended.steps[-1]) == (0, 89)
+    assert len(ended) <= 3 * 10
+    assert (ended.steps[0], ended.steps[-1]) == (0, 104)
+    assert sql_store.build_overviews(run_id) == 0
+
+
+def test_an_ended_runs_short_rest_is_read_whole(sql_store: SqlStore) -> None:
+    """Fewer than 8 x OVERVIEW_BUCKETS points: an overview would save too little."""
+    run_id = sql_store.create_run(sql_store.create_experiment("e"), "r", 0).info.run_id
+    steps = np.arange(8 * sql_store.overview_buckets - 1)
+    sql_store.write_batch(Batch(series=[MetricSeries(run_id, "acc", steps, steps / 9, steps)]))
+    sql_store.update_run(run_id, status=RunStatus.FINISHED, end_time=1)
     assert sql_store.build_overviews(run_id) == 0
 
 
@@ -164,6 +199,7 @@ def test_logging_builds_no_overview_and_charts_read_every_point_until_one_is_bui
 
     monkeypatch.setattr(chunks_module, "CHUNK_POINTS", 60)
     monkeypatch.setattr(chunks_module, "OVERVIEW_BUCKETS", 4)
+    monkeypatch.setattr(chunks_module, "STRETCH_POINTS", 60)
     run_id = sql_store.create_run(sql_store.create_experiment("e"), "r", 0).info.run_id
     steps = np.arange(300)
     sql_store.write_batch(Batch(series=[MetricSeries(run_id, "loss", steps, steps / 7, steps)]))
@@ -244,3 +280,19 @@ def test_child_counts_follow_the_filter_in_one_query(store: Any) -> None:
     assert store.child_counts([experiment], [parent, lone]) == {parent: 3}
     assert store.child_counts([experiment], [parent], "params.fold = '0'") == {parent: 1}
     assert store.child_counts([experiment], []) == {}
+
+
+def test_a_fast_loggers_many_flushes_share_one_overview(sql_store: SqlStore) -> None:
+    """Flushes of a thousand points each are summarised together, not one overview apiece
+    (which would hardly be smaller than the points)."""
+    run_id = sql_store.create_run(sql_store.create_experiment("e"), "r", 0).info.run_id
+    for first in range(0, 11_000, 1_100):
+        steps = np.arange(first, first + 1_100)
+        series = MetricSeries(run_id, "loss", steps, np.cos(steps / 300.0), steps)
+        sql_store.write_batch(Batch(series=[series]))
+    sql_store.update_run(run_id, status=RunStatus.FINISHED, end_time=1)
+
+    assert sql_store.build_overviews(run_id) == 1
+    overview = sql_store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
+    assert len(overview) <= 2 * sql_store.overview_buckets + 2
+    assert (overview.steps[0], overview.steps[-1]) == (0, 10_999)

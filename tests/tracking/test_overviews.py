@@ -11,9 +11,10 @@ import pytest
 
 import trialbook
 from trialbook.store import MetricOverviews, upkeep
+from trialbook.store.sql import chunks
 from trialbook.tracking import background
 
-POINTS = 3_000
+POINTS = 5_000
 
 
 def _chart_points(store: Any, run_id: str, key: str = "loss") -> int:
@@ -47,6 +48,7 @@ def test_an_ended_run_gets_its_overviews_in_the_background() -> None:
 
 def test_a_live_run_gets_overviews_every_so_many_points(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(upkeep, "LIVE_OVERVIEW_POINTS", 5_000)
+    monkeypatch.setattr(chunks, "STRETCH_POINTS", 4_000)
     trialbook.set_tracking_uri("live-store")  # a writer created after the patch
     run = trialbook.start_run()
     for step in range(12_000):

@@ -34,6 +34,7 @@ from trialbook.store.base import Batch, DeferredSummaries, MetricArrays, RunPage
 from trialbook.store.rest import ARTIFACTS_SCHEME
 from trialbook.store.rest.artifacts import HttpArtifactRepository
 from trialbook.store.rest.batching import request_parts
+from trialbook.store.rest.errors import ServerError
 from trialbook.store.rest.limits import (
     CLIENT_ARRAY_RUNS,
     CLIENT_HISTORY_PAGE,
@@ -307,15 +308,39 @@ class RestStore:
     ) -> dict[tuple[str, str], MetricArrays]:
         """Every existing ``(run_id, key)`` pair's history, :data:`CLIENT_ARRAY_RUNS` runs
         per request."""
+        return self._histories("/metrics/arrays", run_ids, keys)
+
+    def _histories(
+        self, path: str, run_ids: Sequence[str], keys: Sequence[str]
+    ) -> dict[tuple[str, str], MetricArrays]:
         found: dict[tuple[str, str], MetricArrays] = {}
         if not keys:
             return found
         for start in range(0, len(run_ids), CLIENT_ARRAY_RUNS):
             body = {"run_ids": list(run_ids[start : start + CLIENT_ARRAY_RUNS]), "keys": list(keys)}
-            for item in self.http.call("POST", "/metrics/arrays", body=body)["histories"]:
+            for item in self.http.call("POST", path, body=body)["histories"]:
                 arrays = unpack_series(item, f"history of {item['key']!r}")
                 found[(str(item["run_id"]), str(item["key"]))] = MetricArrays(*arrays)
         return found
+
+    @functools.cached_property
+    def overview_buckets(self) -> int:
+        """The resolution of the server's overviews, asked once (0: it keeps none, or is a
+        version without them; charts then read whole histories)."""
+        try:
+            answer = self.http.call("GET", "/metrics/overviews")
+        except ServerError as err:
+            if err.status != 404:
+                raise
+            return 0
+        return int(answer["overview_buckets"])
+
+    def get_metric_overviews(
+        self, run_ids: Sequence[str], keys: Sequence[str]
+    ) -> dict[tuple[str, str], MetricArrays]:
+        """Every existing pair's history, long stretches by the server's stored overviews,
+        :data:`CLIENT_ARRAY_RUNS` runs per request."""
+        return self._histories("/metrics/overviews", run_ids, keys)
 
     def get_metric_summaries(self, run_ids: Sequence[str]) -> dict[str, list[MetricSummary]]:
         """Latest, min and max of every metric of the given runs."""

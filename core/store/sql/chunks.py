@@ -10,10 +10,11 @@ runs in the background when a run ends and every so many points of a live run): 
 of a history that follow its last overview get one of their own, ``metric_overviews`` rows
 holding the points that keep the lowest and highest value of each of :data:`OVERVIEW_BUCKETS`
 step-buckets of the stretch, packed the same way. A stretch is closed once it holds
-:data:`TAIL_POINTS` points or a long chunk; the rest of an ended run's history gets one too
-when it is long. :func:`load_overviews` reads the overviews instead of the chunks they cover,
-and the chunks of a stretch without one as they are, so a chart of 200 runs x 10,000 steps
-reads about 200 x 1,000 points, not 2,000,000.
+:data:`STRETCH_POINTS` points; the rest of an ended run's history gets one too when it holds
+``8 * OVERVIEW_BUCKETS`` or more, so most long histories end up with a single overview.
+:func:`load_overviews` reads the overviews instead of the chunks they cover, and the chunks
+of a stretch without one as they are, so a chart of 200 runs x 10,000 steps reads about
+200 x 1,000 points, not 2,000,000.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ CHUNK_POINTS = 100_000
 OVERVIEW_BUCKETS = 512
 """Step-buckets of an overview (at most ``2 * OVERVIEW_BUCKETS + 2`` points)."""
 
-TAIL_POINTS = 8 * OVERVIEW_BUCKETS
-"""Points of short chunks a history gathers before they get an overview (4 times its size)."""
+STRETCH_POINTS = 100_000
+"""Points of a history one overview stands for, at most (the rest of an ended run's, fewer)."""
 
 _STEP = np.dtype("<i8")
 _VALUE = np.dtype("<f8")
@@ -85,9 +86,9 @@ def build_overviews(conn: sa.engine.Connection, run_id: str) -> int:
     """Give the chunks of each of a run's histories that follow its last overview overviews.
 
     Chunks are taken in id order into stretches; a stretch is closed once it holds
-    :data:`TAIL_POINTS` points or a chunk of more than ``2 * OVERVIEW_BUCKETS`` points. What
-    is left over gets an overview only when the run has ended and it is long. Call it in a
-    write transaction: the run's row is locked first (PostgreSQL; SQLite's writers queue up
+    :data:`STRETCH_POINTS` points. What is left over gets an overview only when the run has
+    ended and it holds ``8 * OVERVIEW_BUCKETS`` points or more. Call it in a write
+    transaction: the run's row is locked first (PostgreSQL; SQLite's writers queue up
     anyway), so that two builders never summarise a stretch twice. Returns how many
     overviews were added (0 for a run that does not exist).
     """
@@ -145,10 +146,13 @@ def _stretches(chunk_counts: Sequence[tuple[int, int]], ended: bool) -> list[lis
     for chunk_id, count in chunk_counts:
         stretch.append(chunk_id)
         points += count
-        if points >= TAIL_POINTS or count > 2 * OVERVIEW_BUCKETS:
+        if points >= STRETCH_POINTS:
             closed.append(stretch)
             stretch, points = [], 0
-    if ended and points > 2 * OVERVIEW_BUCKETS:
+    # The rest, from 8 * OVERVIEW_BUCKETS points: at least 4 times fewer points to read.
+    # Shorter histories are read whole; summarising them would cost the training process
+    # more than it saves a chart.
+    if ended and points >= 8 * OVERVIEW_BUCKETS:
         closed.append(stretch)
     return closed
 
@@ -239,7 +243,9 @@ def load_overviews(
             overviews.c.key == chunks.c.key,
             chunks.c.id.between(overviews.c.first_chunk_id, overviews.c.last_chunk_id),
         )
-        queries = (
+        # One statement, so one snapshot: an overview committed between two statements would
+        # hide its chunks from the second while the first had not seen it.
+        query = sa.union_all(
             sa.select(
                 overviews.c.run_id, overviews.c.key, overviews.c.first_chunk_id,
                 overviews.c.steps, overviews.c["values"], overviews.c.timestamps,
@@ -249,9 +255,8 @@ def load_overviews(
                 chunks.c.steps, chunks.c["values"], chunks.c.timestamps,
             ).where(chunks.c.run_id.in_(some), chunks.c.key.in_(keys), ~summarised.exists()),
         )  # fmt: skip
-        for query in queries:
-            for row in conn.execute(query):
-                parts.setdefault((row[0], row[1]), []).append((row[2], row))
+        for row in conn.execute(query):
+            parts.setdefault((row[0], row[1]), []).append((row[2], row))
     found = {}
     for pair, pieces in parts.items():
         pieces.sort(key=lambda piece: piece[0])
