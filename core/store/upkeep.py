@@ -25,6 +25,10 @@ MIN_OVERVIEW_POINTS = 1_000
 """An ended run that logged fewer points since its last build gets none (an overview would
 hardly be smaller than the points it stands for)."""
 
+COUNTED_RUNS = 10_000
+"""Runs counted at most: past it the longest-counted is forgotten (its build waits for more
+points or its end), so a server whose clients die without ending runs keeps flat memory."""
+
 
 class OverviewSchedule:
     """Counts the metric points written to each run; says which live runs are due a build."""
@@ -50,6 +54,8 @@ class OverviewSchedule:
                     due.append(run_id)
                     total = 0
                 self._unsummarised[run_id] = total
+            while len(self._unsummarised) > COUNTED_RUNS:
+                del self._unsummarised[next(iter(self._unsummarised))]
         return due
 
     def ended(self, run_id: str) -> bool:
