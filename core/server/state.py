@@ -6,6 +6,7 @@ Routes get it with ``state: ServerState = Depends(server_state)``;
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -18,7 +19,7 @@ from urllib.parse import unquote, urlparse
 from fastapi import Depends, Request
 
 from trialbook.artifacts import ArtifactRepository
-from trialbook.errors import ExperimentNotFoundError
+from trialbook.errors import ExperimentNotFoundError, TrialbookError
 from trialbook.server import ARTIFACTS_SCHEME
 from trialbook.store.base import Batch, BatchLedger, OverviewBuilding, TrackingStore
 from trialbook.store.rest.errors import PermissionDeniedError, ServerBusyError
@@ -27,6 +28,8 @@ from trialbook.store.upkeep import OverviewSchedule
 
 if TYPE_CHECKING:
     from trialbook.server.auth import TokenStore
+
+log = logging.getLogger(__name__)
 
 _EXPERIMENT_ID = re.compile(r"[0-9]{1,18}")
 BATCH_ID_RETENTION_MS = 7 * 24 * 3600 * 1000
@@ -96,10 +99,17 @@ class ServerState:
         return [run_id]
 
     def build_overviews(self, run_ids: list[str]) -> None:
-        """Have the store summarise these runs' new points (called after the response)."""
+        """Have the store summarise these runs' new points (called after the response).
+
+        A failure is logged and the build left for later (the run's end, ``trialbook db
+        overviews``): charts read the points meanwhile, and the request has been answered.
+        """
         if isinstance(self.store, OverviewBuilding):
             for run_id in run_ids:
-                self.store.build_overviews(run_id)
+                try:
+                    self.store.build_overviews(run_id)
+                except TrialbookError as err:
+                    log.warning("trialbook server: no overviews built for run %s: %s", run_id, err)
 
     def public_uri(self, uri: str) -> str:
         """A stored artifact location as clients see it: ``trialbook-artifacts:/<rel>``."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 import trialbook
 from trialbook.server.testing import ServerProcess
@@ -36,3 +39,31 @@ def _eventually(condition: Callable[[], bool], seconds: float = 30.0) -> None:
 
 def _chart_points(store: SqlStore, run_id: str) -> int:
     return len(store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")])
+
+
+def test_a_failed_build_after_a_runs_end_is_logged_and_the_end_stands(
+    make_app: Callable[..., Any],
+    api_of: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from trialbook.errors import StoreLockedError
+
+    app = make_app()
+    api = api_of(app)
+    store = app.state.trialbook_server.store
+
+    def locked(run_id: str) -> int:
+        raise StoreLockedError(f"database is locked while summarising {run_id}")
+
+    monkeypatch.setattr(store, "build_overviews", locked)
+    experiment = api.post("/api/v1/experiments", json={"name": "e"}).json()["experiment_id"]
+    body = {"experiment_id": experiment, "run_name": "r", "start_time": 0}
+    run_id = api.post("/api/v1/runs", json=body).json()["info"]["run_id"]
+
+    with caplog.at_level("WARNING", logger="trialbook.server.state"):
+        ended = api.patch(f"/api/v1/runs/{run_id}", json={"status": "FINISHED", "end_time": 1})
+
+    assert ended.status_code == 200
+    assert store.get_run(run_id).info.status.value == "FINISHED"
+    assert f"no overviews built for run {run_id}" in caplog.text
