@@ -171,11 +171,11 @@ class ChildCounts(Body):
 
 
 MAX_ARRAY_KEYS = 100
-"""Metric keys one ``POST /metrics/arrays`` asks for at most."""
+"""Metric keys one ``POST /metrics/arrays`` (or ``/metrics/overviews``) asks for at most."""
 
 
 class ManyArrays(Body):
-    """``POST /metrics/arrays``."""
+    """``POST /metrics/arrays`` and ``POST /metrics/overviews``."""
 
     run_ids: list[Text]
     keys: list[Text] = Field(max_length=MAX_ARRAY_KEYS)

@@ -30,6 +30,7 @@ READ_BY_POST = {
     "/api/v1/runs/child-counts",
     "/api/v1/metrics/summaries",
     "/api/v1/metrics/arrays",
+    "/api/v1/metrics/overviews",
 }
 """Reads that take a JSON body (long id lists, filters): POST, but only read."""
 """FastAPI's own pages: no dependencies of ours, protected by the middleware (tested below)."""
