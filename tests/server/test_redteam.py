@@ -29,6 +29,7 @@ import anyio
 import httpx
 import pytest
 
+from tests.polling import eventually
 from trialbook.errors import QueryTooComplexError
 from trialbook.server.testing import free_port
 from trialbook.store.rest.errors import from_response
@@ -324,13 +325,6 @@ def test_the_rest_client_announces_size_and_digest() -> None:
     assert seen[0].headers["content-length"] == "7"
 
 
-def wait_for(condition: Any, what: str, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
-        time.sleep(0.02)
-
-
 def test_a_server_killed_mid_upload_leaves_no_torn_artifact(tmp_path: Path) -> None:
     from trialbook.server.testing import ServerProcess
     from trialbook.server.uploads import STAGING_FOLDER
@@ -376,7 +370,7 @@ def test_a_server_killed_mid_upload_leaves_no_torn_artifact(tmp_path: Path) -> N
             return any(p.stat().st_size >= MIB for p in parts)
 
         try:
-            wait_for(part_is_growing, "the upload to reach the staging folder")
+            eventually(part_is_growing, "the upload to reach the staging folder", seconds=60)
             server.kill()
         finally:
             release.set()
@@ -418,9 +412,10 @@ def test_health_answers_while_slow_searches_hold_every_worker(
     with ThreadPoolExecutor(max_workers=50) as pool:
         searches = [pool.submit(api.post, "/api/v1/runs/search", json=body) for _ in range(45)]
         try:
-            wait_for(
+            eventually(
                 lambda: len(entered) == limit and sum(s.done() for s in searches) == 45 - limit,
                 f"{limit} searches running and the others refused",
+                seconds=60,
             )
             health = pool.submit(api.get, "/health").result(timeout=60)
             assert health.status_code == 200

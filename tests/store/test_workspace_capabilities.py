@@ -4,7 +4,6 @@ the SQL store's overviews of long histories."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.polling import eventually
 from trialbook.entities import RunStatus
 from trialbook.errors import TagNotFoundError
 from trialbook.store.base import (
@@ -69,10 +69,11 @@ def test_every_store_reads_an_ended_runs_long_history_as_its_overview(store: Any
         assert store.build_overviews(run_id) == 1
     limit = 2 * store.overview_buckets + 2
 
-    deadline = time.monotonic() + 30
-    while len(read := store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]) > limit:
-        assert time.monotonic() < deadline, f"{len(read)} points read, not an overview"
-        time.sleep(0.05)
+    def overview() -> MetricArrays:
+        return store.get_metric_overviews([run_id], ["loss"])[(run_id, "loss")]
+
+    eventually(lambda: len(overview()) <= limit, "an overview, not every point")
+    read = overview()
     assert 0 < store.overview_buckets < 2_500
     assert (read.values.max(), read.steps[0], read.steps[-1]) == (9.0, 0, 4_999)
     assert store.get_metric_overviews([run_id], ["missing"]) == {}

@@ -6,30 +6,18 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import trialbook
+from tests.polling import eventually
 from trialbook.tracking import background
 from trialbook.tracking.tracker import get_tracker
-
-DEADLINE_S = 30.0
 
 
 def trialbook_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("trialbook-")]
-
-
-def eventually(condition: Callable[[], bool], what: str) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` after the deadline."""
-    deadline = time.monotonic() + DEADLINE_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not true after {DEADLINE_S} s: {what}")
-        threading.Event().wait(0.02)
 
 
 def no_trialbook_thread() -> bool:
